@@ -1,0 +1,120 @@
+//! Why a value was refused at the edge: a stable code and a message in both languages.
+
+use crate::Lang;
+use std::fmt;
+
+/// A broken rule about one input value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    Required,
+    TooLong {
+        max: usize,
+    },
+    BadEmail,
+    PasswordTooShort {
+        min: usize,
+    },
+    NotANumber,
+    OutOfRange {
+        min: f64,
+        max: f64,
+    },
+    BadDate,
+    EndBeforeStart,
+    OneOf(&'static [&'static str]),
+    BandOrder,
+    Cycle,
+    OutsideParent,
+    BadTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+    Duplicate,
+    UnknownRef,
+}
+
+/// An input value that breaks a rule. `field` names the input as the caller sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub field: String,
+    pub rule: Rule,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, rule: Rule) -> Self {
+        Invalid {
+            field: field.into(),
+            rule,
+        }
+    }
+
+    /// The stable, machine-readable code of this refusal.
+    pub fn code(&self) -> &'static str {
+        match self.rule {
+            Rule::Cycle => "org_cycle",
+            Rule::BadTransition { .. } => "bad_state_transition",
+            Rule::Duplicate => "duplicate",
+            _ => "invalid_input",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let f = &self.field;
+        match (&self.rule, lang) {
+            (Rule::Required, Lang::Zh) => format!("“{f}”不能为空"),
+            (Rule::Required, Lang::En) => format!("“{f}” is required"),
+            (Rule::TooLong { max }, Lang::Zh) => format!("“{f}”最多 {max} 个字符"),
+            (Rule::TooLong { max }, Lang::En) => format!("“{f}” may have at most {max} characters"),
+            (Rule::BadEmail, Lang::Zh) => format!("“{f}”不是有效的邮箱地址"),
+            (Rule::BadEmail, Lang::En) => format!("“{f}” is not a valid email address"),
+            (Rule::PasswordTooShort { min }, Lang::Zh) => format!("密码至少需要 {min} 个字符"),
+            (Rule::PasswordTooShort { min }, Lang::En) => {
+                format!("The password needs at least {min} characters")
+            }
+            (Rule::NotANumber, Lang::Zh) => format!("“{f}”必须是数字"),
+            (Rule::NotANumber, Lang::En) => format!("“{f}” must be a number"),
+            (Rule::OutOfRange { min, max }, Lang::Zh) => {
+                format!("“{f}”必须在 {min} 到 {max} 之间")
+            }
+            (Rule::OutOfRange { min, max }, Lang::En) => {
+                format!("“{f}” must be between {min} and {max}")
+            }
+            (Rule::BadDate, Lang::Zh) => format!("“{f}”不是有效日期（格式 YYYY-MM-DD）"),
+            (Rule::BadDate, Lang::En) => format!("“{f}” is not a valid date (YYYY-MM-DD)"),
+            (Rule::EndBeforeStart, Lang::Zh) => "结束日期必须晚于开始日期".to_string(),
+            (Rule::EndBeforeStart, Lang::En) => "The end date must be after the start date".into(),
+            (Rule::OneOf(opts), Lang::Zh) => format!("“{f}”必须是以下之一：{}", opts.join("、")),
+            (Rule::OneOf(opts), Lang::En) => format!("“{f}” must be one of: {}", opts.join(", ")),
+            (Rule::BandOrder, Lang::Zh) => "颜色阈值必须满足 0 < 红 < 绿 ≤ 1".to_string(),
+            (Rule::BandOrder, Lang::En) => {
+                "Band thresholds must satisfy 0 < red < green ≤ 1".to_string()
+            }
+            (Rule::Cycle, Lang::Zh) => "组织不能成为自己的下级".to_string(),
+            (Rule::Cycle, Lang::En) => "An org unit cannot sit below itself".to_string(),
+            (Rule::OutsideParent, Lang::Zh) => "子周期必须落在父周期的日期范围内".to_string(),
+            (Rule::OutsideParent, Lang::En) => {
+                "A nested cycle must lie within its parent's dates".to_string()
+            }
+            (Rule::BadTransition { from, to }, Lang::Zh) => {
+                format!("周期状态不能从 {from} 变为 {to}")
+            }
+            (Rule::BadTransition { from, to }, Lang::En) => {
+                format!("A cycle cannot move from {from} to {to}")
+            }
+            (Rule::Duplicate, Lang::Zh) => format!("“{f}”已存在"),
+            (Rule::Duplicate, Lang::En) => format!("“{f}” already exists"),
+            (Rule::UnknownRef, Lang::Zh) => format!("“{f}”指向的对象不存在"),
+            (Rule::UnknownRef, Lang::En) => {
+                format!("“{f}” refers to something that does not exist")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for Invalid {}

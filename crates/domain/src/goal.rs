@@ -1,0 +1,156 @@
+//! Objectives and key results: kinds, owners and the parsed values a key result is made of.
+
+use crate::ids::{OrgUnitId, PersonId};
+use crate::score::Measure;
+use crate::text::Name;
+use crate::{Invalid, Rule};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveKind {
+    /// Must be reached in full (1.0).
+    Committed,
+    /// Ambitious: 0.6–0.7 counts as success.
+    Aspirational,
+    /// Explores: judged by what was learned.
+    Learning,
+}
+
+impl ObjectiveKind {
+    pub const ALL: [&'static str; 3] = ["committed", "aspirational", "learning"];
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "committed" => Ok(Self::Committed),
+            "aspirational" => Ok(Self::Aspirational),
+            "learning" => Ok(Self::Learning),
+            _ => Err(Invalid::new(field, Rule::OneOf(&Self::ALL))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Committed => "committed",
+            Self::Aspirational => "aspirational",
+            Self::Learning => "learning",
+        }
+    }
+
+    /// The end-of-cycle score below which this kind of objective counts as off course.
+    pub fn success_floor(self) -> f64 {
+        match self {
+            Self::Committed => 1.0,
+            Self::Aspirational => 0.6,
+            Self::Learning => 0.4,
+        }
+    }
+}
+
+/// Who carries a goal: a person or an org unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Owner {
+    Person(PersonId),
+    OrgUnit(OrgUnitId),
+}
+
+/// A weight in a weighted mean: finite and positive.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Weight(f64);
+
+impl Weight {
+    pub const MIN: f64 = 0.001;
+    pub const MAX: f64 = 1000.0;
+
+    pub fn parse(field: &str, w: f64) -> Result<Weight, Invalid> {
+        if w.is_finite() && w >= Self::MIN && w <= Self::MAX {
+            Ok(Weight(w))
+        } else {
+            Err(Invalid::new(
+                field,
+                Rule::OutOfRange {
+                    min: Self::MIN,
+                    max: Self::MAX,
+                },
+            ))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for Weight {
+    fn default() -> Self {
+        Weight(1.0)
+    }
+}
+
+/// A finite number from the outside world.
+pub fn finite(field: &str, v: f64) -> Result<f64, Invalid> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Invalid::new(field, Rule::NotANumber))
+    }
+}
+
+/// A key result as written by its author, every value checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyResultSpec {
+    pub title: Name,
+    pub measure: Measure,
+    pub baseline: f64,
+    pub target: f64,
+    pub unit: String,
+    pub weight: Weight,
+}
+
+impl KeyResultSpec {
+    pub fn parse(
+        title: &str,
+        measure: &str,
+        baseline: f64,
+        target: f64,
+        unit: &str,
+        weight: f64,
+    ) -> Result<Self, Invalid> {
+        let unit = unit.trim();
+        if unit.chars().count() > 20 {
+            return Err(Invalid::new("unit", Rule::TooLong { max: 20 }));
+        }
+        Ok(KeyResultSpec {
+            title: Name::parse("title", title)?,
+            measure: Measure::parse("measure", measure)?,
+            baseline: finite("baseline", baseline)?,
+            target: finite("target", target)?,
+            unit: unit.to_string(),
+            weight: Weight::parse("weight", weight)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_results_are_checked() {
+        let kr = KeyResultSpec::parse("门店顾客满意度提升至90%", "increase", 80.0, 90.0, "%", 1.0);
+        assert!(kr.is_ok());
+        assert!(KeyResultSpec::parse("", "increase", 0.0, 1.0, "", 1.0).is_err());
+        assert!(KeyResultSpec::parse("x", "grow", 0.0, 1.0, "", 1.0).is_err());
+        assert!(KeyResultSpec::parse("x", "increase", f64::NAN, 1.0, "", 1.0).is_err());
+        assert!(KeyResultSpec::parse("x", "increase", 0.0, 1.0, "", 0.0).is_err());
+        assert!(KeyResultSpec::parse("x", "increase", 0.0, 1.0, "", -1.0).is_err());
+    }
+
+    #[test]
+    fn owners_serialise_as_typed_refs() {
+        let o = serde_json::to_string(&Owner::OrgUnit(OrgUnitId(7)));
+        assert_eq!(o.ok().as_deref(), Some(r#"{"type":"org_unit","id":7}"#));
+    }
+}

@@ -1,0 +1,109 @@
+//! KPIs: the operating numbers that hold the line, judged against thresholds.
+
+use crate::{Invalid, Rule};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    pub const ALL: [&'static str; 2] = ["higher_is_better", "lower_is_better"];
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "higher_is_better" | "higher" => Ok(Self::HigherIsBetter),
+            "lower_is_better" | "lower" => Ok(Self::LowerIsBetter),
+            _ => Err(Invalid::new(field, Rule::OneOf(&Self::ALL))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HigherIsBetter => "higher_is_better",
+            Self::LowerIsBetter => "lower_is_better",
+        }
+    }
+
+    /// Whether `a` is at least as good as `b`.
+    pub fn at_least(self, a: f64, b: f64) -> bool {
+        match self {
+            Self::HigherIsBetter => a >= b,
+            Self::LowerIsBetter => a <= b,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// A KPI's bar: `pass` is the threshold to meet; `warn`, when set, is the line between a
+/// warning and a failure (e.g. pass ≥ 98 %, warn ≥ 95 %, below that fail).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub direction: Direction,
+    pub pass: f64,
+    pub warn: Option<f64>,
+}
+
+impl Thresholds {
+    pub fn new(direction: Direction, pass: f64, warn: Option<f64>) -> Result<Self, Invalid> {
+        crate::goal::finite("pass", pass)?;
+        if let Some(w) = warn {
+            crate::goal::finite("warn", w)?;
+            if !direction.at_least(pass, w) {
+                return Err(Invalid::new(
+                    "warn",
+                    Rule::OutOfRange {
+                        min: f64::MIN,
+                        max: pass,
+                    },
+                ));
+            }
+        }
+        Ok(Thresholds {
+            direction,
+            pass,
+            warn,
+        })
+    }
+
+    pub fn evaluate(&self, value: f64) -> KpiStatus {
+        if !value.is_finite() {
+            KpiStatus::Fail
+        } else if self.direction.at_least(value, self.pass) {
+            KpiStatus::Pass
+        } else if self.warn.is_some_and(|w| self.direction.at_least(value, w)) {
+            KpiStatus::Warn
+        } else {
+            KpiStatus::Fail
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_warn_fail_by_direction() {
+        let t = Thresholds::new(Direction::HigherIsBetter, 98.0, Some(95.0)).unwrap();
+        assert_eq!(t.evaluate(99.0), KpiStatus::Pass);
+        assert_eq!(t.evaluate(96.0), KpiStatus::Warn);
+        assert_eq!(t.evaluate(90.0), KpiStatus::Fail);
+        let wait = Thresholds::new(Direction::LowerIsBetter, 3.0, Some(5.0)).unwrap();
+        assert_eq!(wait.evaluate(2.5), KpiStatus::Pass);
+        assert_eq!(wait.evaluate(4.0), KpiStatus::Warn);
+        assert_eq!(wait.evaluate(6.0), KpiStatus::Fail);
+        assert_eq!(wait.evaluate(f64::NAN), KpiStatus::Fail);
+        assert!(Thresholds::new(Direction::HigherIsBetter, 95.0, Some(98.0)).is_err());
+    }
+}

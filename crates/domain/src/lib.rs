@@ -1,0 +1,22 @@
+//! Tandem's domain: the model and the rules of OKRs and KPIs on one goal graph.
+//!
+//! Pure by design: no I/O, no async, no database or web types. Everything here can be tested
+//! on its own, and the adapters (storage, web, CLI) depend on it, never the other way round.
+
+pub mod checkin;
+pub mod cycle;
+pub mod error;
+pub mod focus;
+pub mod goal;
+pub mod ids;
+pub mod kpi;
+pub mod lang;
+pub mod metric;
+pub mod org;
+pub mod policy;
+pub mod rollup;
+pub mod score;
+pub mod text;
+
+pub use error::{Invalid, Rule};
+pub use lang::Lang;

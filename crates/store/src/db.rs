@@ -1,0 +1,200 @@
+//! The database handle: engine choice, connection settings, migrations, ids and the write path.
+
+use crate::error::{Result, StoreError};
+use crate::events::EventRecord;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Ids are handed out from blocks reserved in the database, so every app server sharing one
+/// PostgreSQL gets unique ids without a round trip (or a lock) per insert.
+#[derive(Debug)]
+struct IdBlock {
+    next: i64,
+    end: i64,
+}
+
+const ID_BLOCK: i64 = 1000;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+    /// SQLite allows one writer at a time; taking turns here avoids busy errors and lock upgrades.
+    writer: Option<Arc<Mutex<()>>>,
+    ids: Arc<Mutex<IdBlock>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("engine", &self.engine).finish()
+    }
+}
+
+impl Db {
+    /// Opens `sqlite://PATH` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Opens a PostgreSQL database with every connection working in `schema` (tests use one
+    /// schema each, so they can run side by side in one database).
+    pub async fn connect_in_schema(url: &str, schema: Option<String>) -> Result<Db> {
+        install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "expected sqlite:// or postgres://, got {url}"
+            )));
+        };
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match engine {
+            Engine::Sqlite => {
+                opts.max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Engine::Postgres => {
+                let schema = schema.map(|s| s.replace('"', ""));
+                opts.max_connections(16)
+                    .after_connect(move |conn, _| {
+                        let schema = schema.clone();
+                        Box::pin(async move {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str())
+                                    .await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+        };
+        Ok(Db {
+            pool,
+            engine,
+            writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            ids: Arc::new(Mutex::new(IdBlock { next: 0, end: 0 })),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.engine {
+            Engine::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Engine::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A fresh id, unique across the whole database.
+    pub async fn next_id(&self) -> Result<i64> {
+        let mut block = self.ids.lock().await;
+        if block.next >= block.end {
+            let end: i64 = sqlx::query_scalar(
+                "UPDATE id_blocks SET next_id = next_id + $1 WHERE name = 'global' RETURNING next_id",
+            )
+            .bind(ID_BLOCK)
+            .fetch_one(&self.pool)
+            .await?;
+            *block = IdBlock {
+                next: end - ID_BLOCK,
+                end,
+            };
+        }
+        block.next += 1;
+        Ok(block.next - 1)
+    }
+
+    /// Starts the one kind of write there is: a transaction that commits its events with it.
+    pub async fn begin(&self) -> Result<Tx> {
+        let guard = match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(Tx {
+            db: self.clone(),
+            tx,
+            _turn: guard,
+            events: 0,
+        })
+    }
+}
+
+/// A write in progress. Dropping it without [`Tx::commit`] rolls everything back.
+pub struct Tx {
+    db: Db,
+    tx: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+    events: usize,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn next_id(&mut self) -> Result<i64> {
+        self.db.next_id().await
+    }
+
+    /// Appends to the event log inside this transaction.
+    pub async fn record(&mut self, e: EventRecord) -> Result<i64> {
+        let seq = self.db.next_id().await?;
+        crate::events::insert(&mut self.tx, seq, &e).await?;
+        self.events += 1;
+        Ok(seq)
+    }
+
+    /// How many events this write has recorded so far.
+    pub fn event_count(&self) -> usize {
+        self.events
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

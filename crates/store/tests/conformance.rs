@@ -1,0 +1,409 @@
+//! One storage conformance suite, run on SQLite and on PostgreSQL: every behaviour the rest of
+//! Tandem relies on must hold on both engines.
+
+use tandem_store::credentials::{self, CredentialRow};
+use tandem_store::cycles::{self, CycleRow};
+use tandem_store::org::{self, OrgUnitRow};
+use tandem_store::people::{self, PersonRow};
+use tandem_store::tenants::{self, TenantRow};
+use tandem_store::testing::TestDb;
+use tandem_store::{Db, EventRecord, StoreError, events, on_both_engines};
+
+on_both_engines! {
+    rows_round_trip_and_stay_in_their_tenant => rows_round_trip;
+    unique_email_per_tenant => unique_email;
+    a_write_and_its_event_commit_together => write_and_event_atomic;
+    credentials_expire_and_revoke => credentials_lifecycle;
+    ids_are_unique_across_app_servers => ids_unique;
+    cycles_update => cycles_update_body;
+    concurrent_writers_lose_nothing => concurrent_writers;
+}
+
+async fn tenant(db: &Db, slug: &str) -> i64 {
+    let mut tx = db.begin().await.expect("begin");
+    let id = tx.next_id().await.expect("id");
+    tenants::insert(
+        &mut tx,
+        &TenantRow {
+            id,
+            slug: slug.into(),
+            name: slug.into(),
+            band_yellow: 0.4,
+            band_green: 0.7,
+            created_at: 1,
+        },
+    )
+    .await
+    .expect("tenant");
+    tx.commit().await.expect("commit");
+    id
+}
+
+fn person(tenant_id: i64, id: i64, email: &str, unit: Option<i64>) -> PersonRow {
+    PersonRow {
+        tenant_id,
+        id,
+        name: format!("名字 {id}"),
+        email: email.into(),
+        org_unit_id: unit,
+        title: String::new(),
+        roles: "member".into(),
+        lang: "zh".into(),
+        password_hash: None,
+        active: 1,
+        created_at: 5,
+    }
+}
+
+async fn rows_round_trip(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let b = tenant(db, "beta").await;
+    let mut tx = db.begin().await.expect("begin");
+    let unit = OrgUnitRow {
+        tenant_id: a,
+        id: tx.next_id().await.expect("id"),
+        name: "总部".into(),
+        parent_id: None,
+        manager_id: None,
+        created_at: 7,
+    };
+    org::insert(&mut tx, &unit).await.expect("unit");
+    let p = person(
+        a,
+        tx.next_id().await.expect("id"),
+        "li@a.example",
+        Some(unit.id),
+    );
+    people::insert(&mut tx, &p).await.expect("person");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(
+        org::get(db, a, unit.id).await.expect("get"),
+        Some(unit.clone())
+    );
+    assert_eq!(
+        people::get(db, a, p.id).await.expect("get"),
+        Some(p.clone())
+    );
+    assert_eq!(
+        org::get(db, b, unit.id).await.expect("get"),
+        None,
+        "another tenant's id finds nothing"
+    );
+    assert_eq!(people::get(db, b, p.id).await.expect("get"), None);
+    assert!(people::list(db, b).await.expect("list").is_empty());
+    assert_eq!(
+        people::by_email_any_tenant(db, "li@a.example")
+            .await
+            .expect("by email")
+            .len(),
+        1
+    );
+    assert_eq!(
+        tenants::by_slug(db, "alpha")
+            .await
+            .expect("slug")
+            .map(|t| t.id),
+        Some(a)
+    );
+
+    let mut moved = unit.clone();
+    moved.name = "集团总部".into();
+    let mut tx = db.begin().await.expect("begin");
+    org::update(&mut tx, &moved).await.expect("update");
+    tx.commit().await.expect("commit");
+    assert_eq!(org::list(db, a).await.expect("list"), vec![moved]);
+}
+
+async fn unique_email(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let b = tenant(db, "beta").await;
+    let mut tx = db.begin().await.expect("begin");
+    people::insert(&mut tx, &person(a, 1, "x@e.example", None))
+        .await
+        .expect("first");
+    people::insert(&mut tx, &person(b, 2, "x@e.example", None))
+        .await
+        .expect("same email, other tenant");
+    tx.commit().await.expect("commit");
+    let mut tx = db.begin().await.expect("begin");
+    let dup = people::insert(&mut tx, &person(a, 3, "x@e.example", None)).await;
+    assert!(matches!(dup, Err(StoreError::Conflict)), "{dup:?}");
+    drop(tx);
+    assert_eq!(people::count(db, a).await.expect("count"), 1);
+}
+
+async fn write_and_event_atomic(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let ev = |id| EventRecord {
+        tenant_id: a,
+        at: 100,
+        actor_id: Some(9),
+        entity: "org_unit",
+        entity_id: id,
+        action: "create",
+        before: None,
+        after: Some(serde_json::json!({"name": "华东"})),
+        reason: Some("扩张".into()),
+    };
+    // Rolled back: neither the row nor the event remains.
+    let mut tx = db.begin().await.expect("begin");
+    org::insert(
+        &mut tx,
+        &OrgUnitRow {
+            tenant_id: a,
+            id: 50,
+            name: "华东".into(),
+            parent_id: None,
+            manager_id: None,
+            created_at: 1,
+        },
+    )
+    .await
+    .expect("insert");
+    tx.record(ev(50)).await.expect("event");
+    drop(tx);
+    assert_eq!(org::get(db, a, 50).await.expect("get"), None);
+    assert_eq!(events::count(db, a).await.expect("count"), 0);
+    // Committed: both remain, and the event reads back as written.
+    let mut tx = db.begin().await.expect("begin");
+    org::insert(
+        &mut tx,
+        &OrgUnitRow {
+            tenant_id: a,
+            id: 51,
+            name: "华东".into(),
+            parent_id: None,
+            manager_id: None,
+            created_at: 1,
+        },
+    )
+    .await
+    .expect("insert");
+    tx.record(ev(51)).await.expect("event");
+    tx.commit().await.expect("commit");
+    let hist = events::for_entity(db, a, "org_unit", 51)
+        .await
+        .expect("history");
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].after, Some(serde_json::json!({"name": "华东"})));
+    assert_eq!(hist[0].reason.as_deref(), Some("扩张"));
+    assert_eq!(hist[0].actor_id, Some(9));
+}
+
+async fn credentials_lifecycle(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let mut tx = db.begin().await.expect("begin");
+    let row = |id, hash: &str, expires| CredentialRow {
+        tenant_id: a,
+        id,
+        person_id: 1,
+        kind: "session".into(),
+        name: String::new(),
+        token_hash: hash.into(),
+        csrf: "c".into(),
+        created_at: 0,
+        last_used_at: None,
+        expires_at: expires,
+        revoked_at: None,
+    };
+    credentials::insert(&mut tx, &row(1, "h1", Some(1000)))
+        .await
+        .expect("insert");
+    credentials::insert(&mut tx, &row(2, "h2", None))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    assert!(
+        credentials::live_by_hash(db, "h1", 999)
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert!(
+        credentials::live_by_hash(db, "h1", 1000)
+            .await
+            .expect("q")
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        credentials::live_by_hash(db, "nope", 0)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    let mut tx = db.begin().await.expect("begin");
+    assert!(
+        credentials::revoke(&mut tx, a, 1, 2, 5)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !credentials::revoke(&mut tx, a + 1, 1, 1, 5)
+            .await
+            .expect("revoke"),
+        "other tenant cannot revoke"
+    );
+    tx.commit().await.expect("commit");
+    assert!(
+        credentials::live_by_hash(db, "h2", 6)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        credentials::live_by_hash(db, "h1", 6)
+            .await
+            .expect("q")
+            .is_some()
+    );
+    credentials::touch(db, a, 1, 100_000_000)
+        .await
+        .expect("touch");
+    let listed = credentials::list_for_person(db, a, 1, "session")
+        .await
+        .expect("list");
+    assert_eq!(
+        listed
+            .iter()
+            .find(|c| c.id == 1)
+            .and_then(|c| c.last_used_at),
+        Some(100_000_000)
+    );
+}
+
+async fn ids_unique(t: &TestDb) {
+    let other = t.second_handle().await;
+    let (a, b) = (t.db.clone(), other.clone());
+    let ta = tokio::spawn(async move {
+        let mut v = vec![];
+        for _ in 0..2500 {
+            v.push(a.next_id().await.expect("id"));
+        }
+        v
+    });
+    let tb = tokio::spawn(async move {
+        let mut v = vec![];
+        for _ in 0..2500 {
+            v.push(b.next_id().await.expect("id"));
+        }
+        v
+    });
+    let mut all = ta.await.expect("join");
+    all.extend(tb.await.expect("join"));
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "no id handed out twice");
+    other.close().await;
+}
+
+async fn cycles_update_body(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let mut c = CycleRow {
+        tenant_id: a,
+        id: 77,
+        name: "2026 Q3".into(),
+        kind: "quarter".into(),
+        start_date: "2026-07-01".into(),
+        end_date: "2026-09-30".into(),
+        state: "planning".into(),
+        parent_id: None,
+        created_at: 1,
+    };
+    let mut tx = db.begin().await.expect("begin");
+    cycles::insert(&mut tx, &c).await.expect("insert");
+    let child = CycleRow {
+        id: 78,
+        name: "7月".into(),
+        kind: "month".into(),
+        end_date: "2026-07-31".into(),
+        parent_id: Some(77),
+        ..c.clone()
+    };
+    cycles::insert(&mut tx, &child).await.expect("child");
+    assert_eq!(
+        cycles::children_in(&mut tx, a, 77).await.expect("children"),
+        vec![child]
+    );
+    tx.commit().await.expect("commit");
+    c.state = "active".into();
+    let mut tx = db.begin().await.expect("begin");
+    cycles::update(&mut tx, &c).await.expect("update");
+    tx.commit().await.expect("commit");
+    assert_eq!(cycles::get(db, a, 77).await.expect("get"), Some(c));
+    assert_eq!(cycles::list(db, a).await.expect("list").len(), 2);
+}
+
+/// Many concurrent writes through one handle each commit exactly once.
+async fn concurrent_writers(t: &TestDb) {
+    let db = &t.db;
+    let a = tenant(db, "alpha").await;
+    let mut handles = vec![];
+    for i in 0..40 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.expect("begin");
+            let id = tx.next_id().await.expect("id");
+            people::insert(&mut tx, &person(a, id, &format!("p{i}@a.example"), None))
+                .await
+                .expect("insert");
+            tx.record(EventRecord {
+                tenant_id: a,
+                at: i,
+                actor_id: None,
+                entity: "person",
+                entity_id: id,
+                action: "create",
+                before: None,
+                after: None,
+                reason: None,
+            })
+            .await
+            .expect("event");
+            tx.commit().await.expect("commit");
+        }));
+    }
+    for h in handles {
+        h.await.expect("join");
+    }
+    assert_eq!(people::count(db, a).await.expect("count"), 40);
+    assert_eq!(events::count(db, a).await.expect("count"), 40);
+}
+
+/// Both engines' migrations give the same tables and columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_match_across_engines() {
+    if tandem_store::testing::pg_disabled() {
+        eprintln!("PostgreSQL switched off by TANDEM_TEST_NO_POSTGRES=1");
+        return;
+    }
+    let lite = TestDb::new(tandem_store::Engine::Sqlite).await;
+    let pg = TestDb::new(tandem_store::Engine::Postgres).await;
+    let mut lite_cols: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(lite.db.pool())
+    .await
+    .expect("sqlite columns");
+    let mut pg_cols: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(pg.db.pool())
+    .await
+    .expect("pg columns");
+    lite_cols.sort();
+    pg_cols.sort();
+    assert!(!lite_cols.is_empty());
+    assert_eq!(lite_cols, pg_cols);
+    lite.finish().await;
+    pg.finish().await;
+}
