@@ -1,1 +1,64 @@
-//! placeholder
+//! Tandem's use cases, one module per capability. Every call takes the signed-in [`Actor`]
+//! (or a capability the policy handed out), reads and writes through the store, and records
+//! each change in the event log inside the same transaction. No HTTP here, no SQL either.
+
+pub mod accounts;
+pub mod clock;
+pub mod cycles;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod org;
+pub mod people;
+pub mod tenants;
+
+pub use clock::Clock;
+pub use error::{AppError, RowError};
+pub use tandem_domain::policy::Actor;
+
+use std::sync::Arc;
+use tandem_store::Db;
+
+/// The application: a database, a clock, and the in-process guards (login throttling).
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    throttle: Arc<accounts::Throttle>,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        App { db, clock, throttle: Arc::new(accounts::Throttle::default()) }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_us()
+    }
+}
+
+pub(crate) async fn record(
+    tx: &mut tandem_store::Tx,
+    actor: Option<&Actor>,
+    tenant: i64,
+    at: i64,
+    entity: &'static str,
+    entity_id: i64,
+    action: &'static str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), AppError> {
+    tx.record(tandem_store::EventRecord {
+        tenant_id: tenant,
+        at,
+        actor_id: actor.map(|a| a.person.0),
+        entity,
+        entity_id,
+        action,
+        before,
+        after,
+        reason: None,
+    })
+    .await?;
+    Ok(())
+}

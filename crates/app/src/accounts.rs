@@ -1,0 +1,301 @@
+//! Sign-in, sessions, API tokens and passwords.
+//!
+//! Passwords are hashed with argon2id. Session and API-token secrets are random, shown once,
+//! and stored only as SHA-256 hashes (they carry 256 bits of entropy, so a fast hash is enough
+//! and every request can afford it). Failed sign-ins are throttled per email and per client.
+
+use crate::error::{AppError, Result};
+use crate::{App, record};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tandem_domain::ids::{PersonId, TenantId};
+use tandem_domain::policy::{Actor, Role};
+use tandem_domain::text::{Email, Name, NewPassword};
+use tandem_store::credentials::{self, CredentialRow};
+use tandem_store::{people, tenants};
+
+pub const SESSION_TTL_US: i64 = 14 * 24 * 3600 * 1_000_000;
+const FAILS_PER_EMAIL: u32 = 10;
+const FAILS_PER_CLIENT: u32 = 50;
+const WINDOW_US: i64 = 15 * 60 * 1_000_000;
+
+pub fn hash_password(p: &NewPassword) -> Result<String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(p.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_password(hash: &str, candidate: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong email costs as
+/// long as a wrong password and timing does not reveal which accounts exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let p = NewPassword::parse("decoy-password-never-used").ok();
+        p.and_then(|p| hash_password(&p).ok()).unwrap_or_default()
+    })
+}
+
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_secret(prefix: &str) -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    format!("{prefix}{}", hex::encode(b))
+}
+
+/// A random value for the double-submit CSRF cookie of the sign-in form.
+pub fn random_csrf() -> String {
+    random_secret("")
+}
+
+/// Counts failed sign-ins in a sliding window, in this process.
+#[derive(Default)]
+pub struct Throttle {
+    fails: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl Throttle {
+    fn check(&self, key: &str, limit: u32, now: i64) -> Result<()> {
+        let map = self.fails.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
+        if let Some((n, since)) = map.get(key) {
+            if now - since < WINDOW_US && *n >= limit {
+                let retry = ((since + WINDOW_US - now) / 1_000_000).max(1) as u64;
+                return Err(AppError::RateLimited { retry_after_s: retry });
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&self, key: &str, now: i64) {
+        if let Ok(mut map) = self.fails.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, (_, since)| now - *since < WINDOW_US);
+            }
+            let e = map.entry(key.to_string()).or_insert((0, now));
+            if now - e.1 >= WINDOW_US {
+                *e = (0, now);
+            }
+            e.0 += 1;
+        }
+    }
+
+    fn clear(&self, key: &str) {
+        if let Ok(mut map) = self.fails.lock() {
+            map.remove(key);
+        }
+    }
+}
+
+/// The signed-in caller and the credential they used.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub credential_id: i64,
+    pub kind: String,
+    pub csrf: String,
+    pub name: String,
+    pub email: String,
+    pub lang: String,
+}
+
+/// What a successful sign-in hands back; `secret` is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub secret: String,
+    pub session: Session,
+}
+
+pub fn parse_roles(s: &str) -> Vec<Role> {
+    Role::parse_list("roles", s.split(',')).unwrap_or_else(|_| vec![Role::Member])
+}
+
+pub fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+impl App {
+    /// Signs in by email and password. `tenant` (a slug) is needed only when the email has
+    /// accounts in several tenants. `client` identifies the caller for throttling.
+    pub async fn login(&self, email: &str, password: &str, tenant: Option<&str>, client: &str) -> Result<SignedIn> {
+        let now = self.now();
+        let email_key = format!("e:{}", email.trim().to_lowercase());
+        let client_key = format!("c:{client}");
+        self.throttle.check(&email_key, FAILS_PER_EMAIL, now)?;
+        self.throttle.check(&client_key, FAILS_PER_CLIENT, now)?;
+        let email = Email::parse("email", email).map_err(|_| AppError::BadCredentials);
+        let mut candidates = match &email {
+            Ok(e) => people::by_email_any_tenant(&self.db, e.as_str()).await?,
+            Err(_) => vec![],
+        };
+        if let Some(slug) = tenant.map(str::trim).filter(|s| !s.is_empty()) {
+            let t = tenants::by_slug(&self.db, &slug.to_ascii_lowercase()).await?;
+            candidates.retain(|p| Some(p.tenant_id) == t.as_ref().map(|t| t.id));
+        }
+        candidates.retain(|p| p.active == 1);
+        if candidates.len() > 1 {
+            return Err(AppError::Conflict("ambiguous_account"));
+        }
+        let person = candidates.pop();
+        let hash = person.as_ref().and_then(|p| p.password_hash.clone());
+        let ok = verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
+        let Some(person) = person.filter(|_| ok) else {
+            self.throttle.fail(&email_key, now);
+            self.throttle.fail(&client_key, now);
+            return Err(AppError::BadCredentials);
+        };
+        self.throttle.clear(&email_key);
+        self.issue(&person, "session", "", Some(now + SESSION_TTL_US)).await
+    }
+
+    async fn issue(&self, person: &people::PersonRow, kind: &str, name: &str, expires: Option<i64>) -> Result<SignedIn> {
+        let now = self.now();
+        let secret = random_secret(if kind == "api" { "tdm_a_" } else { "tdm_s_" });
+        let csrf = random_secret("");
+        let mut tx = self.db.begin().await?;
+        let id = tx.next_id().await?;
+        credentials::insert(
+            &mut tx,
+            &CredentialRow {
+                tenant_id: person.tenant_id,
+                id,
+                person_id: person.id,
+                kind: kind.into(),
+                name: name.into(),
+                token_hash: token_hash(&secret),
+                csrf: csrf.clone(),
+                created_at: now,
+                last_used_at: None,
+                expires_at: expires,
+                revoked_at: None,
+            },
+        )
+        .await?;
+        if kind == "api" {
+            let actor = actor_of(person);
+            record(&mut tx, Some(&actor), person.tenant_id, now, "api_token", id, "create", None, Some(serde_json::json!({"name": name}))).await?;
+        }
+        tx.commit().await?;
+        Ok(SignedIn {
+            secret,
+            session: Session {
+                actor: actor_of(person),
+                credential_id: id,
+                kind: kind.into(),
+                csrf,
+                name: person.name.clone(),
+                email: person.email.clone(),
+                lang: person.lang.clone(),
+            },
+        })
+    }
+
+    /// Resolves a session cookie or bearer token to the caller.
+    pub async fn authenticate(&self, secret: &str) -> Result<Session> {
+        let secret = secret.trim();
+        if secret.is_empty() || secret.len() > 200 {
+            return Err(AppError::Unauthenticated);
+        }
+        let now = self.now();
+        let cred = credentials::live_by_hash(&self.db, &token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
+        let person = people::get(&self.db, cred.tenant_id, cred.person_id).await?.ok_or(AppError::Unauthenticated)?;
+        if person.active != 1 {
+            return Err(AppError::Unauthenticated);
+        }
+        credentials::touch(&self.db, cred.tenant_id, cred.id, now).await?;
+        Ok(Session {
+            actor: actor_of(&person),
+            credential_id: cred.id,
+            kind: cred.kind,
+            csrf: cred.csrf,
+            name: person.name,
+            email: person.email,
+            lang: person.lang,
+        })
+    }
+
+    pub async fn logout(&self, secret: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        credentials::revoke_by_hash(&mut tx, &token_hash(secret), self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes the caller's own password; every other session of theirs is signed out.
+    pub async fn change_password(&self, s: &Session, current: &str, new: &str) -> Result<()> {
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        if !person.password_hash.as_deref().is_some_and(|h| verify_password(h, current)) {
+            return Err(AppError::Conflict("wrong_password"));
+        }
+        let new = NewPassword::parse(new)?;
+        let hash = hash_password(&new)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        people::set_password_hash(&mut tx, person.tenant_id, person.id, &hash).await?;
+        credentials::revoke_sessions_except(&mut tx, person.tenant_id, person.id, Some(s.credential_id), now).await?;
+        record(&mut tx, Some(&s.actor), person.tenant_id, now, "person", person.id, "password_changed", None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a password without knowing the old one (the `tandem admin reset-password` path).
+    pub async fn reset_password(&self, tenant: TenantId, email: &str, new: &str) -> Result<()> {
+        let email = Email::parse("email", email)?;
+        let person = people::by_email(&self.db, tenant.0, email.as_str()).await?.ok_or(AppError::NotFound)?;
+        let hash = hash_password(&NewPassword::parse(new)?)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        people::set_password_hash(&mut tx, tenant.0, person.id, &hash).await?;
+        credentials::revoke_sessions_except(&mut tx, tenant.0, person.id, None, now).await?;
+        record(&mut tx, None, tenant.0, now, "person", person.id, "password_reset", None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A named, long-lived API token for the caller; the secret is returned once.
+    pub async fn create_api_token(&self, s: &Session, name: &str) -> Result<SignedIn> {
+        let name = Name::parse("name", name)?;
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        self.issue(&person, "api", name.as_str(), None).await
+    }
+
+    pub async fn list_api_tokens(&self, s: &Session) -> Result<Vec<CredentialRow>> {
+        Ok(credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api").await?)
+    }
+
+    pub async fn revoke_api_token(&self, s: &Session, id: i64) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !credentials::revoke(&mut tx, s.actor.tenant.0, s.actor.person.0, id, now).await? {
+            return Err(AppError::NotFound);
+        }
+        record(&mut tx, Some(&s.actor), s.actor.tenant.0, now, "api_token", id, "revoke", None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores the caller's language choice.
+    pub async fn set_language(&self, s: &Session, lang: tandem_domain::Lang) -> Result<()> {
+        let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        p.lang = lang.code().into();
+        let mut tx = self.db.begin().await?;
+        people::update(&mut tx, &p).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub fn actor_of(p: &people::PersonRow) -> Actor {
+    Actor { tenant: TenantId(p.tenant_id), person: PersonId(p.id), roles: parse_roles(&p.roles) }
+}

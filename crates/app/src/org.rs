@@ -1,0 +1,162 @@
+//! The org chart: units, their managers, and the reporting lines derived from them.
+
+use crate::error::{AppError, Result};
+use crate::{Actor, App, record};
+use serde::Serialize;
+use tandem_domain::ids::{OrgUnitId, PersonId};
+use tandem_domain::org::{Membership, OrgTree, OrgUnit};
+use tandem_domain::policy::ManageOrg;
+use tandem_domain::text::Name;
+use tandem_domain::{Invalid, Rule};
+use tandem_store::org::{self, OrgUnitRow};
+use tandem_store::people::{self, PersonRow};
+
+/// A tenant's org as of one read: the rows and the tree built over them.
+pub struct OrgSnapshot {
+    pub units: Vec<OrgUnitRow>,
+    pub people: Vec<PersonRow>,
+    pub tree: OrgTree,
+}
+
+impl OrgSnapshot {
+    pub fn build(units: Vec<OrgUnitRow>, people: Vec<PersonRow>) -> Self {
+        let tree = OrgTree::new(
+            units
+                .iter()
+                .map(|u| OrgUnit {
+                    id: OrgUnitId(u.id),
+                    name: u.name.clone(),
+                    parent: u.parent_id.map(OrgUnitId),
+                    manager: u.manager_id.map(PersonId),
+                })
+                .collect(),
+            people.iter().map(|p| Membership { person: PersonId(p.id), unit: p.org_unit_id.map(OrgUnitId) }),
+        );
+        OrgSnapshot { units, people, tree }
+    }
+
+    pub fn person(&self, id: i64) -> Option<&PersonRow> {
+        self.people.iter().find(|p| p.id == id)
+    }
+
+    pub fn unit(&self, id: i64) -> Option<&OrgUnitRow> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    pub fn unit_view(&self, u: &OrgUnitRow) -> OrgUnitView {
+        OrgUnitView {
+            id: u.id,
+            name: u.name.clone(),
+            parent: u.parent_id,
+            manager: u.manager_id,
+            manager_name: u.manager_id.and_then(|m| self.person(m)).map(|p| p.name.clone()),
+            member_count: self.people.iter().filter(|p| p.org_unit_id == Some(u.id) && p.active == 1).count(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OrgUnitView {
+    pub id: i64,
+    pub name: String,
+    pub parent: Option<i64>,
+    pub manager: Option<i64>,
+    pub manager_name: Option<String>,
+    pub member_count: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUnit {
+    pub name: String,
+    pub parent: Option<i64>,
+    pub manager: Option<i64>,
+}
+
+/// Fields to change; `Some(None)` clears a link.
+#[derive(Debug, Clone, Default)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    pub parent: Option<Option<i64>>,
+    pub manager: Option<Option<i64>>,
+}
+
+impl App {
+    pub async fn org_snapshot(&self, tenant: i64) -> Result<OrgSnapshot> {
+        let (units, people) = tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
+        Ok(OrgSnapshot::build(units, people))
+    }
+
+    pub async fn list_units(&self, a: &Actor) -> Result<Vec<OrgUnitView>> {
+        let snap = self.org_snapshot(a.tenant.0).await?;
+        Ok(snap.tree.walk().into_iter().filter_map(|(id, _)| snap.unit(id.0)).map(|u| snap.unit_view(u)).collect())
+    }
+
+    pub async fn get_unit(&self, a: &Actor, id: i64) -> Result<OrgUnitView> {
+        let snap = self.org_snapshot(a.tenant.0).await?;
+        snap.unit(id).map(|u| snap.unit_view(u)).ok_or(AppError::NotFound)
+    }
+
+    pub async fn create_unit(&self, _cap: ManageOrg, a: &Actor, new: NewUnit) -> Result<OrgUnitView> {
+        let name = Name::parse("name", &new.name)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let units = org::list_in(&mut tx, a.tenant.0).await?;
+        if let Some(p) = new.parent {
+            if !units.iter().any(|u| u.id == p) {
+                return Err(Invalid::new("parent", Rule::UnknownRef).into());
+            }
+        }
+        if let Some(m) = new.manager {
+            if !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m) {
+                return Err(Invalid::new("manager", Rule::UnknownRef).into());
+            }
+        }
+        let row = OrgUnitRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            name: name.into_string(),
+            parent_id: new.parent,
+            manager_id: new.manager,
+            created_at: now,
+        };
+        org::insert(&mut tx, &row).await?;
+        record(&mut tx, Some(a), a.tenant.0, now, "org_unit", row.id, "create", None, Some(unit_json(&row))).await?;
+        tx.commit().await?;
+        self.get_unit(a, row.id).await
+    }
+
+    pub async fn update_unit(&self, _cap: ManageOrg, a: &Actor, id: i64, patch: UnitPatch) -> Result<OrgUnitView> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let units = org::list_in(&mut tx, a.tenant.0).await?;
+        let before = units.iter().find(|u| u.id == id).cloned().ok_or(AppError::NotFound)?;
+        let mut after = before.clone();
+        if let Some(n) = &patch.name {
+            after.name = Name::parse("name", n)?.into_string();
+        }
+        if let Some(p) = patch.parent {
+            let tree = OrgSnapshot::build(units.clone(), vec![]).tree;
+            tree.check_reparent(OrgUnitId(id), p.map(OrgUnitId))?;
+            after.parent_id = p;
+        }
+        if let Some(m) = patch.manager {
+            if let Some(m) = m {
+                if !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m) {
+                    return Err(Invalid::new("manager", Rule::UnknownRef).into());
+                }
+            }
+            after.manager_id = m;
+        }
+        if after != before {
+            org::update(&mut tx, &after).await?;
+            record(&mut tx, Some(a), a.tenant.0, now, "org_unit", id, "update", Some(unit_json(&before)), Some(unit_json(&after)))
+                .await?;
+            tx.commit().await?;
+        }
+        self.get_unit(a, id).await
+    }
+}
+
+pub(crate) fn unit_json(u: &OrgUnitRow) -> serde_json::Value {
+    serde_json::json!({"name": u.name, "parent": u.parent_id, "manager": u.manager_id})
+}
