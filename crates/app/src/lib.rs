@@ -7,6 +7,7 @@ pub mod clock;
 pub mod cycles;
 pub mod demo;
 pub mod error;
+pub mod history;
 pub mod import;
 pub mod org;
 pub mod people;

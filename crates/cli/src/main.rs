@@ -1,1 +1,225 @@
-fn main() {}
+//! The `tandem` binary: reads configuration, wires the database, the use cases and the web
+//! edge together, and runs one of its commands.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tandem_app::App;
+use tandem_app::clock::SystemClock;
+use tandem_app::people::NewPerson;
+use tandem_store::Db;
+
+#[derive(Parser)]
+#[command(name = "tandem", version, about = "Tandem (双轨): OKRs set direction, KPIs hold the line.")]
+struct Cli {
+    /// Where the SQLite file lives when no database URL is given.
+    #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./tandem-data", global = true)]
+    data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL, or `sqlite://…`; default: SQLite in the data directory.
+    #[arg(long, env = "TANDEM_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill the demo company into the database (once), print how to sign in, optionally serve.
+    Demo {
+        /// Start the server after filling the demo company.
+        #[arg(long)]
+        serve: bool,
+        #[command(flatten)]
+        serve_args: ServeArgs,
+    },
+    /// Operator tasks: tenants, users, passwords.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TANDEM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[arg(long, env = "TANDEM_SECURE_COOKIES", default_value_t = false)]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a tenant (a company) with its first admin.
+    CreateTenant {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, default_value = "管理员")]
+        admin_name: String,
+        #[arg(long, env = "TANDEM_ADMIN_PASSWORD")]
+        admin_password: String,
+    },
+    /// Create a user in a tenant.
+    CreateUser {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "TANDEM_USER_PASSWORD")]
+        password: String,
+        /// Comma-separated: admin, hr.
+        #[arg(long, default_value = "")]
+        roles: String,
+    },
+    /// Set a user's password and sign out their sessions.
+    ResetPassword {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TANDEM_NEW_PASSWORD")]
+        password: String,
+    },
+}
+
+type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("tandem: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn open(cli: &Cli) -> Fallible<App> {
+    let url = match &cli.database_url {
+        Some(u) if !u.trim().is_empty() => u.clone(),
+        _ => {
+            std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("cannot create data directory {}: {e}", cli.data_dir.display()))?;
+            format!("sqlite://{}?mode=rwc", cli.data_dir.join("tandem.db").display())
+        }
+    };
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok(App::new(db, Arc::new(SystemClock)))
+}
+
+async fn run(cli: Cli) -> Fallible<()> {
+    match &cli.command {
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&tandem_web::openapi())?);
+            Ok(())
+        }
+        Command::Migrate => {
+            open(&cli).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Serve(args) => serve(open(&cli).await?, args.clone()).await,
+        Command::Demo { serve: and_serve, serve_args } => {
+            let app = open(&cli).await?;
+            let out = app.seed_demo().await?;
+            if out.created {
+                println!("Demo company 云栖茶饮 created: {} people.", out.people);
+            } else {
+                println!("Demo company already present ({} people); nothing changed.", out.people);
+            }
+            println!("Sign in at http://{}/login with password {}:", serve_args.listen, tandem_app::demo::PASSWORD);
+            for (role, email) in [
+                ("tenant admin", "admin@demo.example"),
+                ("HR", "hr@demo.example"),
+                ("executive (CEO)", "ceo@demo.example"),
+                ("department manager (East region)", "zhao.min@demo.example"),
+                ("store manager (Shanghai)", "li.na@demo.example"),
+                ("member (Shanghai store)", "zhang.wei@demo.example"),
+                ("member (R&D)", "lin.xiao@demo.example"),
+            ] {
+                println!("  {email:<26} {role}");
+            }
+            if *and_serve { serve(app, serve_args.clone()).await } else { Ok(()) }
+        }
+        Command::Admin(cmd) => {
+            let app = open(&cli).await?;
+            admin(&app, cmd).await
+        }
+    }
+}
+
+async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
+    match cmd {
+        AdminCommand::CreateTenant { slug, name, admin_email, admin_name, admin_password } => {
+            let t = app.create_tenant(slug, name).await?;
+            let id = app
+                .admin_create_user(
+                    tandem_domain::ids::TenantId(t.id),
+                    NewPerson {
+                        name: admin_name.clone(),
+                        email: admin_email.clone(),
+                        roles: vec!["admin".into()],
+                        password: Some(admin_password.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            println!("tenant {} ({}) created with admin #{id} {admin_email}", t.slug, t.id);
+        }
+        AdminCommand::CreateUser { tenant, email, name, password, roles } => {
+            let t = app.tenant_by_slug(tenant).await?;
+            let roles = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect();
+            let id = app
+                .admin_create_user(
+                    tandem_domain::ids::TenantId(t.id),
+                    NewPerson { name: name.clone(), email: email.clone(), roles, password: Some(password.clone()), ..Default::default() },
+                )
+                .await?;
+            println!("user #{id} {email} created in {}", t.slug);
+        }
+        AdminCommand::ResetPassword { tenant, email, password } => {
+            let t = app.tenant_by_slug(tenant).await?;
+            app.reset_password(tandem_domain::ids::TenantId(t.id), email, password).await?;
+            println!("password of {email} in {} reset; their sessions were signed out", t.slug);
+        }
+    }
+    Ok(())
+}
+
+async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
+    let addr: SocketAddr = args.listen.parse().map_err(|e| format!("bad listen address {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let router = tandem_web::router(tandem_web::AppState::new(app.clone(), args.secure_cookies));
+    tracing::info!("Tandem listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return std::future::pending().await,
+                };
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        })
+        .await?;
+    app.db.close().await;
+    Ok(())
+}

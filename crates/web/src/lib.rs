@@ -1,1 +1,65 @@
-//! placeholder
+//! Tandem's HTTP edge: the `/api/v1` JSON API (documented by the OpenAPI document it serves)
+//! and the server-rendered pages. This crate turns requests into use-case calls and results
+//! into responses; it holds no SQL and no business rules.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use std::sync::Arc;
+use tandem_app::App;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(app: App, secure_cookies: bool) -> Self {
+        AppState { app, secure_cookies, metrics: Arc::new(metrics::Metrics::default()) }
+    }
+}
+
+/// The whole application: API, OpenAPI document, pages, static files, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api::routes().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(pages::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .route("/static/app.css", axum::routing::get(pages::stylesheet))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// The OpenAPI document, without serving anything (for tests and `tandem openapi`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::routes().split_for_parts().1
+}

@@ -1,0 +1,68 @@
+//! `/api/v1`: JSON in and out, bearer tokens for machines, session cookie + CSRF header for the
+//! browser. Every route is registered through `routes!`, which also writes it into the OpenAPI
+//! document, so the document cannot miss a route.
+
+pub mod auth;
+pub mod cycles;
+pub mod org;
+pub mod people;
+
+use crate::AppState;
+use serde::{Deserialize, Deserializer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tandem API",
+        description = "OKRs set direction, KPIs hold the line. Errors are `{\"error\": {\"code\", \"message\"}}`; messages follow Accept-Language (zh or en). A resource you may not see answers 404.",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let comps = doc.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(org::list_units, org::create_unit))
+        .routes(routes!(org::get_unit, org::update_unit))
+        .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(people::get_person, people::update_person))
+        .routes(routes!(people::import_people))
+        .routes(routes!(cycles::list_cycles, cycles::create_cycle))
+        .routes(routes!(cycles::get_cycle, cycles::update_cycle))
+}
+
+/// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).
+pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A list answer: `{"items": [...]}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ItemsOf<T> {
+    pub items: Vec<T>,
+}

@@ -1,0 +1,355 @@
+//! Server-rendered pages. They work without JavaScript: forms post, the server answers with a
+//! redirect (after success) or the same page with the message and what was typed (after an
+//! error). Every form carries the session's CSRF token.
+
+mod account;
+mod cycles;
+mod org;
+mod people;
+
+use crate::AppState;
+use crate::auth::{self, ClientAddr, PageUser, page_lang, safe_next, urlencode};
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use serde::Deserialize;
+use tandem_app::AppError;
+use tandem_domain::Lang;
+use tandem_domain::policy::Role;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/org") }))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/org", get(org::page).post(org::create))
+        .route("/org/{id}", get(org::edit_page).post(org::update))
+        .route("/people", get(people::page).post(people::create))
+        .route("/people/import", post(people::import))
+        .route("/people/{id}", get(people::detail).post(people::update))
+        .route("/cycles", get(cycles::page).post(cycles::create))
+        .route("/cycles/{id}/state", post(cycles::change_state))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/lang", post(account::set_lang))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+}
+
+/// What every page's frame needs: language, who is signed in, navigation and messages.
+pub struct Frame {
+    pub t: Tr,
+    pub title: String,
+    pub nav: &'static str,
+    pub signed_in: bool,
+    pub user_name: String,
+    pub csrf: String,
+    pub path_enc: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub is_admin: bool,
+    pub is_hr: bool,
+    pub is_people_admin: bool,
+}
+
+impl Frame {
+    pub fn for_user(u: &PageUser, nav: &'static str, title_key: &str, path: &str) -> Frame {
+        let t = Tr(u.lang);
+        let a = &u.session.actor;
+        Frame {
+            title: t.s(title_key).to_string(),
+            t,
+            nav,
+            signed_in: true,
+            user_name: u.session.name.clone(),
+            csrf: u.session.csrf.clone(),
+            path_enc: urlencode(path),
+            notice: None,
+            error: None,
+            is_admin: a.has(Role::Admin),
+            is_hr: a.has(Role::Hr) || a.has(Role::Admin),
+            is_people_admin: a.has(Role::Hr) || a.has(Role::Admin),
+        }
+    }
+
+    pub fn anonymous(lang: Lang, title_key: &str, path: &str) -> Frame {
+        let t = Tr(lang);
+        Frame {
+            title: t.s(title_key).to_string(),
+            t,
+            nav: "",
+            signed_in: false,
+            user_name: String::new(),
+            csrf: String::new(),
+            path_enc: urlencode(path),
+            notice: None,
+            error: None,
+            is_admin: false,
+            is_hr: false,
+            is_people_admin: false,
+        }
+    }
+
+    /// Shows the message for a `?ok=` code after a redirect.
+    pub fn with_ok(mut self, ok: Option<&str>) -> Frame {
+        self.notice = match ok {
+            Some("saved") => Some(self.t.s("saved").into()),
+            Some("created") => Some(self.t.s("created").into()),
+            Some("password") => Some(self.t.s("password_changed").into()),
+            _ => None,
+        };
+        self
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct OkQuery {
+    pub ok: Option<String>,
+}
+
+pub fn render<T: Template>(status: StatusCode, page: T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    f: Frame,
+    heading: String,
+    body: String,
+}
+
+/// A whole page for an error that leaves nothing to re-render.
+pub fn error_page(e: &AppError, lang: Lang) -> Response {
+    let f = Frame::anonymous(lang, "error_title", "/");
+    let heading = f.t.s("error_title").to_string();
+    render(crate::error::status_of(e), MessagePage { heading, body: e.message(lang), f })
+}
+
+/// Same, inside the signed-in frame.
+pub fn user_error_page(u: &PageUser, e: &AppError) -> Response {
+    if let AppError::Internal(cause) = e {
+        tracing::error!(%cause, "internal error");
+    }
+    let f = Frame::for_user(u, "", "error_title", "/");
+    let heading = f.t.s("error_title").to_string();
+    render(crate::error::status_of(e), MessagePage { heading, body: e.message(u.lang), f })
+}
+
+pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
+    let lang = page_lang(&headers);
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError { err: AppError::NotFound, lang }.into_response();
+    }
+    let f = Frame::anonymous(lang, "not_found_title", "/");
+    let heading = f.t.s("not_found_title").to_string();
+    let body = f.t.s("not_found_body").to_string();
+    render(StatusCode::NOT_FOUND, MessagePage { f, heading, body })
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
+}
+
+/// Refuses a form whose CSRF token is not the session's.
+pub fn check_csrf(u: &PageUser, token: &str) -> Result<(), Response> {
+    if auth::constant_eq(token, &u.session.csrf) {
+        Ok(())
+    } else {
+        let f = Frame::for_user(u, "", "error_title", "/");
+        let heading = f.t.s("error_title").to_string();
+        let body = f.t.s("form_expired").to_string();
+        Err(render(StatusCode::FORBIDDEN, MessagePage { f, heading, body }))
+    }
+}
+
+/// An optional id from a `<select>`: empty means none.
+pub fn opt_id(s: &str) -> Result<Option<i64>, AppError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| tandem_domain::Invalid::new("id", tandem_domain::Rule::NotANumber).into())
+}
+
+/// The roles worth a tag (everyone is a member, so that one is not shown).
+pub fn role_tags(roles: &[Role], t: Tr) -> Vec<(&'static str, &'static str)> {
+    roles.iter().filter(|r| **r != Role::Member).map(|r| (r.as_str(), r.label(t.0))).collect()
+}
+
+/// Formats event-log time (µs) as `YYYY-MM-DD HH:MM UTC`.
+pub fn fmt_time(us: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .map(|s| format!("{s} UTC"))
+        .unwrap_or_default()
+}
+
+// ----- sign-in, sign-out, language -----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    f: Frame,
+    csrf: String,
+    next: String,
+    email: String,
+    tenant: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+async fn login_form(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if let Some(c) = jar.get(auth::SESSION_COOKIE) {
+        if st.app.authenticate(c.value()).await.is_ok() {
+            return Redirect::to(&next).into_response();
+        }
+    }
+    let csrf = tandem_app::accounts::random_csrf();
+    let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
+    let page = LoginPage { f: Frame::anonymous(page_lang(&headers), "sign_in", "/login"), csrf, next, email: String::new(), tenant: String::new() };
+    (jar, render(StatusCode::OK, page)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, ClientAddr(client): ClientAddr, Form(form): Form<LoginForm>) -> Response {
+    let lang = page_lang(&headers);
+    let next = safe_next(Some(&form.next));
+    let cookie_csrf = jar.get(auth::LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let again = |jar: CookieJar, status: StatusCode, message: String| {
+        let csrf = tandem_app::accounts::random_csrf();
+        let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
+        let mut f = Frame::anonymous(lang, "sign_in", "/login");
+        f.error = Some(message);
+        let page = LoginPage { f, csrf, next: next.clone(), email: form.email.clone(), tenant: form.tenant.clone() };
+        (jar, render(status, page)).into_response()
+    };
+    if cookie_csrf.is_empty() || !auth::constant_eq(&cookie_csrf, &form.csrf) {
+        return again(jar, StatusCode::FORBIDDEN, Tr(lang).s("form_expired").to_string());
+    }
+    let tenant = Some(form.tenant.as_str()).filter(|t| !t.trim().is_empty());
+    match st.app.login(&form.email, &form.password, tenant, &client).await {
+        Ok(signed) => {
+            let jar = jar.remove(Cookie::from(auth::LOGIN_CSRF_COOKIE)).add(auth::session_cookie(signed.secret, st.secure_cookies));
+            (jar, Redirect::to(&next)).into_response()
+        }
+        Err(e) => again(jar, crate::error::status_of(&e), e.message(lang)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn logout(State(st): State<AppState>, u: PageUser, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
+    if let Err(r) = check_csrf(&u, &form.csrf) {
+        return r;
+    }
+    if let Some(c) = jar.get(auth::SESSION_COOKIE) {
+        if let Err(e) = st.app.logout(c.value()).await {
+            return user_error_page(&u, &e);
+        }
+    }
+    (jar.remove(Cookie::from(auth::SESSION_COOKIE)), Redirect::to("/login")).into_response()
+}
+
+async fn switch_lang(State(st): State<AppState>, jar: CookieJar, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let jar = jar.add(auth::plain_cookie(auth::LANG_COOKIE, lang.code().to_string(), st.secure_cookies));
+    (jar, Redirect::to(&safe_next(q.next.as_deref()))).into_response()
+}
+
+/// A unit for a `<select>` or the tree: indented by depth.
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub indent: String,
+}
+
+pub fn unit_options(snap: &tandem_app::org::OrgSnapshot) -> Vec<UnitOption> {
+    snap.tree
+        .walk()
+        .into_iter()
+        .filter_map(|(id, depth)| snap.unit(id.0).map(|u| UnitOption { id: u.id, name: u.name.clone(), indent: "— ".repeat(depth) }))
+        .collect()
+}
+
+/// One line of an entity's history.
+pub struct HistoryItem {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+}
+
+pub fn history_items(events: &[tandem_app::history::StoredEvent], snap: &tandem_app::org::OrgSnapshot, t: Tr) -> Vec<HistoryItem> {
+    events
+        .iter()
+        .rev()
+        .map(|e| {
+            let who = e.actor_id.and_then(|a| snap.person(a)).map(|p| p.name.clone()).unwrap_or_else(|| t.0.pick("系统", "System").to_string());
+            let action = match e.action.as_str() {
+                "create" => t.0.pick("创建", "Created"),
+                "update" => t.0.pick("修改", "Changed"),
+                "state_change" => t.0.pick("变更状态", "State changed"),
+                "password_changed" => t.0.pick("修改了密码", "Changed the password"),
+                "password_reset" => t.0.pick("重置了密码", "Password reset"),
+                other => other,
+            };
+            let mut what = action.to_string();
+            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) = (&e.before, &e.after) {
+                let changes: Vec<String> = a
+                    .iter()
+                    .filter(|(k, v)| b.get(*k) != Some(*v))
+                    .map(|(k, v)| format!("{k}: {} → {}", short(b.get(k)), short(Some(v))))
+                    .collect();
+                if !changes.is_empty() {
+                    what = format!("{what}：{}", changes.join("；"));
+                }
+            }
+            HistoryItem { when: fmt_time(e.at), who, what }
+        })
+        .collect()
+}
+
+fn short(v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => "∅".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}

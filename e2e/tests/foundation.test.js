@@ -1,0 +1,57 @@
+// The first browser test: sign in as a demo user, switch the language, see the org chart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTandem, launchBrowser, signIn } from '../lib/harness.js';
+
+let app, browser;
+before(async () => { app = await startTandem(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await app?.stop(); });
+
+test('a member signs in, sees the org chart in Chinese, switches to English', async () => {
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  await page.goto(`${app.base}/org`);
+  assert.match(page.url(), /\/login\?next=%2Forg|\/login\?next=\/org/, 'signed-out visitors are sent to sign in');
+  await signIn(page, app.base, 'zhang.wei@demo.example');
+  await page.waitForURL(/\/org$/);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  await assert.doesNotReject(page.locator('h1', { hasText: '组织架构' }).waitFor());
+  const tree = page.locator('#org-tree');
+  assert.ok(await tree.locator('text=上海南京西路店').count() >= 1, 'the store is on the chart');
+  assert.ok(await tree.locator('text=华东大区').count() >= 1);
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/org-zh.png`, fullPage: true });
+
+  await page.click('#lang-switch');
+  await page.waitForURL(/\/org$/);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await assert.doesNotReject(page.locator('h1', { hasText: 'Org chart' }).waitFor());
+  assert.ok(await page.locator('nav >> text=People').count() === 1, 'navigation is in English');
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/org-en.png`, fullPage: true });
+  await page.close();
+});
+
+test('a wrong password keeps the typed email and says why, in Chinese', async () => {
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  await signIn(page, app.base, 'zhang.wei@demo.example', 'wrong-password');
+  await assert.doesNotReject(page.locator('[role=alert]', { hasText: '邮箱或密码不正确' }).waitFor());
+  assert.equal(await page.inputValue('#email'), 'zhang.wei@demo.example');
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/login-error.png` });
+  await page.close();
+});
+
+test('an admin adds an org unit and sees it on the chart', async () => {
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  await signIn(page, app.base, 'admin@demo.example');
+  await page.waitForURL(/\/org$/);
+  await page.fill('#unit-name', '成都春熙路店');
+  await page.selectOption('#unit-parent', { label: '— 华南大区' });
+  await page.click('form[action="/org"] button[type=submit]');
+  await page.waitForURL(/\/org\?ok=created$/);
+  await assert.doesNotReject(page.locator('#org-tree >> text=成都春熙路店').waitFor());
+  await assert.doesNotReject(page.locator('[role=status]', { hasText: '已创建' }).waitFor());
+  for (const path of ['/people', '/cycles', '/account']) {
+    await page.goto(`${app.base}${path}`);
+    const name = path.slice(1);
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/${name}.png`, fullPage: true });
+  }
+  await page.close();
+});
