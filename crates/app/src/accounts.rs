@@ -5,9 +5,9 @@
 //! and every request can afford it). Failed sign-ins are throttled per email and per client.
 
 use crate::error::{AppError, Result};
-use crate::{App, record};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::{App, Change, record};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -32,7 +32,11 @@ pub fn hash_password(p: &NewPassword) -> Result<String> {
 }
 
 fn verify_password(hash: &str, candidate: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(candidate.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the account does not exist, so that a wrong email costs as
@@ -68,12 +72,18 @@ pub struct Throttle {
 
 impl Throttle {
     fn check(&self, key: &str, limit: u32, now: i64) -> Result<()> {
-        let map = self.fails.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
-        if let Some((n, since)) = map.get(key) {
-            if now - since < WINDOW_US && *n >= limit {
-                let retry = ((since + WINDOW_US - now) / 1_000_000).max(1) as u64;
-                return Err(AppError::RateLimited { retry_after_s: retry });
-            }
+        let map = self
+            .fails
+            .lock()
+            .map_err(|_| AppError::Internal("throttle poisoned".into()))?;
+        if let Some((n, since)) = map.get(key)
+            && now - since < WINDOW_US
+            && *n >= limit
+        {
+            let retry = ((since + WINDOW_US - now) / 1_000_000).max(1) as u64;
+            return Err(AppError::RateLimited {
+                retry_after_s: retry,
+            });
         }
         Ok(())
     }
@@ -122,13 +132,23 @@ pub fn parse_roles(s: &str) -> Vec<Role> {
 }
 
 pub fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl App {
     /// Signs in by email and password. `tenant` (a slug) is needed only when the email has
     /// accounts in several tenants. `client` identifies the caller for throttling.
-    pub async fn login(&self, email: &str, password: &str, tenant: Option<&str>, client: &str) -> Result<SignedIn> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        tenant: Option<&str>,
+        client: &str,
+    ) -> Result<SignedIn> {
         let now = self.now();
         let email_key = format!("e:{}", email.trim().to_lowercase());
         let client_key = format!("c:{client}");
@@ -149,17 +169,25 @@ impl App {
         }
         let person = candidates.pop();
         let hash = person.as_ref().and_then(|p| p.password_hash.clone());
-        let ok = verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
+        let ok =
+            verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
         let Some(person) = person.filter(|_| ok) else {
             self.throttle.fail(&email_key, now);
             self.throttle.fail(&client_key, now);
             return Err(AppError::BadCredentials);
         };
         self.throttle.clear(&email_key);
-        self.issue(&person, "session", "", Some(now + SESSION_TTL_US)).await
+        self.issue(&person, "session", "", Some(now + SESSION_TTL_US))
+            .await
     }
 
-    async fn issue(&self, person: &people::PersonRow, kind: &str, name: &str, expires: Option<i64>) -> Result<SignedIn> {
+    async fn issue(
+        &self,
+        person: &people::PersonRow,
+        kind: &str,
+        name: &str,
+        expires: Option<i64>,
+    ) -> Result<SignedIn> {
         let now = self.now();
         let secret = random_secret(if kind == "api" { "tdm_a_" } else { "tdm_s_" });
         let csrf = random_secret("");
@@ -184,7 +212,20 @@ impl App {
         .await?;
         if kind == "api" {
             let actor = actor_of(person);
-            record(&mut tx, Some(&actor), person.tenant_id, now, "api_token", id, "create", None, Some(serde_json::json!({"name": name}))).await?;
+            record(
+                &mut tx,
+                Some(&actor),
+                person.tenant_id,
+                now,
+                Change {
+                    entity: "api_token",
+                    id,
+                    action: "create",
+                    before: None,
+                    after: Some(serde_json::json!({"name": name})),
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(SignedIn {
@@ -208,8 +249,12 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = self.now();
-        let cred = credentials::live_by_hash(&self.db, &token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
-        let person = people::get(&self.db, cred.tenant_id, cred.person_id).await?.ok_or(AppError::Unauthenticated)?;
+        let cred = credentials::live_by_hash(&self.db, &token_hash(secret), now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let person = people::get(&self.db, cred.tenant_id, cred.person_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if person.active != 1 {
             return Err(AppError::Unauthenticated);
         }
@@ -234,8 +279,14 @@ impl App {
 
     /// Changes the caller's own password; every other session of theirs is signed out.
     pub async fn change_password(&self, s: &Session, current: &str, new: &str) -> Result<()> {
-        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
-        if !person.password_hash.as_deref().is_some_and(|h| verify_password(h, current)) {
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !person
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| verify_password(h, current))
+        {
             return Err(AppError::Conflict("wrong_password"));
         }
         let new = NewPassword::parse(new)?;
@@ -243,8 +294,28 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         people::set_password_hash(&mut tx, person.tenant_id, person.id, &hash).await?;
-        credentials::revoke_sessions_except(&mut tx, person.tenant_id, person.id, Some(s.credential_id), now).await?;
-        record(&mut tx, Some(&s.actor), person.tenant_id, now, "person", person.id, "password_changed", None, None).await?;
+        credentials::revoke_sessions_except(
+            &mut tx,
+            person.tenant_id,
+            person.id,
+            Some(s.credential_id),
+            now,
+        )
+        .await?;
+        record(
+            &mut tx,
+            Some(&s.actor),
+            person.tenant_id,
+            now,
+            Change {
+                entity: "person",
+                id: person.id,
+                action: "password_changed",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -252,13 +323,28 @@ impl App {
     /// Sets a password without knowing the old one (the `tandem admin reset-password` path).
     pub async fn reset_password(&self, tenant: TenantId, email: &str, new: &str) -> Result<()> {
         let email = Email::parse("email", email)?;
-        let person = people::by_email(&self.db, tenant.0, email.as_str()).await?.ok_or(AppError::NotFound)?;
+        let person = people::by_email(&self.db, tenant.0, email.as_str())
+            .await?
+            .ok_or(AppError::NotFound)?;
         let hash = hash_password(&NewPassword::parse(new)?)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         people::set_password_hash(&mut tx, tenant.0, person.id, &hash).await?;
         credentials::revoke_sessions_except(&mut tx, tenant.0, person.id, None, now).await?;
-        record(&mut tx, None, tenant.0, now, "person", person.id, "password_reset", None, None).await?;
+        record(
+            &mut tx,
+            None,
+            tenant.0,
+            now,
+            Change {
+                entity: "person",
+                id: person.id,
+                action: "password_reset",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -266,12 +352,17 @@ impl App {
     /// A named, long-lived API token for the caller; the secret is returned once.
     pub async fn create_api_token(&self, s: &Session, name: &str) -> Result<SignedIn> {
         let name = Name::parse("name", name)?;
-        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
+            .await?
+            .ok_or(AppError::NotFound)?;
         self.issue(&person, "api", name.as_str(), None).await
     }
 
     pub async fn list_api_tokens(&self, s: &Session) -> Result<Vec<CredentialRow>> {
-        Ok(credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api").await?)
+        Ok(
+            credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api")
+                .await?,
+        )
     }
 
     pub async fn revoke_api_token(&self, s: &Session, id: i64) -> Result<()> {
@@ -280,14 +371,29 @@ impl App {
         if !credentials::revoke(&mut tx, s.actor.tenant.0, s.actor.person.0, id, now).await? {
             return Err(AppError::NotFound);
         }
-        record(&mut tx, Some(&s.actor), s.actor.tenant.0, now, "api_token", id, "revoke", None, None).await?;
+        record(
+            &mut tx,
+            Some(&s.actor),
+            s.actor.tenant.0,
+            now,
+            Change {
+                entity: "api_token",
+                id,
+                action: "revoke",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Stores the caller's language choice.
     pub async fn set_language(&self, s: &Session, lang: tandem_domain::Lang) -> Result<()> {
-        let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
+            .await?
+            .ok_or(AppError::NotFound)?;
         p.lang = lang.code().into();
         let mut tx = self.db.begin().await?;
         people::update(&mut tx, &p).await?;
@@ -297,5 +403,9 @@ impl App {
 }
 
 pub fn actor_of(p: &people::PersonRow) -> Actor {
-    Actor { tenant: TenantId(p.tenant_id), person: PersonId(p.id), roles: parse_roles(&p.roles) }
+    Actor {
+        tenant: TenantId(p.tenant_id),
+        person: PersonId(p.id),
+        roles: parse_roles(&p.roles),
+    }
 }

@@ -30,7 +30,11 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock, throttle: Arc::new(accounts::Throttle::default()) }
+        App {
+            db,
+            clock,
+            throttle: Arc::new(accounts::Throttle::default()),
+        }
     }
 
     pub fn now(&self) -> i64 {
@@ -38,26 +42,32 @@ impl App {
     }
 }
 
+/// One change to record: what, which one, what happened, and the values before and after.
+pub(crate) struct Change {
+    pub entity: &'static str,
+    pub id: i64,
+    pub action: &'static str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Appends a change to the event log, inside the write that makes it.
 pub(crate) async fn record(
     tx: &mut tandem_store::Tx,
     actor: Option<&Actor>,
     tenant: i64,
     at: i64,
-    entity: &'static str,
-    entity_id: i64,
-    action: &'static str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
+    c: Change,
 ) -> Result<(), AppError> {
     tx.record(tandem_store::EventRecord {
         tenant_id: tenant,
         at,
         actor_id: actor.map(|a| a.person.0),
-        entity,
-        entity_id,
-        action,
-        before,
-        after,
+        entity: c.entity,
+        entity_id: c.id,
+        action: c.action,
+        before: c.before,
+        after: c.after,
         reason: None,
     })
     .await?;

@@ -1,7 +1,7 @@
 //! The org chart: units, their managers, and the reporting lines derived from them.
 
 use crate::error::{AppError, Result};
-use crate::{Actor, App, record};
+use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use tandem_domain::ids::{OrgUnitId, PersonId};
 use tandem_domain::org::{Membership, OrgTree, OrgUnit};
@@ -30,9 +30,16 @@ impl OrgSnapshot {
                     manager: u.manager_id.map(PersonId),
                 })
                 .collect(),
-            people.iter().map(|p| Membership { person: PersonId(p.id), unit: p.org_unit_id.map(OrgUnitId) }),
+            people.iter().map(|p| Membership {
+                person: PersonId(p.id),
+                unit: p.org_unit_id.map(OrgUnitId),
+            }),
         );
-        OrgSnapshot { units, people, tree }
+        OrgSnapshot {
+            units,
+            people,
+            tree,
+        }
     }
 
     pub fn person(&self, id: i64) -> Option<&PersonRow> {
@@ -49,8 +56,15 @@ impl OrgSnapshot {
             name: u.name.clone(),
             parent: u.parent_id,
             manager: u.manager_id,
-            manager_name: u.manager_id.and_then(|m| self.person(m)).map(|p| p.name.clone()),
-            member_count: self.people.iter().filter(|p| p.org_unit_id == Some(u.id) && p.active == 1).count(),
+            manager_name: u
+                .manager_id
+                .and_then(|m| self.person(m))
+                .map(|p| p.name.clone()),
+            member_count: self
+                .people
+                .iter()
+                .filter(|p| p.org_unit_id == Some(u.id) && p.active == 1)
+                .count(),
         }
     }
 }
@@ -82,34 +96,51 @@ pub struct UnitPatch {
 
 impl App {
     pub async fn org_snapshot(&self, tenant: i64) -> Result<OrgSnapshot> {
-        let (units, people) = tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
+        let (units, people) =
+            tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
         Ok(OrgSnapshot::build(units, people))
     }
 
     pub async fn list_units(&self, a: &Actor) -> Result<Vec<OrgUnitView>> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        Ok(snap.tree.walk().into_iter().filter_map(|(id, _)| snap.unit(id.0)).map(|u| snap.unit_view(u)).collect())
+        Ok(snap
+            .tree
+            .walk()
+            .into_iter()
+            .filter_map(|(id, _)| snap.unit(id.0))
+            .map(|u| snap.unit_view(u))
+            .collect())
     }
 
     pub async fn get_unit(&self, a: &Actor, id: i64) -> Result<OrgUnitView> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        snap.unit(id).map(|u| snap.unit_view(u)).ok_or(AppError::NotFound)
+        snap.unit(id)
+            .map(|u| snap.unit_view(u))
+            .ok_or(AppError::NotFound)
     }
 
-    pub async fn create_unit(&self, _cap: ManageOrg, a: &Actor, new: NewUnit) -> Result<OrgUnitView> {
+    pub async fn create_unit(
+        &self,
+        _cap: ManageOrg,
+        a: &Actor,
+        new: NewUnit,
+    ) -> Result<OrgUnitView> {
         let name = Name::parse("name", &new.name)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let units = org::list_in(&mut tx, a.tenant.0).await?;
-        if let Some(p) = new.parent {
-            if !units.iter().any(|u| u.id == p) {
-                return Err(Invalid::new("parent", Rule::UnknownRef).into());
-            }
+        if let Some(p) = new.parent
+            && !units.iter().any(|u| u.id == p)
+        {
+            return Err(Invalid::new("parent", Rule::UnknownRef).into());
         }
-        if let Some(m) = new.manager {
-            if !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m) {
-                return Err(Invalid::new("manager", Rule::UnknownRef).into());
-            }
+        if let Some(m) = new.manager
+            && !people::list_in(&mut tx, a.tenant.0)
+                .await?
+                .iter()
+                .any(|p| p.id == m)
+        {
+            return Err(Invalid::new("manager", Rule::UnknownRef).into());
         }
         let row = OrgUnitRow {
             tenant_id: a.tenant.0,
@@ -120,16 +151,39 @@ impl App {
             created_at: now,
         };
         org::insert(&mut tx, &row).await?;
-        record(&mut tx, Some(a), a.tenant.0, now, "org_unit", row.id, "create", None, Some(unit_json(&row))).await?;
+        record(
+            &mut tx,
+            Some(a),
+            a.tenant.0,
+            now,
+            Change {
+                entity: "org_unit",
+                id: row.id,
+                action: "create",
+                before: None,
+                after: Some(unit_json(&row)),
+            },
+        )
+        .await?;
         tx.commit().await?;
         self.get_unit(a, row.id).await
     }
 
-    pub async fn update_unit(&self, _cap: ManageOrg, a: &Actor, id: i64, patch: UnitPatch) -> Result<OrgUnitView> {
+    pub async fn update_unit(
+        &self,
+        _cap: ManageOrg,
+        a: &Actor,
+        id: i64,
+        patch: UnitPatch,
+    ) -> Result<OrgUnitView> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let units = org::list_in(&mut tx, a.tenant.0).await?;
-        let before = units.iter().find(|u| u.id == id).cloned().ok_or(AppError::NotFound)?;
+        let before = units
+            .iter()
+            .find(|u| u.id == id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
         let mut after = before.clone();
         if let Some(n) = &patch.name {
             after.name = Name::parse("name", n)?.into_string();
@@ -140,17 +194,32 @@ impl App {
             after.parent_id = p;
         }
         if let Some(m) = patch.manager {
-            if let Some(m) = m {
-                if !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m) {
-                    return Err(Invalid::new("manager", Rule::UnknownRef).into());
-                }
+            if let Some(m) = m
+                && !people::list_in(&mut tx, a.tenant.0)
+                    .await?
+                    .iter()
+                    .any(|p| p.id == m)
+            {
+                return Err(Invalid::new("manager", Rule::UnknownRef).into());
             }
             after.manager_id = m;
         }
         if after != before {
             org::update(&mut tx, &after).await?;
-            record(&mut tx, Some(a), a.tenant.0, now, "org_unit", id, "update", Some(unit_json(&before)), Some(unit_json(&after)))
-                .await?;
+            record(
+                &mut tx,
+                Some(a),
+                a.tenant.0,
+                now,
+                Change {
+                    entity: "org_unit",
+                    id,
+                    action: "update",
+                    before: Some(unit_json(&before)),
+                    after: Some(unit_json(&after)),
+                },
+            )
+            .await?;
             tx.commit().await?;
         }
         self.get_unit(a, id).await

@@ -3,7 +3,7 @@
 
 use crate::error::{AppError, Result};
 use crate::people::NewPerson;
-use crate::{App, record};
+use crate::{App, Change, record};
 use tandem_domain::ids::TenantId;
 use tandem_domain::score::BandThresholds;
 use tandem_domain::text::{Name, Slug};
@@ -28,18 +28,34 @@ impl App {
             tandem_store::StoreError::Conflict => AppError::Conflict("slug_taken"),
             other => other.into(),
         })?;
-        record(&mut tx, None, row.id, now, "tenant", row.id, "create", None, Some(serde_json::json!({"slug": row.slug, "name": row.name})))
-            .await?;
+        record(
+            &mut tx,
+            None,
+            row.id,
+            now,
+            Change {
+                entity: "tenant",
+                id: row.id,
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({"slug": row.slug, "name": row.name})),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(row)
     }
 
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<TenantRow> {
-        tenants::by_slug(&self.db, &slug.trim().to_ascii_lowercase()).await?.ok_or(AppError::NotFound)
+        tenants::by_slug(&self.db, &slug.trim().to_ascii_lowercase())
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     pub async fn tenant(&self, id: TenantId) -> Result<TenantRow> {
-        tenants::get(&self.db, id.0).await?.ok_or(AppError::NotFound)
+        tenants::get(&self.db, id.0)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     /// Adds a person with a password (operator path; roles are taken as given).

@@ -65,7 +65,7 @@ impl Weight {
     pub const MAX: f64 = 1000.0;
 
     pub fn parse(field: &str, w: f64) -> Result<Weight, Invalid> {
-        if w.is_finite() && w >= Self::MIN && w <= Self::MAX {
+        if w.is_finite() && (Self::MIN..=Self::MAX).contains(&w) {
             Ok(Weight(w))
         } else {
             Err(Invalid::new(

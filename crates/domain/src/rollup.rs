@@ -194,11 +194,10 @@ impl ScoreGraph {
             }
             let r = (w > 0.0).then(|| clamp01(s / w));
             out[i] = r;
-            if let (Some(r), p) = (r, self.parent[i]) {
-                if p != NONE {
-                    child_w[p as usize] += self.weight[i];
-                    child_sum[p as usize] += self.weight[i] * r;
-                }
+            let p = self.parent[i];
+            if let Some(r) = r.filter(|_| p != NONE) {
+                child_w[p as usize] += self.weight[i];
+                child_sum[p as usize] += self.weight[i] * r;
             }
         }
         out

@@ -15,10 +15,10 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(d) = &e {
-            if matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation) {
-                return StoreError::Conflict;
-            }
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)
+        {
+            return StoreError::Conflict;
         }
         StoreError::Db(e)
     }

@@ -72,10 +72,11 @@ impl IntoResponse for ApiError {
         }
         let status = status_of(&self.err);
         let mut resp = (status, Json(body_of(&self.err, self.lang))).into_response();
-        if let AppError::RateLimited { retry_after_s } = self.err {
-            if let Ok(v) = retry_after_s.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_s } = self.err
+            && let Ok(v) = retry_after_s.to_string().parse()
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         resp
     }
@@ -84,17 +85,46 @@ impl IntoResponse for ApiError {
 /// A request body that failed to parse as JSON of the expected shape.
 pub fn json_rejection(rej: JsonRejection, lang: Lang) -> Response {
     let (code, zh, en) = match &rej {
-        JsonRejection::MissingJsonContentType(_) => {
-            ("unsupported_media_type", "请求需要 Content-Type: application/json", "Expected Content-Type: application/json")
-        }
-        JsonRejection::JsonSyntaxError(_) => ("bad_json", "请求体不是合法的 JSON", "The request body is not valid JSON"),
-        JsonRejection::JsonDataError(_) => ("bad_request", "请求体字段不符合要求", "The request body has missing or mistyped fields"),
-        _ => ("bad_request", "无法读取请求体", "Cannot read the request body"),
+        JsonRejection::MissingJsonContentType(_) => (
+            "unsupported_media_type",
+            "请求需要 Content-Type: application/json",
+            "Expected Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(_) => (
+            "bad_json",
+            "请求体不是合法的 JSON",
+            "The request body is not valid JSON",
+        ),
+        JsonRejection::JsonDataError(_) => (
+            "bad_request",
+            "请求体字段不符合要求",
+            "The request body has missing or mistyped fields",
+        ),
+        _ => (
+            "bad_request",
+            "无法读取请求体",
+            "Cannot read the request body",
+        ),
     };
     let detail = rej.body_text();
     let message = format!("{}{}{detail}", lang.pick(zh, en), lang.pick("：", ": "));
-    let status = if code == "unsupported_media_type" { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::BAD_REQUEST };
-    (status, Json(ErrorBody { error: ErrorDetail { code: code.into(), message, field: None, rows: None } })).into_response()
+    let status = if code == "unsupported_media_type" {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message,
+                field: None,
+                rows: None,
+            },
+        }),
+    )
+        .into_response()
 }
 
 /// Attaches the caller's language to a use-case result.
@@ -110,7 +140,21 @@ impl<T> InLang<T> for Result<T, AppError> {
 
 /// A malformed path or query parameter, in the API's error shape.
 pub fn bad_param(detail: String, lang: Lang) -> Response {
-    let message = format!("{}{}{detail}", lang.pick("请求参数不正确", "Bad request parameter"), lang.pick("：", ": "));
-    (StatusCode::BAD_REQUEST, Json(ErrorBody { error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None } }))
+    let message = format!(
+        "{}{}{detail}",
+        lang.pick("请求参数不正确", "Bad request parameter"),
+        lang.pick("：", ": ")
+    );
+    (
+        StatusCode::BAD_REQUEST,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: "bad_request".into(),
+                message,
+                field: None,
+                rows: None,
+            },
+        }),
+    )
         .into_response()
 }

@@ -1,9 +1,9 @@
 //! Sign-in, the caller, password change and API tokens.
 
+use super::ItemsOf;
 use crate::AppState;
 use crate::auth::{ApiJson, ApiLang, ApiPath, Caller, ClientAddr};
 use crate::error::{ApiError, ErrorBody, InLang};
-use super::ItemsOf;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,7 +41,12 @@ fn user_dto(s: &tandem_app::accounts::Session) -> UserDto {
         id: s.actor.person.0,
         name: s.name.clone(),
         email: s.email.clone(),
-        roles: s.actor.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        roles: s
+            .actor
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
         tenant: s.actor.tenant.0,
         lang: s.lang.clone(),
     }
@@ -56,8 +61,15 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let signed = st.app.login(&req.email, &req.password, req.tenant.as_deref(), &client).await.in_lang(lang)?;
-    Ok(Json(LoginResponse { user: user_dto(&signed.session), token: signed.secret }))
+    let signed = st
+        .app
+        .login(&req.email, &req.password, req.tenant.as_deref(), &client)
+        .await
+        .in_lang(lang)?;
+    Ok(Json(LoginResponse {
+        user: user_dto(&signed.session),
+        token: signed.secret,
+    }))
 }
 
 /// Sign out: the token (or session) used for this call stops working.
@@ -82,8 +94,15 @@ pub struct PasswordChange {
 /// Change your own password; your other sessions are signed out.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn change_password(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<PasswordChange>) -> Result<StatusCode, ApiError> {
-    st.app.change_password(&c.session, &req.current_password, &req.new_password).await.in_lang(c.lang)?;
+pub async fn change_password(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    st.app
+        .change_password(&c.session, &req.current_password, &req.new_password)
+        .await
+        .in_lang(c.lang)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -111,12 +130,21 @@ pub struct CreatedToken {
 
 /// Your API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = ItemsOf<TokenDto>)))]
-pub async fn list_tokens(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<TokenDto>>, ApiError> {
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    c: Caller,
+) -> Result<Json<ItemsOf<TokenDto>>, ApiError> {
     let rows = st.app.list_api_tokens(&c.session).await.in_lang(c.lang)?;
     Ok(Json(ItemsOf {
         items: rows
             .into_iter()
-            .map(|r| TokenDto { id: r.id, name: r.name, created_at: r.created_at, last_used_at: r.last_used_at, revoked: r.revoked_at.is_some() })
+            .map(|r| TokenDto {
+                id: r.id,
+                name: r.name,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked: r.revoked_at.is_some(),
+            })
             .collect(),
     }))
 }
@@ -124,15 +152,37 @@ pub async fn list_tokens(State(st): State<AppState>, c: Caller) -> Result<Json<I
 /// Create a named API token acting as you.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = NewToken,
     responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
-pub async fn create_token(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<NewToken>) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let t = st.app.create_api_token(&c.session, &req.name).await.in_lang(c.lang)?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.session.credential_id, name: req.name.trim().to_string(), token: t.secret })))
+pub async fn create_token(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let t = st
+        .app
+        .create_api_token(&c.session, &req.name)
+        .await
+        .in_lang(c.lang)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: t.session.credential_id,
+            name: req.name.trim().to_string(),
+            token: t.secret,
+        }),
+    ))
 }
 
 /// Revoke one of your API tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(st): State<AppState>, c: Caller, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
-    st.app.revoke_api_token(&c.session, id).await.in_lang(c.lang)?;
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    st.app
+        .revoke_api_token(&c.session, id)
+        .await
+        .in_lang(c.lang)?;
     Ok(StatusCode::NO_CONTENT)
 }

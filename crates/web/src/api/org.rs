@@ -28,7 +28,14 @@ pub struct OrgUnitDto {
 
 impl From<OrgUnitView> for OrgUnitDto {
     fn from(v: OrgUnitView) -> Self {
-        OrgUnitDto { id: v.id, name: v.name, parent: v.parent, manager: v.manager, manager_name: v.manager_name, member_count: v.member_count }
+        OrgUnitDto {
+            id: v.id,
+            name: v.name,
+            parent: v.parent,
+            manager: v.manager,
+            manager_name: v.manager_name,
+            member_count: v.member_count,
+        }
     }
 }
 
@@ -57,26 +64,59 @@ pub struct OrgUnitPatch {
 
 /// The org chart, parents before children.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "org", responses((status = 200, body = ItemsOf<OrgUnitDto>), (status = 401, body = ErrorBody)))]
-pub async fn list_units(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<OrgUnitDto>>, ApiError> {
+pub async fn list_units(
+    State(st): State<AppState>,
+    c: Caller,
+) -> Result<Json<ItemsOf<OrgUnitDto>>, ApiError> {
     let units = st.app.list_units(&c.session.actor).await.in_lang(c.lang)?;
-    Ok(Json(ItemsOf { items: units.into_iter().map(Into::into).collect() }))
+    Ok(Json(ItemsOf {
+        items: units.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// Create an org unit (tenant admin).
 #[utoipa::path(post, path = "/api/v1/org-units", tag = "org", request_body = NewOrgUnit,
     responses((status = 201, body = OrgUnitDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_unit(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<NewOrgUnit>) -> Result<(StatusCode, Json<OrgUnitDto>), ApiError> {
+pub async fn create_unit(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewOrgUnit>,
+) -> Result<(StatusCode, Json<OrgUnitDto>), ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    let u = st.app.create_unit(cap, a, NewUnit { name: req.name, parent: req.parent, manager: req.manager }).await.in_lang(c.lang)?;
+    let cap = policy::manage_org(a)
+        .ok_or(AppError::Forbidden)
+        .in_lang(c.lang)?;
+    let u = st
+        .app
+        .create_unit(
+            cap,
+            a,
+            NewUnit {
+                name: req.name,
+                parent: req.parent,
+                manager: req.manager,
+            },
+        )
+        .await
+        .in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(u.into())))
 }
 
 /// One org unit.
 #[utoipa::path(get, path = "/api/v1/org-units/{id}", tag = "org", params(("id" = i64, Path)),
     responses((status = 200, body = OrgUnitDto), (status = 404, body = ErrorBody)))]
-pub async fn get_unit(State(st): State<AppState>, c: Caller, ApiPath(id): ApiPath<i64>) -> Result<Json<OrgUnitDto>, ApiError> {
-    Ok(Json(st.app.get_unit(&c.session.actor, id).await.in_lang(c.lang)?.into()))
+pub async fn get_unit(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<OrgUnitDto>, ApiError> {
+    Ok(Json(
+        st.app
+            .get_unit(&c.session.actor, id)
+            .await
+            .in_lang(c.lang)?
+            .into(),
+    ))
 }
 
 /// Rename, move or change the manager of an org unit (tenant admin).
@@ -91,7 +131,22 @@ pub async fn update_unit(
     let a = &c.session.actor;
     // Someone who may not change the org learns nothing about which ids exist.
     st.app.get_unit(a, id).await.in_lang(c.lang)?;
-    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    let u = st.app.update_unit(cap, a, id, UnitPatch { name: req.name, parent: req.parent, manager: req.manager }).await.in_lang(c.lang)?;
+    let cap = policy::manage_org(a)
+        .ok_or(AppError::Forbidden)
+        .in_lang(c.lang)?;
+    let u = st
+        .app
+        .update_unit(
+            cap,
+            a,
+            id,
+            UnitPatch {
+                name: req.name,
+                parent: req.parent,
+                manager: req.manager,
+            },
+        )
+        .await
+        .in_lang(c.lang)?;
     Ok(Json(u.into()))
 }

@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tandem_app::AppError;
 use tandem_app::import::ImportReport;
-use tandem_app::people::{NewPerson as AppNewPerson, PeopleFilter, PersonPatch as AppPatch, PersonView};
+use tandem_app::people::{
+    NewPerson as AppNewPerson, PeopleFilter, PersonPatch as AppPatch, PersonView,
+};
 use tandem_domain::policy;
 use utoipa::{IntoParams, ToSchema};
 
@@ -97,17 +99,39 @@ pub struct PeopleQuery {
 /// The company directory.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PeopleQuery),
     responses((status = 200, body = ItemsOf<PersonDto>), (status = 401, body = ErrorBody)))]
-pub async fn list_people(State(st): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<PeopleQuery>) -> Result<Json<ItemsOf<PersonDto>>, ApiError> {
-    let people = st.app.list_people(&c.session.actor, &PeopleFilter { unit: q.unit, q: q.q }).await.in_lang(c.lang)?;
-    Ok(Json(ItemsOf { items: people.into_iter().map(Into::into).collect() }))
+pub async fn list_people(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> Result<Json<ItemsOf<PersonDto>>, ApiError> {
+    let people = st
+        .app
+        .list_people(
+            &c.session.actor,
+            &PeopleFilter {
+                unit: q.unit,
+                q: q.q,
+            },
+        )
+        .await
+        .in_lang(c.lang)?;
+    Ok(Json(ItemsOf {
+        items: people.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// Add a person (tenant admin or HR; only an admin grants `admin`).
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = NewPerson,
     responses((status = 201, body = PersonDto), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_person(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<NewPerson>) -> Result<(StatusCode, Json<PersonDto>), ApiError> {
+pub async fn create_person(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewPerson>,
+) -> Result<(StatusCode, Json<PersonDto>), ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_people(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    let cap = policy::manage_people(a)
+        .ok_or(AppError::Forbidden)
+        .in_lang(c.lang)?;
     let new = AppNewPerson {
         name: req.name,
         email: req.email,
@@ -117,14 +141,33 @@ pub async fn create_person(State(st): State<AppState>, c: Caller, ApiJson(req): 
         lang: req.lang,
         password: req.password,
     };
-    Ok((StatusCode::CREATED, Json(st.app.create_person(cap, a, new).await.in_lang(c.lang)?.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.app
+                .create_person(cap, a, new)
+                .await
+                .in_lang(c.lang)?
+                .into(),
+        ),
+    ))
 }
 
 /// One person.
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path)),
     responses((status = 200, body = PersonDto), (status = 404, body = ErrorBody)))]
-pub async fn get_person(State(st): State<AppState>, c: Caller, ApiPath(id): ApiPath<i64>) -> Result<Json<PersonDto>, ApiError> {
-    Ok(Json(st.app.get_person(&c.session.actor, id).await.in_lang(c.lang)?.into()))
+pub async fn get_person(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PersonDto>, ApiError> {
+    Ok(Json(
+        st.app
+            .get_person(&c.session.actor, id)
+            .await
+            .in_lang(c.lang)?
+            .into(),
+    ))
 }
 
 /// Change a person (tenant admin or HR).
@@ -138,7 +181,9 @@ pub async fn update_person(
 ) -> Result<Json<PersonDto>, ApiError> {
     let a = &c.session.actor;
     st.app.get_person(a, id).await.in_lang(c.lang)?;
-    let cap = policy::manage_people(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    let cap = policy::manage_people(a)
+        .ok_or(AppError::Forbidden)
+        .in_lang(c.lang)?;
     let patch = AppPatch {
         name: req.name,
         email: req.email,
@@ -148,7 +193,13 @@ pub async fn update_person(
         lang: req.lang,
         active: req.active,
     };
-    Ok(Json(st.app.update_person(cap, a, id, patch).await.in_lang(c.lang)?.into()))
+    Ok(Json(
+        st.app
+            .update_person(cap, a, id, patch)
+            .await
+            .in_lang(c.lang)?
+            .into(),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,7 +220,13 @@ pub struct ImportReportDto {
 
 impl From<ImportReport> for ImportReportDto {
     fn from(r: ImportReport) -> Self {
-        ImportReportDto { dry_run: r.dry_run, rows: r.rows, units_created: r.units_created, people_created: r.people_created, people_updated: r.people_updated }
+        ImportReportDto {
+            dry_run: r.dry_run,
+            rows: r.rows,
+            units_created: r.units_created,
+            people_created: r.people_created,
+            people_updated: r.people_updated,
+        }
     }
 }
 
@@ -180,8 +237,21 @@ impl From<ImportReport> for ImportReportDto {
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReportDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn import_people(State(st): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ImportQuery>, body: Bytes) -> Result<Json<ImportReportDto>, ApiError> {
+pub async fn import_people(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<ImportReportDto>, ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    Ok(Json(st.app.import_org_chart(cap, a, &body, q.dry_run, c.lang).await.in_lang(c.lang)?.into()))
+    let cap = policy::manage_org(a)
+        .ok_or(AppError::Forbidden)
+        .in_lang(c.lang)?;
+    Ok(Json(
+        st.app
+            .import_org_chart(cap, a, &body, q.dry_run, c.lang)
+            .await
+            .in_lang(c.lang)?
+            .into(),
+    ))
 }

@@ -1,6 +1,6 @@
 //! The account page: profile, language, password, API tokens.
 
-use super::{CsrfForm, Frame, OkQuery, check_csrf, fmt_time, render, role_tags, user_error_page};
+use super::{CsrfForm, Frame, OkQuery, csrf_refusal, fmt_time, render, role_tags, user_error_page};
 use crate::AppState;
 use crate::auth::{self, PageUser};
 use askama::Template;
@@ -32,7 +32,13 @@ struct AccountPage {
     new_token: Option<String>,
 }
 
-async fn account_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Option<&str>, new_token: Option<String>) -> Response {
+async fn account_page(
+    st: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    ok: Option<&str>,
+    new_token: Option<String>,
+) -> Response {
     let a = &u.session.actor;
     let loaded = async {
         let me = st.app.get_person(a, a.person.0).await?;
@@ -45,7 +51,11 @@ async fn account_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Op
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "account", "account_title", "/account").with_ok(ok);
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     f.error = error;
     let never = f.t.s("never").to_string();
     let page = AccountPage {
@@ -57,7 +67,10 @@ async fn account_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Op
                 id: t.id,
                 name: t.name,
                 created: fmt_time(t.created_at),
-                last_used: t.last_used_at.map(fmt_time).unwrap_or_else(|| never.clone()),
+                last_used: t
+                    .last_used_at
+                    .map(fmt_time)
+                    .unwrap_or_else(|| never.clone()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),
@@ -81,11 +94,19 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(State(st): State<AppState>, u: PageUser, Form(form): Form<PasswordForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn change_password(
+    State(st): State<AppState>,
+    u: PageUser,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    match st.app.change_password(&u.session, &form.current_password, &form.new_password).await {
+    match st
+        .app
+        .change_password(&u.session, &form.current_password, &form.new_password)
+        .await
+    {
         Ok(()) => Redirect::to("/account?ok=password").into_response(),
         Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,
     }
@@ -99,15 +120,24 @@ pub struct LangForm {
     lang: String,
 }
 
-pub async fn set_lang(State(st): State<AppState>, u: PageUser, jar: CookieJar, Form(form): Form<LangForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn set_lang(
+    State(st): State<AppState>,
+    u: PageUser,
+    jar: CookieJar,
+    Form(form): Form<LangForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     if let Err(e) = st.app.set_language(&u.session, lang).await {
         return user_error_page(&u, &e);
     }
-    let jar = jar.add(auth::plain_cookie(auth::LANG_COOKIE, lang.code().into(), st.secure_cookies));
+    let jar = jar.add(auth::plain_cookie(
+        auth::LANG_COOKIE,
+        lang.code().into(),
+        st.secure_cookies,
+    ));
     (jar, Redirect::to("/account?ok=saved")).into_response()
 }
 
@@ -119,8 +149,12 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(State(st): State<AppState>, u: PageUser, Form(form): Form<TokenForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn create_token(
+    State(st): State<AppState>,
+    u: PageUser,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     match st.app.create_api_token(&u.session, &form.name).await {
@@ -130,8 +164,13 @@ pub async fn create_token(State(st): State<AppState>, u: PageUser, Form(form): F
     }
 }
 
-pub async fn revoke_token(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     match st.app.revoke_api_token(&u.session, id).await {

@@ -136,7 +136,14 @@ struct MessagePage {
 pub fn error_page(e: &AppError, lang: Lang) -> Response {
     let f = Frame::anonymous(lang, "error_title", "/");
     let heading = f.t.s("error_title").to_string();
-    render(crate::error::status_of(e), MessagePage { heading, body: e.message(lang), f })
+    render(
+        crate::error::status_of(e),
+        MessagePage {
+            heading,
+            body: e.message(lang),
+            f,
+        },
+    )
 }
 
 /// Same, inside the signed-in frame.
@@ -146,13 +153,32 @@ pub fn user_error_page(u: &PageUser, e: &AppError) -> Response {
     }
     let f = Frame::for_user(u, "", "error_title", "/");
     let heading = f.t.s("error_title").to_string();
-    render(crate::error::status_of(e), MessagePage { heading, body: e.message(u.lang), f })
+    render(
+        crate::error::status_of(e),
+        MessagePage {
+            heading,
+            body: e.message(u.lang),
+            f,
+        },
+    )
 }
 
 pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
     let lang = page_lang(&headers);
     if uri.path().starts_with("/api/") {
-        return crate::error::ApiError { err: AppError::NotFound, lang }.into_response();
+        let lang = auth::header_lang(&headers);
+        let message = lang
+            .pick("没有这个 API 端点", "There is no such API endpoint")
+            .to_string();
+        let body = crate::error::ErrorBody {
+            error: crate::error::ErrorDetail {
+                code: "unknown_endpoint".into(),
+                message,
+                field: None,
+                rows: None,
+            },
+        };
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     }
     let f = Frame::anonymous(lang, "not_found_title", "/");
     let heading = f.t.s("not_found_title").to_string();
@@ -162,20 +188,26 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/app.css"),
     )
 }
 
-/// Refuses a form whose CSRF token is not the session's.
-pub fn check_csrf(u: &PageUser, token: &str) -> Result<(), Response> {
+/// The answer to a form whose CSRF token is not the session's; `None` when it is.
+pub fn csrf_refusal(u: &PageUser, token: &str) -> Option<Response> {
     if auth::constant_eq(token, &u.session.csrf) {
-        Ok(())
+        None
     } else {
         let f = Frame::for_user(u, "", "error_title", "/");
         let heading = f.t.s("error_title").to_string();
         let body = f.t.s("form_expired").to_string();
-        Err(render(StatusCode::FORBIDDEN, MessagePage { f, heading, body }))
+        Some(render(
+            StatusCode::FORBIDDEN,
+            MessagePage { f, heading, body },
+        ))
     }
 }
 
@@ -185,12 +217,18 @@ pub fn opt_id(s: &str) -> Result<Option<i64>, AppError> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse().map(Some).map_err(|_| tandem_domain::Invalid::new("id", tandem_domain::Rule::NotANumber).into())
+    s.parse()
+        .map(Some)
+        .map_err(|_| tandem_domain::Invalid::new("id", tandem_domain::Rule::NotANumber).into())
 }
 
 /// The roles worth a tag (everyone is a member, so that one is not shown).
 pub fn role_tags(roles: &[Role], t: Tr) -> Vec<(&'static str, &'static str)> {
-    roles.iter().filter(|r| **r != Role::Member).map(|r| (r.as_str(), r.label(t.0))).collect()
+    roles
+        .iter()
+        .filter(|r| **r != Role::Member)
+        .map(|r| (r.as_str(), r.label(t.0)))
+        .collect()
 }
 
 /// Formats event-log time (µs) as `YYYY-MM-DD HH:MM UTC`.
@@ -220,16 +258,31 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-async fn login_form(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, Query(q): Query<NextQuery>) -> Response {
+async fn login_form(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
-    if let Some(c) = jar.get(auth::SESSION_COOKIE) {
-        if st.app.authenticate(c.value()).await.is_ok() {
-            return Redirect::to(&next).into_response();
-        }
+    if let Some(c) = jar.get(auth::SESSION_COOKIE)
+        && st.app.authenticate(c.value()).await.is_ok()
+    {
+        return Redirect::to(&next).into_response();
     }
     let csrf = tandem_app::accounts::random_csrf();
-    let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
-    let page = LoginPage { f: Frame::anonymous(page_lang(&headers), "sign_in", "/login"), csrf, next, email: String::new(), tenant: String::new() };
+    let jar = jar.add(auth::plain_cookie(
+        auth::LOGIN_CSRF_COOKIE,
+        csrf.clone(),
+        st.secure_cookies,
+    ));
+    let page = LoginPage {
+        f: Frame::anonymous(page_lang(&headers), "sign_in", "/login"),
+        csrf,
+        next,
+        email: String::new(),
+        tenant: String::new(),
+    };
     (jar, render(StatusCode::OK, page)).into_response()
 }
 
@@ -245,25 +298,54 @@ struct LoginForm {
     next: String,
 }
 
-async fn login_submit(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, ClientAddr(client): ClientAddr, Form(form): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ClientAddr(client): ClientAddr,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let lang = page_lang(&headers);
     let next = safe_next(Some(&form.next));
-    let cookie_csrf = jar.get(auth::LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie_csrf = jar
+        .get(auth::LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let again = |jar: CookieJar, status: StatusCode, message: String| {
         let csrf = tandem_app::accounts::random_csrf();
-        let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
+        let jar = jar.add(auth::plain_cookie(
+            auth::LOGIN_CSRF_COOKIE,
+            csrf.clone(),
+            st.secure_cookies,
+        ));
         let mut f = Frame::anonymous(lang, "sign_in", "/login");
         f.error = Some(message);
-        let page = LoginPage { f, csrf, next: next.clone(), email: form.email.clone(), tenant: form.tenant.clone() };
+        let page = LoginPage {
+            f,
+            csrf,
+            next: next.clone(),
+            email: form.email.clone(),
+            tenant: form.tenant.clone(),
+        };
         (jar, render(status, page)).into_response()
     };
     if cookie_csrf.is_empty() || !auth::constant_eq(&cookie_csrf, &form.csrf) {
-        return again(jar, StatusCode::FORBIDDEN, Tr(lang).s("form_expired").to_string());
+        return again(
+            jar,
+            StatusCode::FORBIDDEN,
+            Tr(lang).s("form_expired").to_string(),
+        );
     }
     let tenant = Some(form.tenant.as_str()).filter(|t| !t.trim().is_empty());
-    match st.app.login(&form.email, &form.password, tenant, &client).await {
+    match st
+        .app
+        .login(&form.email, &form.password, tenant, &client)
+        .await
+    {
         Ok(signed) => {
-            let jar = jar.remove(Cookie::from(auth::LOGIN_CSRF_COOKIE)).add(auth::session_cookie(signed.secret, st.secure_cookies));
+            let jar = jar
+                .remove(Cookie::from(auth::LOGIN_CSRF_COOKIE))
+                .add(auth::session_cookie(signed.secret, st.secure_cookies));
             (jar, Redirect::to(&next)).into_response()
         }
         Err(e) => again(jar, crate::error::status_of(&e), e.message(lang)),
@@ -276,21 +358,39 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-async fn logout(State(st): State<AppState>, u: PageUser, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+async fn logout(
+    State(st): State<AppState>,
+    u: PageUser,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    if let Some(c) = jar.get(auth::SESSION_COOKIE) {
-        if let Err(e) = st.app.logout(c.value()).await {
-            return user_error_page(&u, &e);
-        }
+    if let Some(c) = jar.get(auth::SESSION_COOKIE)
+        && let Err(e) = st.app.logout(c.value()).await
+    {
+        return user_error_page(&u, &e);
     }
-    (jar.remove(Cookie::from(auth::SESSION_COOKIE)), Redirect::to("/login")).into_response()
+    (
+        jar.remove(Cookie::from(auth::SESSION_COOKIE)),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
-async fn switch_lang(State(st): State<AppState>, jar: CookieJar, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+async fn switch_lang(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    let jar = jar.add(auth::plain_cookie(auth::LANG_COOKIE, lang.code().to_string(), st.secure_cookies));
+    let jar = jar.add(auth::plain_cookie(
+        auth::LANG_COOKIE,
+        lang.code().to_string(),
+        st.secure_cookies,
+    ));
     (jar, Redirect::to(&safe_next(q.next.as_deref()))).into_response()
 }
 
@@ -305,7 +405,13 @@ pub fn unit_options(snap: &tandem_app::org::OrgSnapshot) -> Vec<UnitOption> {
     snap.tree
         .walk()
         .into_iter()
-        .filter_map(|(id, depth)| snap.unit(id.0).map(|u| UnitOption { id: u.id, name: u.name.clone(), indent: "— ".repeat(depth) }))
+        .filter_map(|(id, depth)| {
+            snap.unit(id.0).map(|u| UnitOption {
+                id: u.id,
+                name: u.name.clone(),
+                indent: "— ".repeat(depth),
+            })
+        })
         .collect()
 }
 
@@ -316,12 +422,20 @@ pub struct HistoryItem {
     pub what: String,
 }
 
-pub fn history_items(events: &[tandem_app::history::StoredEvent], snap: &tandem_app::org::OrgSnapshot, t: Tr) -> Vec<HistoryItem> {
+pub fn history_items(
+    events: &[tandem_app::history::StoredEvent],
+    snap: &tandem_app::org::OrgSnapshot,
+    t: Tr,
+) -> Vec<HistoryItem> {
     events
         .iter()
         .rev()
         .map(|e| {
-            let who = e.actor_id.and_then(|a| snap.person(a)).map(|p| p.name.clone()).unwrap_or_else(|| t.0.pick("系统", "System").to_string());
+            let who = e
+                .actor_id
+                .and_then(|a| snap.person(a))
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| t.0.pick("系统", "System").to_string());
             let action = match e.action.as_str() {
                 "create" => t.0.pick("创建", "Created"),
                 "update" => t.0.pick("修改", "Changed"),
@@ -331,7 +445,9 @@ pub fn history_items(events: &[tandem_app::history::StoredEvent], snap: &tandem_
                 other => other,
             };
             let mut what = action.to_string();
-            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) = (&e.before, &e.after) {
+            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) =
+                (&e.before, &e.after)
+            {
                 let changes: Vec<String> = a
                     .iter()
                     .filter(|(k, v)| b.get(*k) != Some(*v))
@@ -341,7 +457,11 @@ pub fn history_items(events: &[tandem_app::history::StoredEvent], snap: &tandem_
                     what = format!("{what}：{}", changes.join("；"));
                 }
             }
-            HistoryItem { when: fmt_time(e.at), who, what }
+            HistoryItem {
+                when: fmt_time(e.at),
+                who,
+                what,
+            }
         })
         .collect()
 }

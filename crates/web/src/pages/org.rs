@@ -1,6 +1,9 @@
 //! The org chart page, and the admin's forms to add and change units.
 
-use super::{Frame, HistoryItem, OkQuery, UnitOption, check_csrf, history_items, opt_id, render, unit_options, user_error_page};
+use super::{
+    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render,
+    unit_options, user_error_page,
+};
 use crate::AppState;
 use crate::auth::PageUser;
 use askama::Template;
@@ -55,7 +58,11 @@ pub struct UnitForm {
 }
 
 fn people_options(snap: &OrgSnapshot) -> Vec<(i64, String)> {
-    snap.people.iter().filter(|p| p.active == 1).map(|p| (p.id, format!("{} · {}", p.name, p.email))).collect()
+    snap.people
+        .iter()
+        .filter(|p| p.active == 1)
+        .map(|p| (p.id, format!("{} · {}", p.name, p.email)))
+        .collect()
 }
 
 fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
@@ -69,7 +76,12 @@ fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
                 .people
                 .iter()
                 .filter(|p| p.org_unit_id == Some(u.id) && p.active == 1)
-                .map(|p| Chip { id: p.id, name: p.name.clone(), title: p.title.clone(), lead: u.manager_id == Some(p.id) })
+                .map(|p| Chip {
+                    id: p.id,
+                    name: p.name.clone(),
+                    title: p.title.clone(),
+                    lead: u.manager_id == Some(p.id),
+                })
                 .collect();
             people.sort_by_key(|c| !c.lead);
             Some(UnitItem {
@@ -86,13 +98,23 @@ fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
         .collect()
 }
 
-async fn org_page(st: &AppState, u: &PageUser, form: UnitForm, error: Option<String>, ok: Option<&str>) -> Response {
+async fn org_page(
+    st: &AppState,
+    u: &PageUser,
+    form: UnitForm,
+    error: Option<String>,
+    ok: Option<&str>,
+) -> Response {
     let snap = match st.app.org_snapshot(u.session.actor.tenant.0).await {
         Ok(s) => s,
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "org", "org_title", "/org").with_ok(ok);
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     f.error = error;
     let page = OrgPage {
         f,
@@ -109,14 +131,22 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQue
     org_page(&st, &u, UnitForm::default(), None, q.ok.as_deref()).await
 }
 
-pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<UnitForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn create(
+    State(st): State<AppState>,
+    u: PageUser,
+    Form(form): Form<UnitForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let a = &u.session.actor;
     let result = async {
         let cap = policy::manage_org(a).ok_or(AppError::Forbidden)?;
-        let new = NewUnit { name: form.name.clone(), parent: opt_id(&form.parent)?, manager: opt_id(&form.manager)? };
+        let new = NewUnit {
+            name: form.name.clone(),
+            parent: opt_id(&form.parent)?,
+            manager: opt_id(&form.manager)?,
+        };
         st.app.create_unit(cap, a, new).await
     }
     .await;
@@ -139,7 +169,14 @@ struct UnitPage {
     form_manager: String,
 }
 
-async fn unit_page(st: &AppState, u: &PageUser, id: i64, form: Option<UnitForm>, error: Option<String>, ok: Option<&str>) -> Response {
+async fn unit_page(
+    st: &AppState,
+    u: &PageUser,
+    id: i64,
+    form: Option<UnitForm>,
+    error: Option<String>,
+    ok: Option<&str>,
+) -> Response {
     let a = &u.session.actor;
     let loaded = async {
         let snap = st.app.org_snapshot(a.tenant.0).await?;
@@ -153,7 +190,11 @@ async fn unit_page(st: &AppState, u: &PageUser, id: i64, form: Option<UnitForm>,
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "org", "edit_unit", &format!("/org/{id}")).with_ok(ok);
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     f.error = error;
     let form = form.unwrap_or_else(|| UnitForm {
         csrf: String::new(),
@@ -164,10 +205,17 @@ async fn unit_page(st: &AppState, u: &PageUser, id: i64, form: Option<UnitForm>,
     let history = history_items(&hist, &snap, f.t);
     // The unit itself and everything below it cannot become its parent.
     let below = snap.tree.subtree(tandem_domain::ids::OrgUnitId(id));
-    let units = unit_options(&snap).into_iter().filter(|o| !below.iter().any(|b| b.0 == o.id)).collect();
+    let units = unit_options(&snap)
+        .into_iter()
+        .filter(|o| !below.iter().any(|b| b.0 == o.id))
+        .collect();
     let page = UnitPage {
         f,
-        unit: UnitOption { id, name: unit.name.clone(), indent: String::new() },
+        unit: UnitOption {
+            id,
+            name: unit.name.clone(),
+            indent: String::new(),
+        },
         units,
         people: people_options(&snap),
         history,
@@ -178,21 +226,35 @@ async fn unit_page(st: &AppState, u: &PageUser, id: i64, form: Option<UnitForm>,
     render(status, page)
 }
 
-pub async fn edit_page(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Query(q): Query<OkQuery>) -> Response {
+pub async fn edit_page(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<OkQuery>,
+) -> Response {
     if policy::manage_org(&u.session.actor).is_none() {
         return user_error_page(&u, &AppError::Forbidden);
     }
     unit_page(&st, &u, id, None, None, q.ok.as_deref()).await
 }
 
-pub async fn update(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(form): Form<UnitForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn update(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<UnitForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let a = &u.session.actor;
     let result = async {
         let cap = policy::manage_org(a).ok_or(AppError::Forbidden)?;
-        let patch = UnitPatch { name: Some(form.name.clone()), parent: Some(opt_id(&form.parent)?), manager: Some(opt_id(&form.manager)?) };
+        let patch = UnitPatch {
+            name: Some(form.name.clone()),
+            parent: Some(opt_id(&form.parent)?),
+            manager: Some(opt_id(&form.manager)?),
+        };
         st.app.update_unit(cap, a, id, patch).await
     }
     .await;

@@ -1,6 +1,9 @@
 //! The people directory, a person's page, and the admin's forms (add, edit, CSV import).
 
-use super::{Frame, HistoryItem, OkQuery, UnitOption, check_csrf, history_items, opt_id, render, role_tags, unit_options, user_error_page};
+use super::{
+    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render,
+    role_tags, unit_options, user_error_page,
+};
 use crate::AppState;
 use crate::auth::PageUser;
 use askama::Template;
@@ -121,7 +124,16 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
     let unit = q.unit.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
     let loaded = async {
         let snap = st.app.org_snapshot(a.tenant.0).await?;
-        let people = st.app.list_people(a, &PeopleFilter { unit, q: q.q.clone() }).await?;
+        let people = st
+            .app
+            .list_people(
+                a,
+                &PeopleFilter {
+                    unit,
+                    q: q.q.clone(),
+                },
+            )
+            .await?;
         Ok::<_, AppError>((snap, people))
     }
     .await;
@@ -130,7 +142,11 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "people", "people_title", "/people").with_ok(q.ok.as_deref());
-    let status = if extra.error.is_some() || !extra.import_errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if extra.error.is_some() || !extra.import_errors.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     f.error = extra.error;
     let t = f.t;
     let page = PeoplePage {
@@ -167,7 +183,11 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
     render(status, page)
 }
 
-pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<PeopleQuery>) -> Response {
+pub async fn page(
+    State(st): State<AppState>,
+    u: PageUser,
+    Query(q): Query<PeopleQuery>,
+) -> Response {
     people_page(&st, &u, q, Extra::default()).await
 }
 
@@ -177,15 +197,23 @@ fn roles_from(form: &PersonForm, actor_is_admin: bool, current: &[Role]) -> Vec<
         roles.push("hr".to_string());
     }
     // The admin box is only shown to admins; for anyone else the current state stays.
-    let admin = if actor_is_admin { form.role_admin.is_some() } else { current.contains(&Role::Admin) };
+    let admin = if actor_is_admin {
+        form.role_admin.is_some()
+    } else {
+        current.contains(&Role::Admin)
+    };
     if admin {
         roles.push("admin".to_string());
     }
     roles
 }
 
-pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<PersonForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn create(
+    State(st): State<AppState>,
+    u: PageUser,
+    Form(form): Form<PersonForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let a = &u.session.actor;
@@ -207,7 +235,17 @@ pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<Pe
         Ok(p) => Redirect::to(&format!("/people/{}?ok=created", p.id)).into_response(),
         Err(e) => {
             let error = Some(e.message(u.lang));
-            people_page(&st, &u, PeopleQuery::default(), Extra { form: Some(form), error, ..Default::default() }).await
+            people_page(
+                &st,
+                &u,
+                PeopleQuery::default(),
+                Extra {
+                    form: Some(form),
+                    error,
+                    ..Default::default()
+                },
+            )
+            .await
         }
     }
 }
@@ -223,7 +261,14 @@ struct PersonPage {
     history: Vec<HistoryItem>,
 }
 
-async fn person_page(st: &AppState, u: &PageUser, id: i64, form: Option<&PersonForm>, error: Option<String>, ok: Option<&str>) -> Response {
+async fn person_page(
+    st: &AppState,
+    u: &PageUser,
+    id: i64,
+    form: Option<&PersonForm>,
+    error: Option<String>,
+    ok: Option<&str>,
+) -> Response {
     let a = &u.session.actor;
     let loaded = async {
         let person = st.app.get_person(a, id).await?;
@@ -238,13 +283,19 @@ async fn person_page(st: &AppState, u: &PageUser, id: i64, form: Option<&PersonF
     };
     let mut f = Frame::for_user(u, "people", "person_title", &format!("/people/{id}")).with_ok(ok);
     f.title = person.name.clone();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     f.error = error;
     let t = f.t;
     let page = PersonPage {
         roles: role_tags(&person.roles, t),
         units: unit_options(&snap),
-        form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
+        form: form
+            .map(FormView::from)
+            .unwrap_or_else(|| FormView::from(&person)),
         history: history_items(&hist, &snap, t),
         person,
         f,
@@ -252,12 +303,22 @@ async fn person_page(st: &AppState, u: &PageUser, id: i64, form: Option<&PersonF
     render(status, page)
 }
 
-pub async fn detail(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Query(q): Query<OkQuery>) -> Response {
+pub async fn detail(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<OkQuery>,
+) -> Response {
     person_page(&st, &u, id, None, None, q.ok.as_deref()).await
 }
 
-pub async fn update(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(form): Form<PersonForm>) -> Response {
-    if let Err(r) = check_csrf(&u, &form.csrf) {
+pub async fn update(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<PersonForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let a = &u.session.actor;
@@ -287,12 +348,15 @@ pub async fn update(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>
 
 /// Preview (dry run) or confirmed import of an org-chart CSV, from a file or pasted text.
 pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) -> Response {
-    let (mut csrf, mut file, mut content, mut confirm) = (String::new(), Vec::new(), String::new(), false);
+    let (mut csrf, mut file, mut content, mut confirm) =
+        (String::new(), Vec::new(), String::new(), false);
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or("").to_string();
-                let Ok(bytes) = field.bytes().await else { break };
+                let Ok(bytes) = field.bytes().await else {
+                    break;
+                };
                 match name.as_str() {
                     "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
                     "file" => file = bytes.to_vec(),
@@ -303,26 +367,59 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
             }
             Ok(None) => break,
             Err(e) => {
-                let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
+                let err = AppError::Invalid(tandem_domain::Invalid::new(
+                    "file",
+                    tandem_domain::Rule::Required,
+                ));
                 tracing::info!(error = %e, "bad multipart");
                 return user_error_page(&u, &err);
             }
         }
     }
-    if let Err(r) = check_csrf(&u, &csrf) {
+    if let Some(r) = csrf_refusal(&u, &csrf) {
         return r;
     }
-    let bytes = if file.is_empty() { content.into_bytes() } else { file };
+    let bytes = if file.is_empty() {
+        content.into_bytes()
+    } else {
+        file
+    };
     let shown = String::from_utf8_lossy(&bytes).into_owned();
     let a = &u.session.actor;
-    let Some(cap) = policy::manage_org(a) else { return user_error_page(&u, &AppError::Forbidden) };
-    match st.app.import_org_chart(cap, a, &bytes, !confirm, u.lang).await {
+    let Some(cap) = policy::manage_org(a) else {
+        return user_error_page(&u, &AppError::Forbidden);
+    };
+    match st
+        .app
+        .import_org_chart(cap, a, &bytes, !confirm, u.lang)
+        .await
+    {
         Ok(report) => {
             let content = if report.dry_run { shown } else { String::new() };
-            people_page(&st, &u, PeopleQuery::default(), Extra { import_report: Some(report), import_content: content, ..Default::default() }).await
+            people_page(
+                &st,
+                &u,
+                PeopleQuery::default(),
+                Extra {
+                    import_report: Some(report),
+                    import_content: content,
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(AppError::ImportRejected(rows)) => {
-            people_page(&st, &u, PeopleQuery::default(), Extra { import_errors: rows, import_content: shown, ..Default::default() }).await
+            people_page(
+                &st,
+                &u,
+                PeopleQuery::default(),
+                Extra {
+                    import_errors: rows,
+                    import_content: shown,
+                    ..Default::default()
+                },
+            )
+            .await
         }
         Err(e) => user_error_page(&u, &e),
     }
