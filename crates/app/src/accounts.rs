@@ -32,11 +32,7 @@ pub fn hash_password(p: &NewPassword) -> Result<String> {
 }
 
 fn verify_password(hash: &str, candidate: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(candidate.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
 }
 
 /// A hash to verify against when the account does not exist, so that a wrong email costs as
@@ -72,18 +68,13 @@ pub struct Throttle {
 
 impl Throttle {
     fn check(&self, key: &str, limit: u32, now: i64) -> Result<()> {
-        let map = self
-            .fails
-            .lock()
-            .map_err(|_| AppError::Internal("throttle poisoned".into()))?;
+        let map = self.fails.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
         if let Some((n, since)) = map.get(key)
             && now - since < WINDOW_US
             && *n >= limit
         {
             let retry = ((since + WINDOW_US - now) / 1_000_000).max(1) as u64;
-            return Err(AppError::RateLimited {
-                retry_after_s: retry,
-            });
+            return Err(AppError::RateLimited { retry_after_s: retry });
         }
         Ok(())
     }
@@ -132,23 +123,13 @@ pub fn parse_roles(s: &str) -> Vec<Role> {
 }
 
 pub fn roles_text(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
 impl App {
     /// Signs in by email and password. `tenant` (a slug) is needed only when the email has
     /// accounts in several tenants. `client` identifies the caller for throttling.
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        tenant: Option<&str>,
-        client: &str,
-    ) -> Result<SignedIn> {
+    pub async fn login(&self, email: &str, password: &str, tenant: Option<&str>, client: &str) -> Result<SignedIn> {
         let now = self.now();
         let email_key = format!("e:{}", email.trim().to_lowercase());
         let client_key = format!("c:{client}");
@@ -169,16 +150,14 @@ impl App {
         }
         let person = candidates.pop();
         let hash = person.as_ref().and_then(|p| p.password_hash.clone());
-        let ok =
-            verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
+        let ok = verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
         let Some(person) = person.filter(|_| ok) else {
             self.throttle.fail(&email_key, now);
             self.throttle.fail(&client_key, now);
             return Err(AppError::BadCredentials);
         };
         self.throttle.clear(&email_key);
-        self.issue(&person, "session", "", Some(now + SESSION_TTL_US))
-            .await
+        self.issue(&person, "session", "", Some(now + SESSION_TTL_US)).await
     }
 
     async fn issue(
@@ -249,12 +228,9 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = self.now();
-        let cred = credentials::live_by_hash(&self.db, &token_hash(secret), now)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let person = people::get(&self.db, cred.tenant_id, cred.person_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let cred =
+            credentials::live_by_hash(&self.db, &token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
+        let person = people::get(&self.db, cred.tenant_id, cred.person_id).await?.ok_or(AppError::Unauthenticated)?;
         if person.active != 1 {
             return Err(AppError::Unauthenticated);
         }
@@ -279,14 +255,8 @@ impl App {
 
     /// Changes the caller's own password; every other session of theirs is signed out.
     pub async fn change_password(&self, s: &Session, current: &str, new: &str) -> Result<()> {
-        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if !person
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| verify_password(h, current))
-        {
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
+        if !person.password_hash.as_deref().is_some_and(|h| verify_password(h, current)) {
             return Err(AppError::Conflict("wrong_password"));
         }
         let new = NewPassword::parse(new)?;
@@ -294,26 +264,13 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         people::set_password_hash(&mut tx, person.tenant_id, person.id, &hash).await?;
-        credentials::revoke_sessions_except(
-            &mut tx,
-            person.tenant_id,
-            person.id,
-            Some(s.credential_id),
-            now,
-        )
-        .await?;
+        credentials::revoke_sessions_except(&mut tx, person.tenant_id, person.id, Some(s.credential_id), now).await?;
         record(
             &mut tx,
             Some(&s.actor),
             person.tenant_id,
             now,
-            Change {
-                entity: "person",
-                id: person.id,
-                action: "password_changed",
-                before: None,
-                after: None,
-            },
+            Change { entity: "person", id: person.id, action: "password_changed", before: None, after: None },
         )
         .await?;
         tx.commit().await?;
@@ -323,9 +280,7 @@ impl App {
     /// Sets a password without knowing the old one (the `tandem admin reset-password` path).
     pub async fn reset_password(&self, tenant: TenantId, email: &str, new: &str) -> Result<()> {
         let email = Email::parse("email", email)?;
-        let person = people::by_email(&self.db, tenant.0, email.as_str())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let person = people::by_email(&self.db, tenant.0, email.as_str()).await?.ok_or(AppError::NotFound)?;
         let hash = hash_password(&NewPassword::parse(new)?)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -336,13 +291,7 @@ impl App {
             None,
             tenant.0,
             now,
-            Change {
-                entity: "person",
-                id: person.id,
-                action: "password_reset",
-                before: None,
-                after: None,
-            },
+            Change { entity: "person", id: person.id, action: "password_reset", before: None, after: None },
         )
         .await?;
         tx.commit().await?;
@@ -352,17 +301,12 @@ impl App {
     /// A named, long-lived API token for the caller; the secret is returned once.
     pub async fn create_api_token(&self, s: &Session, name: &str) -> Result<SignedIn> {
         let name = Name::parse("name", name)?;
-        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
         self.issue(&person, "api", name.as_str(), None).await
     }
 
     pub async fn list_api_tokens(&self, s: &Session) -> Result<Vec<CredentialRow>> {
-        Ok(
-            credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api")
-                .await?,
-        )
+        Ok(credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api").await?)
     }
 
     pub async fn revoke_api_token(&self, s: &Session, id: i64) -> Result<()> {
@@ -376,13 +320,7 @@ impl App {
             Some(&s.actor),
             s.actor.tenant.0,
             now,
-            Change {
-                entity: "api_token",
-                id,
-                action: "revoke",
-                before: None,
-                after: None,
-            },
+            Change { entity: "api_token", id, action: "revoke", before: None, after: None },
         )
         .await?;
         tx.commit().await?;
@@ -391,9 +329,7 @@ impl App {
 
     /// Stores the caller's language choice.
     pub async fn set_language(&self, s: &Session, lang: tandem_domain::Lang) -> Result<()> {
-        let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
         p.lang = lang.code().into();
         let mut tx = self.db.begin().await?;
         people::update(&mut tx, &p).await?;
@@ -403,9 +339,5 @@ impl App {
 }
 
 pub fn actor_of(p: &people::PersonRow) -> Actor {
-    Actor {
-        tenant: TenantId(p.tenant_id),
-        person: PersonId(p.id),
-        roles: parse_roles(&p.roles),
-    }
+    Actor { tenant: TenantId(p.tenant_id), person: PersonId(p.id), roles: parse_roles(&p.roles) }
 }

@@ -40,17 +40,12 @@ pub struct CyclePatch {
 }
 
 fn span_of(c: &CycleRow) -> Result<Span> {
-    Ok(Span::new(
-        cycle::parse_date("start", &c.start_date)?,
-        cycle::parse_date("end", &c.end_date)?,
-    )?)
+    Ok(Span::new(cycle::parse_date("start", &c.start_date)?, cycle::parse_date("end", &c.end_date)?)?)
 }
 
 impl App {
     fn cycle_view(&self, c: &CycleRow) -> CycleView {
-        let elapsed = span_of(c)
-            .map(|s| s.elapsed(self.clock.today()))
-            .unwrap_or(0.0);
+        let elapsed = span_of(c).map(|s| s.elapsed(self.clock.today())).unwrap_or(0.0);
         CycleView {
             id: c.id,
             name: c.name.clone(),
@@ -64,36 +59,20 @@ impl App {
     }
 
     pub async fn list_cycles(&self, a: &Actor) -> Result<Vec<CycleView>> {
-        Ok(cycles::list(&self.db, a.tenant.0)
-            .await?
-            .iter()
-            .map(|c| self.cycle_view(c))
-            .collect())
+        Ok(cycles::list(&self.db, a.tenant.0).await?.iter().map(|c| self.cycle_view(c)).collect())
     }
 
     pub async fn get_cycle(&self, a: &Actor, id: i64) -> Result<CycleView> {
-        cycles::get(&self.db, a.tenant.0, id)
-            .await?
-            .map(|c| self.cycle_view(&c))
-            .ok_or(AppError::NotFound)
+        cycles::get(&self.db, a.tenant.0, id).await?.map(|c| self.cycle_view(&c)).ok_or(AppError::NotFound)
     }
 
-    pub async fn create_cycle(
-        &self,
-        _cap: ManageCycles,
-        a: &Actor,
-        new: NewCycle,
-    ) -> Result<CycleView> {
+    pub async fn create_cycle(&self, _cap: ManageCycles, a: &Actor, new: NewCycle) -> Result<CycleView> {
         let name = Name::parse("name", &new.name)?;
         let kind = PeriodKind::parse("kind", &new.kind)?;
-        let span = Span::new(
-            cycle::parse_date("start", &new.start)?,
-            cycle::parse_date("end", &new.end)?,
-        )?;
+        let span = Span::new(cycle::parse_date("start", &new.start)?, cycle::parse_date("end", &new.end)?)?;
         if let Some(p) = new.parent {
-            let parent = cycles::get(&self.db, a.tenant.0, p)
-                .await?
-                .ok_or_else(|| Invalid::new("parent", Rule::UnknownRef))?;
+            let parent =
+                cycles::get(&self.db, a.tenant.0, p).await?.ok_or_else(|| Invalid::new("parent", Rule::UnknownRef))?;
             cycle::check_nesting(&span_of(&parent)?, &span)?;
         }
         let now = self.now();
@@ -115,38 +94,21 @@ impl App {
             Some(a),
             a.tenant.0,
             now,
-            Change {
-                entity: "cycle",
-                id: row.id,
-                action: "create",
-                before: None,
-                after: Some(cycle_json(&row)),
-            },
+            Change { entity: "cycle", id: row.id, action: "create", before: None, after: Some(cycle_json(&row)) },
         )
         .await?;
         tx.commit().await?;
         Ok(self.cycle_view(&row))
     }
 
-    pub async fn update_cycle(
-        &self,
-        _cap: ManageCycles,
-        a: &Actor,
-        id: i64,
-        patch: CyclePatch,
-    ) -> Result<CycleView> {
+    pub async fn update_cycle(&self, _cap: ManageCycles, a: &Actor, id: i64, patch: CyclePatch) -> Result<CycleView> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let before = cycles::get(&self.db, a.tenant.0, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let before = cycles::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
         let from = CycleState::parse("state", &before.state)?;
         let mut after = before.clone();
         if let Some(s) = &patch.state {
-            after.state = from
-                .move_to(CycleState::parse("state", s)?)?
-                .as_str()
-                .into();
+            after.state = from.move_to(CycleState::parse("state", s)?)?.as_str().into();
         }
         let dates_or_name = patch.name.is_some() || patch.start.is_some() || patch.end.is_some();
         if dates_or_name && from == CycleState::Closed {
@@ -156,10 +118,7 @@ impl App {
             after.name = Name::parse("name", n)?.into_string();
         }
         if patch.start.is_some() || patch.end.is_some() {
-            let start = cycle::parse_date(
-                "start",
-                patch.start.as_deref().unwrap_or(&before.start_date),
-            )?;
+            let start = cycle::parse_date("start", patch.start.as_deref().unwrap_or(&before.start_date))?;
             let end = cycle::parse_date("end", patch.end.as_deref().unwrap_or(&before.end_date))?;
             let span = Span::new(start, end)?;
             if let Some(p) = before.parent_id
@@ -175,11 +134,7 @@ impl App {
         }
         if after != before {
             cycles::update(&mut tx, &after).await?;
-            let action = if after.state != before.state {
-                "state_change"
-            } else {
-                "update"
-            };
+            let action = if after.state != before.state { "state_change" } else { "update" };
             record(
                 &mut tx,
                 Some(a),

@@ -61,28 +61,13 @@ impl AppError {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             AppError::Invalid(i) => i.message(lang),
-            AppError::NotFound => lang
-                .pick(
-                    "未找到该资源，或你无权查看",
-                    "Not found, or not visible to you",
-                )
-                .into(),
-            AppError::Forbidden => lang
-                .pick("你没有执行此操作的权限", "You are not allowed to do this")
-                .into(),
+            AppError::NotFound => lang.pick("未找到该资源，或你无权查看", "Not found, or not visible to you").into(),
+            AppError::Forbidden => lang.pick("你没有执行此操作的权限", "You are not allowed to do this").into(),
             AppError::Unauthenticated => lang.pick("请先登录", "Please sign in first").into(),
-            AppError::BadCredentials => lang
-                .pick("邮箱或密码不正确", "Wrong email or password")
-                .into(),
+            AppError::BadCredentials => lang.pick("邮箱或密码不正确", "Wrong email or password").into(),
             AppError::RateLimited { retry_after_s } => match lang {
-                Lang::Zh => format!(
-                    "尝试次数过多，请在 {} 分钟后重试",
-                    retry_after_s.div_ceil(60)
-                ),
-                Lang::En => format!(
-                    "Too many attempts; try again in {} minutes",
-                    retry_after_s.div_ceil(60)
-                ),
+                Lang::Zh => format!("尝试次数过多，请在 {} 分钟后重试", retry_after_s.div_ceil(60)),
+                Lang::En => format!("Too many attempts; try again in {} minutes", retry_after_s.div_ceil(60)),
             },
             AppError::Conflict(what) => match (*what, lang) {
                 ("email_taken", Lang::Zh) => "该邮箱已被使用".into(),
@@ -92,15 +77,9 @@ impl AppError {
                 ("wrong_password", Lang::Zh) => "当前密码不正确".into(),
                 ("wrong_password", Lang::En) => "The current password is wrong".into(),
                 ("ambiguous_account", Lang::Zh) => "该邮箱属于多个公司，请填写公司标识".into(),
-                ("ambiguous_account", Lang::En) => {
-                    "This email belongs to several companies; name the company".into()
-                }
-                ("last_admin", Lang::Zh) => {
-                    "不能移除自己的管理员角色，请先让另一位管理员操作".into()
-                }
-                ("last_admin", Lang::En) => {
-                    "You cannot remove your own admin role; ask another admin".into()
-                }
+                ("ambiguous_account", Lang::En) => "This email belongs to several companies; name the company".into(),
+                ("last_admin", Lang::Zh) => "不能移除自己的管理员角色，请先让另一位管理员操作".into(),
+                ("last_admin", Lang::En) => "You cannot remove your own admin role; ask another admin".into(),
                 ("self_deactivate", Lang::Zh) => "不能停用自己的账号".into(),
                 ("self_deactivate", Lang::En) => "You cannot deactivate your own account".into(),
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),
@@ -110,17 +89,9 @@ impl AppError {
             },
             AppError::ImportRejected(rows) => match lang {
                 Lang::Zh => format!("导入被拒绝：{} 处错误，未写入任何数据", rows.len()),
-                Lang::En => format!(
-                    "Import rejected: {} problems, nothing was written",
-                    rows.len()
-                ),
+                Lang::En => format!("Import rejected: {} problems, nothing was written", rows.len()),
             },
-            AppError::Internal(_) => lang
-                .pick(
-                    "服务器内部错误，请稍后重试",
-                    "Internal error; please try again",
-                )
-                .into(),
+            AppError::Internal(_) => lang.pick("服务器内部错误，请稍后重试", "Internal error; please try again").into(),
         }
     }
 }

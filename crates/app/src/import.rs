@@ -60,11 +60,7 @@ fn parse_flag(s: &str) -> Option<bool> {
 }
 
 fn err(line: usize, column: &str, reason: String) -> RowError {
-    RowError {
-        row: line,
-        column: column.into(),
-        reason,
-    }
+    RowError { row: line, column: column.into(), reason }
 }
 
 /// Reads and checks every row; returns the rows or every problem found.
@@ -72,56 +68,28 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
     let text = match std::str::from_utf8(csv_bytes) {
         Ok(t) => t.trim_start_matches('\u{feff}'),
         Err(_) => {
-            return Err(vec![err(
-                1,
-                "",
-                lang.pick("文件不是 UTF-8 编码", "The file is not UTF-8 encoded")
-                    .into(),
-            )]);
+            return Err(vec![err(1, "", lang.pick("文件不是 UTF-8 编码", "The file is not UTF-8 encoded").into())]);
         }
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return Err(vec![err(
-                1,
-                "",
-                format!(
-                    "{}: {e}",
-                    lang.pick("无法读取表头", "Cannot read the header")
-                ),
-            )]);
+            return Err(vec![err(1, "", format!("{}: {e}", lang.pick("无法读取表头", "Cannot read the header")))]);
         }
     };
     let mut idx: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim().to_lowercase();
-        if let Some((key, _)) = COLUMNS
-            .iter()
-            .find(|(_, names)| names.contains(&h.as_str()))
-        {
+        if let Some((key, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&h.as_str())) {
             idx.insert(key, i);
         }
     }
-    let missing: Vec<_> = ["name", "email", "unit"]
-        .into_iter()
-        .filter(|c| !idx.contains_key(c))
-        .collect();
+    let missing: Vec<_> = ["name", "email", "unit"].into_iter().filter(|c| !idx.contains_key(c)).collect();
     if !missing.is_empty() {
         return Err(missing
             .into_iter()
-            .map(|c| {
-                err(
-                    1,
-                    c,
-                    lang.pick("缺少必需的列", "Required column is missing")
-                        .into(),
-                )
-            })
+            .map(|c| err(1, c, lang.pick("缺少必需的列", "Required column is missing").into()))
             .collect());
     }
     let mut rows = vec![];
@@ -133,43 +101,25 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
             errors.push(err(
                 line,
                 "",
-                format!(
-                    "{} {MAX_ROWS}",
-                    lang.pick("行数超过上限", "Too many rows; the limit is")
-                ),
+                format!("{} {MAX_ROWS}", lang.pick("行数超过上限", "Too many rows; the limit is")),
             ));
             break;
         }
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(err(
-                    line,
-                    "",
-                    format!(
-                        "{}: {e}",
-                        lang.pick("无法解析该行", "Cannot parse this row")
-                    ),
-                ));
+                errors.push(err(line, "", format!("{}: {e}", lang.pick("无法解析该行", "Cannot parse this row"))));
                 continue;
             }
         };
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |c: &str| {
-            idx.get(c)
-                .and_then(|i| rec.get(*i))
-                .unwrap_or("")
-                .to_string()
-        };
+        let get = |c: &str| idx.get(c).and_then(|i| rec.get(*i)).unwrap_or("").to_string();
         let before = errors.len();
-        let name = Name::parse("name", &get("name"))
-            .map_err(|e| errors.push(err(line, "name", e.message(lang))))
-            .ok();
-        let email = Email::parse("email", &get("email"))
-            .map_err(|e| errors.push(err(line, "email", e.message(lang))))
-            .ok();
+        let name = Name::parse("name", &get("name")).map_err(|e| errors.push(err(line, "name", e.message(lang)))).ok();
+        let email =
+            Email::parse("email", &get("email")).map_err(|e| errors.push(err(line, "email", e.message(lang)))).ok();
         if let Some(e) = &email
             && let Some(first) = seen.insert(e.as_str().to_string(), line)
         {
@@ -182,9 +132,7 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
                 },
             ));
         }
-        let unit = Name::parse("unit", &get("unit"))
-            .map_err(|e| errors.push(err(line, "unit", e.message(lang))))
-            .ok();
+        let unit = Name::parse("unit", &get("unit")).map_err(|e| errors.push(err(line, "unit", e.message(lang)))).ok();
         let parent_raw = get("parent_unit");
         let parent_unit = if parent_raw.trim().is_empty() {
             None
@@ -194,9 +142,8 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
                 .ok()
                 .map(Name::into_string)
         };
-        let title = optional_text("title", &get("title"))
-            .map_err(|e| errors.push(err(line, "title", e.message(lang))))
-            .ok();
+        let title =
+            optional_text("title", &get("title")).map_err(|e| errors.push(err(line, "title", e.message(lang)))).ok();
         let roles_raw = get("roles");
         let roles = if roles_raw.trim().is_empty() {
             Some(None)
@@ -208,11 +155,7 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
         };
         let manager = parse_flag(&get("manager"));
         if manager.is_none() {
-            errors.push(err(
-                line,
-                "manager",
-                lang.pick("请填写 是/否（yes/no）", "Use yes or no").into(),
-            ));
+            errors.push(err(line, "manager", lang.pick("请填写 是/否（yes/no）", "Use yes or no").into()));
         }
         if errors.len() == before
             && let (Some(name), Some(email), Some(unit), Some(title), Some(roles), Some(manager)) =
@@ -231,18 +174,9 @@ fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowE
         }
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push(err(
-            2,
-            "",
-            lang.pick("文件中没有数据行", "The file has no data rows")
-                .into(),
-        ));
+        errors.push(err(2, "", lang.pick("文件中没有数据行", "The file has no data rows").into()));
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(rows) } else { Err(errors) }
 }
 
 impl App {
@@ -281,11 +215,9 @@ impl App {
                 )),
                 Some(_) => {
                     let id = by_name[&r.unit][0];
-                    let current_parent =
-                        units.iter().find(|u| u.id == id).and_then(|u| u.parent_id);
-                    let parent_name = current_parent
-                        .and_then(|p| units.iter().find(|u| u.id == p))
-                        .map(|u| u.name.clone());
+                    let current_parent = units.iter().find(|u| u.id == id).and_then(|u| u.parent_id);
+                    let parent_name =
+                        current_parent.and_then(|p| units.iter().find(|u| u.id == p)).map(|u| u.name.clone());
                     if r.parent_unit.is_some() && r.parent_unit != parent_name {
                         errors.push(err(
                             r.line,
@@ -306,17 +238,16 @@ impl App {
                     }
                 }
                 None => match new_units.iter().find(|(n, _, _)| *n == r.unit) {
-                    Some((_, p, first)) if r.parent_unit.is_some() && *p != r.parent_unit => errors
-                        .push(err(
-                            r.line,
-                            "parent_unit",
-                            match lang {
-                                Lang::Zh => format!("与第 {first} 行给出的上级部门不一致"),
-                                Lang::En => {
-                                    format!("Differs from the parent unit given on row {first}")
-                                }
-                            },
-                        )),
+                    Some((_, p, first)) if r.parent_unit.is_some() && *p != r.parent_unit => errors.push(err(
+                        r.line,
+                        "parent_unit",
+                        match lang {
+                            Lang::Zh => format!("与第 {first} 行给出的上级部门不一致"),
+                            Lang::En => {
+                                format!("Differs from the parent unit given on row {first}")
+                            }
+                        },
+                    )),
                     Some(_) => {}
                     None => new_units.push((r.unit.clone(), r.parent_unit.clone(), r.line)),
                 },
@@ -345,16 +276,12 @@ impl App {
                     errors.push(err(
                         *line,
                         "parent_unit",
-                        lang.pick("部门之间形成了循环上下级", "Units would form a loop")
-                            .into(),
+                        lang.pick("部门之间形成了循环上下级", "Units would form a loop").into(),
                     ));
                     break;
                 }
                 steps += 1;
-                cur = new_units
-                    .iter()
-                    .find(|(n, _, _)| *n == c)
-                    .and_then(|(_, p, _)| p.clone());
+                cur = new_units.iter().find(|(n, _, _)| *n == c).and_then(|(_, p, _)| p.clone());
             }
         }
         // One manager per unit.
@@ -379,19 +306,12 @@ impl App {
                 .find(|p| p.email == r.email)
                 .map(|p| parse_roles(&p.roles))
                 .unwrap_or(vec![Role::Member]);
-            if roles
-                .iter()
-                .chain(&before)
-                .any(|x| roles.contains(x) != before.contains(x) && !policy::may_grant(a, *x))
+            if roles.iter().chain(&before).any(|x| roles.contains(x) != before.contains(x) && !policy::may_grant(a, *x))
             {
                 errors.push(err(
                     r.line,
                     "roles",
-                    lang.pick(
-                        "你无权授予或撤销该角色",
-                        "You may not grant or remove this role",
-                    )
-                    .into(),
+                    lang.pick("你无权授予或撤销该角色", "You may not grant or remove this role").into(),
                 ));
             }
         }
@@ -400,24 +320,16 @@ impl App {
             return Err(AppError::ImportRejected(errors));
         }
 
-        let mut report = ImportReport {
-            dry_run,
-            rows: rows.len(),
-            units_created: new_units.len(),
-            ..Default::default()
-        };
-        report.people_updated = rows
-            .iter()
-            .filter(|r| existing_people.iter().any(|p| p.email == r.email))
-            .count();
+        let mut report =
+            ImportReport { dry_run, rows: rows.len(), units_created: new_units.len(), ..Default::default() };
+        report.people_updated = rows.iter().filter(|r| existing_people.iter().any(|p| p.email == r.email)).count();
         report.people_created = rows.len() - report.people_updated;
         if dry_run {
             return Ok(report);
         }
 
         // Parents first: repeat passes until every new unit is placed (loops were refused above).
-        let mut unit_id: HashMap<String, i64> =
-            by_name.iter().map(|(n, ids)| (n.clone(), ids[0])).collect();
+        let mut unit_id: HashMap<String, i64> = by_name.iter().map(|(n, ids)| (n.clone(), ids[0])).collect();
         let mut pending = new_units.clone();
         while !pending.is_empty() {
             let before = pending.len();
@@ -459,9 +371,7 @@ impl App {
                 unit_id.insert(name, row.id);
             }
             if rest.len() == before {
-                return Err(AppError::Internal(
-                    "unplaceable units after validation".into(),
-                ));
+                return Err(AppError::Internal("unplaceable units after validation".into()));
             }
             pending = rest;
         }
@@ -539,10 +449,7 @@ impl App {
             if let Some(before) = all_units.iter().find(|u| u.id == *uid)
                 && before.manager_id != Some(*pid)
             {
-                let after = OrgUnitRow {
-                    manager_id: Some(*pid),
-                    ..before.clone()
-                };
+                let after = OrgUnitRow { manager_id: Some(*pid), ..before.clone() };
                 org::update(&mut tx, &after).await?;
                 record(
                     &mut tx,
@@ -572,34 +479,18 @@ mod tests {
     #[test]
     fn rows_are_checked_before_anything_else() {
         let csv = "姓名,邮箱,部门,上级部门,角色,负责人\n张三,zhang@x.cn,门店A,华东,,是\n,bad,门店A,,boss,maybe\n李四,zhang@x.cn,门店B,,,\n";
-        let Err(errs) = parse(csv.as_bytes(), Lang::En) else {
-            panic!("expected errors")
-        };
+        let Err(errs) = parse(csv.as_bytes(), Lang::En) else { panic!("expected errors") };
         let cols: Vec<_> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
-        assert_eq!(
-            cols,
-            vec![
-                (3, "name"),
-                (3, "email"),
-                (3, "roles"),
-                (3, "manager"),
-                (4, "email")
-            ]
-        );
+        assert_eq!(cols, vec![(3, "name"), (3, "email"), (3, "roles"), (3, "manager"), (4, "email")]);
     }
 
     #[test]
     fn missing_columns_and_empty_files() {
-        let Err(errs) = parse(b"name,email\nA,a@x.cn\n", Lang::Zh) else {
-            panic!("expected errors")
-        };
+        let Err(errs) = parse(b"name,email\nA,a@x.cn\n", Lang::Zh) else { panic!("expected errors") };
         assert_eq!(errs[0].column, "unit");
         assert!(parse(b"name,email,unit\n", Lang::Zh).is_err());
         assert!(parse(&[0xff, 0xfe, 0x00], Lang::Zh).is_err());
-        let ok = parse(
-            "\u{feff}name,email,unit\nA,a@x.cn,HQ\n".as_bytes(),
-            Lang::Zh,
-        );
+        let ok = parse("\u{feff}name,email,unit\nA,a@x.cn,HQ\n".as_bytes(), Lang::Zh);
         assert!(matches!(ok, Ok(ref r) if r.len() == 1));
     }
 }

@@ -30,11 +30,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App {
-            db,
-            clock,
-            throttle: Arc::new(accounts::Throttle::default()),
-        }
+        App { db, clock, throttle: Arc::new(accounts::Throttle::default()) }
     }
 
     pub fn now(&self) -> i64 {

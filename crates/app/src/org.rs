@@ -30,16 +30,9 @@ impl OrgSnapshot {
                     manager: u.manager_id.map(PersonId),
                 })
                 .collect(),
-            people.iter().map(|p| Membership {
-                person: PersonId(p.id),
-                unit: p.org_unit_id.map(OrgUnitId),
-            }),
+            people.iter().map(|p| Membership { person: PersonId(p.id), unit: p.org_unit_id.map(OrgUnitId) }),
         );
-        OrgSnapshot {
-            units,
-            people,
-            tree,
-        }
+        OrgSnapshot { units, people, tree }
     }
 
     pub fn person(&self, id: i64) -> Option<&PersonRow> {
@@ -56,15 +49,8 @@ impl OrgSnapshot {
             name: u.name.clone(),
             parent: u.parent_id,
             manager: u.manager_id,
-            manager_name: u
-                .manager_id
-                .and_then(|m| self.person(m))
-                .map(|p| p.name.clone()),
-            member_count: self
-                .people
-                .iter()
-                .filter(|p| p.org_unit_id == Some(u.id) && p.active == 1)
-                .count(),
+            manager_name: u.manager_id.and_then(|m| self.person(m)).map(|p| p.name.clone()),
+            member_count: self.people.iter().filter(|p| p.org_unit_id == Some(u.id) && p.active == 1).count(),
         }
     }
 }
@@ -96,35 +82,21 @@ pub struct UnitPatch {
 
 impl App {
     pub async fn org_snapshot(&self, tenant: i64) -> Result<OrgSnapshot> {
-        let (units, people) =
-            tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
+        let (units, people) = tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
         Ok(OrgSnapshot::build(units, people))
     }
 
     pub async fn list_units(&self, a: &Actor) -> Result<Vec<OrgUnitView>> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        Ok(snap
-            .tree
-            .walk()
-            .into_iter()
-            .filter_map(|(id, _)| snap.unit(id.0))
-            .map(|u| snap.unit_view(u))
-            .collect())
+        Ok(snap.tree.walk().into_iter().filter_map(|(id, _)| snap.unit(id.0)).map(|u| snap.unit_view(u)).collect())
     }
 
     pub async fn get_unit(&self, a: &Actor, id: i64) -> Result<OrgUnitView> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        snap.unit(id)
-            .map(|u| snap.unit_view(u))
-            .ok_or(AppError::NotFound)
+        snap.unit(id).map(|u| snap.unit_view(u)).ok_or(AppError::NotFound)
     }
 
-    pub async fn create_unit(
-        &self,
-        _cap: ManageOrg,
-        a: &Actor,
-        new: NewUnit,
-    ) -> Result<OrgUnitView> {
+    pub async fn create_unit(&self, _cap: ManageOrg, a: &Actor, new: NewUnit) -> Result<OrgUnitView> {
         let name = Name::parse("name", &new.name)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -135,10 +107,7 @@ impl App {
             return Err(Invalid::new("parent", Rule::UnknownRef).into());
         }
         if let Some(m) = new.manager
-            && !people::list_in(&mut tx, a.tenant.0)
-                .await?
-                .iter()
-                .any(|p| p.id == m)
+            && !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m)
         {
             return Err(Invalid::new("manager", Rule::UnknownRef).into());
         }
@@ -156,34 +125,18 @@ impl App {
             Some(a),
             a.tenant.0,
             now,
-            Change {
-                entity: "org_unit",
-                id: row.id,
-                action: "create",
-                before: None,
-                after: Some(unit_json(&row)),
-            },
+            Change { entity: "org_unit", id: row.id, action: "create", before: None, after: Some(unit_json(&row)) },
         )
         .await?;
         tx.commit().await?;
         self.get_unit(a, row.id).await
     }
 
-    pub async fn update_unit(
-        &self,
-        _cap: ManageOrg,
-        a: &Actor,
-        id: i64,
-        patch: UnitPatch,
-    ) -> Result<OrgUnitView> {
+    pub async fn update_unit(&self, _cap: ManageOrg, a: &Actor, id: i64, patch: UnitPatch) -> Result<OrgUnitView> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let units = org::list_in(&mut tx, a.tenant.0).await?;
-        let before = units
-            .iter()
-            .find(|u| u.id == id)
-            .cloned()
-            .ok_or(AppError::NotFound)?;
+        let before = units.iter().find(|u| u.id == id).cloned().ok_or(AppError::NotFound)?;
         let mut after = before.clone();
         if let Some(n) = &patch.name {
             after.name = Name::parse("name", n)?.into_string();
@@ -195,10 +148,7 @@ impl App {
         }
         if let Some(m) = patch.manager {
             if let Some(m) = m
-                && !people::list_in(&mut tx, a.tenant.0)
-                    .await?
-                    .iter()
-                    .any(|p| p.id == m)
+                && !people::list_in(&mut tx, a.tenant.0).await?.iter().any(|p| p.id == m)
             {
                 return Err(Invalid::new("manager", Rule::UnknownRef).into());
             }

@@ -35,10 +35,7 @@ impl OrgSnapshot {
             email: p.email.clone(),
             title: p.title.clone(),
             org_unit: p.org_unit_id,
-            org_unit_name: p
-                .org_unit_id
-                .and_then(|u| self.unit(u))
-                .map(|u| u.name.clone()),
+            org_unit_name: p.org_unit_id.and_then(|u| self.unit(u)).map(|u| u.name.clone()),
             manager,
             manager_name: manager.and_then(|m| self.person(m)).map(|m| m.name.clone()),
             roles: parse_roles(&p.roles),
@@ -90,13 +87,8 @@ fn check_grants(a: &Actor, roles: &[Role], before: &[Role]) -> Result<()> {
 impl App {
     pub async fn list_people(&self, a: &Actor, f: &PeopleFilter) -> Result<Vec<PersonView>> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        let units = f
-            .unit
-            .map(|u| snap.tree.subtree(tandem_domain::ids::OrgUnitId(u)));
-        let q =
-            f.q.as_deref()
-                .map(|q| q.trim().to_lowercase())
-                .filter(|q| !q.is_empty());
+        let units = f.unit.map(|u| snap.tree.subtree(tandem_domain::ids::OrgUnitId(u)));
+        let q = f.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
         Ok(snap
             .people
             .iter()
@@ -106,9 +98,7 @@ impl App {
             })
             .filter(|p| match &q {
                 Some(q) => {
-                    p.name.to_lowercase().contains(q)
-                        || p.email.contains(q)
-                        || p.title.to_lowercase().contains(q)
+                    p.name.to_lowercase().contains(q) || p.email.contains(q) || p.title.to_lowercase().contains(q)
                 }
                 None => true,
             })
@@ -118,17 +108,10 @@ impl App {
 
     pub async fn get_person(&self, a: &Actor, id: i64) -> Result<PersonView> {
         let snap = self.org_snapshot(a.tenant.0).await?;
-        snap.person(id)
-            .map(|p| snap.person_view(p))
-            .ok_or(AppError::NotFound)
+        snap.person(id).map(|p| snap.person_view(p)).ok_or(AppError::NotFound)
     }
 
-    pub async fn create_person(
-        &self,
-        _cap: ManagePeople,
-        a: &Actor,
-        new: NewPerson,
-    ) -> Result<PersonView> {
+    pub async fn create_person(&self, _cap: ManagePeople, a: &Actor, new: NewPerson) -> Result<PersonView> {
         let roles = Role::parse_list("roles", new.roles.iter().map(String::as_str))?;
         check_grants(a, &roles, &[Role::Member])?;
         let id = self.insert_person(Some(a), a.tenant.0, new).await?;
@@ -137,12 +120,7 @@ impl App {
 
     /// Validates and stores a new person; shared by the admin API and the `tandem admin` CLI
     /// (which has no signed-in actor: whoever runs it already holds the database).
-    pub(crate) async fn insert_person(
-        &self,
-        a: Option<&Actor>,
-        tenant: i64,
-        new: NewPerson,
-    ) -> Result<i64> {
+    pub(crate) async fn insert_person(&self, a: Option<&Actor>, tenant: i64, new: NewPerson) -> Result<i64> {
         let name = Name::parse("name", &new.name)?;
         let email = Email::parse("email", &new.email)?;
         let title = optional_text("title", &new.title)?;
@@ -155,10 +133,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if let Some(u) = new.org_unit
-            && !tandem_store::org::list_in(&mut tx, tenant)
-                .await?
-                .iter()
-                .any(|x| x.id == u)
+            && !tandem_store::org::list_in(&mut tx, tenant).await?.iter().any(|x| x.id == u)
         {
             return Err(Invalid::new("org_unit", Rule::UnknownRef).into());
         }
@@ -175,21 +150,13 @@ impl App {
             active: 1,
             created_at: now,
         };
-        people::insert(&mut tx, &row)
-            .await
-            .map_err(email_conflict)?;
+        people::insert(&mut tx, &row).await.map_err(email_conflict)?;
         record(
             &mut tx,
             a,
             tenant,
             now,
-            Change {
-                entity: "person",
-                id: row.id,
-                action: "create",
-                before: None,
-                after: Some(person_json(&row)),
-            },
+            Change { entity: "person", id: row.id, action: "create", before: None, after: Some(person_json(&row)) },
         )
         .await?;
         tx.commit().await?;
@@ -206,11 +173,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let all = people::list_in(&mut tx, a.tenant.0).await?;
-        let before = all
-            .iter()
-            .find(|p| p.id == id)
-            .cloned()
-            .ok_or(AppError::NotFound)?;
+        let before = all.iter().find(|p| p.id == id).cloned().ok_or(AppError::NotFound)?;
         let mut after = before.clone();
         if let Some(n) = &patch.name {
             after.name = Name::parse("name", n)?.into_string();
@@ -223,10 +186,7 @@ impl App {
         }
         if let Some(u) = patch.org_unit {
             if let Some(u) = u
-                && !tandem_store::org::list_in(&mut tx, a.tenant.0)
-                    .await?
-                    .iter()
-                    .any(|x| x.id == u)
+                && !tandem_store::org::list_in(&mut tx, a.tenant.0).await?.iter().any(|x| x.id == u)
             {
                 return Err(Invalid::new("org_unit", Rule::UnknownRef).into());
             }
@@ -251,14 +211,9 @@ impl App {
             after.active = i64::from(act);
         }
         if after != before {
-            people::update(&mut tx, &after)
-                .await
-                .map_err(email_conflict)?;
+            people::update(&mut tx, &after).await.map_err(email_conflict)?;
             if after.active == 0 && before.active == 1 {
-                tandem_store::credentials::revoke_sessions_except(
-                    &mut tx, a.tenant.0, id, None, now,
-                )
-                .await?;
+                tandem_store::credentials::revoke_sessions_except(&mut tx, a.tenant.0, id, None, now).await?;
             }
             record(
                 &mut tx,

@@ -11,19 +11,10 @@ use tandem_app::people::NewPerson;
 use tandem_store::Db;
 
 #[derive(Parser)]
-#[command(
-    name = "tandem",
-    version,
-    about = "Tandem (双轨): OKRs set direction, KPIs hold the line."
-)]
+#[command(name = "tandem", version, about = "Tandem (双轨): OKRs set direction, KPIs hold the line.")]
 struct Cli {
     /// Where the SQLite file lives when no database URL is given.
-    #[arg(
-        long,
-        env = "TANDEM_DATA_DIR",
-        default_value = "./tandem-data",
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./tandem-data", global = true)]
     data_dir: PathBuf,
     /// `postgres://…` for PostgreSQL, or `sqlite://…`; default: SQLite in the data directory.
     #[arg(long, env = "TANDEM_DATABASE_URL", global = true)]
@@ -109,8 +100,7 @@ type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -124,16 +114,9 @@ async fn open(cli: &Cli) -> Fallible<App> {
     let url = match &cli.database_url {
         Some(u) if !u.trim().is_empty() => u.clone(),
         _ => {
-            std::fs::create_dir_all(&cli.data_dir).map_err(|e| {
-                format!(
-                    "cannot create data directory {}: {e}",
-                    cli.data_dir.display()
-                )
-            })?;
-            format!(
-                "sqlite://{}?mode=rwc",
-                cli.data_dir.join("tandem.db").display()
-            )
+            std::fs::create_dir_all(&cli.data_dir)
+                .map_err(|e| format!("cannot create data directory {}: {e}", cli.data_dir.display()))?;
+            format!("sqlite://{}?mode=rwc", cli.data_dir.join("tandem.db").display())
         }
     };
     let db = Db::connect(&url).await?;
@@ -153,25 +136,15 @@ async fn run(cli: Cli) -> Fallible<()> {
             Ok(())
         }
         Command::Serve(args) => serve(open(&cli).await?, args.clone()).await,
-        Command::Demo {
-            serve: and_serve,
-            serve_args,
-        } => {
+        Command::Demo { serve: and_serve, serve_args } => {
             let app = open(&cli).await?;
             let out = app.seed_demo().await?;
             if out.created {
                 println!("Demo company 云栖茶饮 created: {} people.", out.people);
             } else {
-                println!(
-                    "Demo company already present ({} people); nothing changed.",
-                    out.people
-                );
+                println!("Demo company already present ({} people); nothing changed.", out.people);
             }
-            println!(
-                "Sign in at http://{}/login with password {}:",
-                serve_args.listen,
-                tandem_app::demo::PASSWORD
-            );
+            println!("Sign in at http://{}/login with password {}:", serve_args.listen, tandem_app::demo::PASSWORD);
             for (role, email) in [
                 ("tenant admin", "admin@demo.example"),
                 ("HR", "hr@demo.example"),
@@ -183,11 +156,7 @@ async fn run(cli: Cli) -> Fallible<()> {
             ] {
                 println!("  {email:<26} {role}");
             }
-            if *and_serve {
-                serve(app, serve_args.clone()).await
-            } else {
-                Ok(())
-            }
+            if *and_serve { serve(app, serve_args.clone()).await } else { Ok(()) }
         }
         Command::Admin(cmd) => {
             let app = open(&cli).await?;
@@ -198,13 +167,7 @@ async fn run(cli: Cli) -> Fallible<()> {
 
 async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
     match cmd {
-        AdminCommand::CreateTenant {
-            slug,
-            name,
-            admin_email,
-            admin_name,
-            admin_password,
-        } => {
+        AdminCommand::CreateTenant { slug, name, admin_email, admin_name, admin_password } => {
             let t = app.create_tenant(slug, name).await?;
             let id = app
                 .admin_create_user(
@@ -218,25 +181,11 @@ async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
                     },
                 )
                 .await?;
-            println!(
-                "tenant {} ({}) created with admin #{id} {admin_email}",
-                t.slug, t.id
-            );
+            println!("tenant {} ({}) created with admin #{id} {admin_email}", t.slug, t.id);
         }
-        AdminCommand::CreateUser {
-            tenant,
-            email,
-            name,
-            password,
-            roles,
-        } => {
+        AdminCommand::CreateUser { tenant, email, name, password, roles } => {
             let t = app.tenant_by_slug(tenant).await?;
-            let roles = roles
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(String::from)
-                .collect();
+            let roles = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect();
             let id = app
                 .admin_create_user(
                     tandem_domain::ids::TenantId(t.id),
@@ -251,52 +200,35 @@ async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
                 .await?;
             println!("user #{id} {email} created in {}", t.slug);
         }
-        AdminCommand::ResetPassword {
-            tenant,
-            email,
-            password,
-        } => {
+        AdminCommand::ResetPassword { tenant, email, password } => {
             let t = app.tenant_by_slug(tenant).await?;
-            app.reset_password(tandem_domain::ids::TenantId(t.id), email, password)
-                .await?;
-            println!(
-                "password of {email} in {} reset; their sessions were signed out",
-                t.slug
-            );
+            app.reset_password(tandem_domain::ids::TenantId(t.id), email, password).await?;
+            println!("password of {email} in {} reset; their sessions were signed out", t.slug);
         }
     }
     Ok(())
 }
 
 async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
-    let addr: SocketAddr = args
-        .listen
-        .parse()
-        .map_err(|e| format!("bad listen address {}: {e}", args.listen))?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let addr: SocketAddr = args.listen.parse().map_err(|e| format!("bad listen address {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let router = tandem_web::router(tandem_web::AppState::new(app.clone(), args.secure_cookies));
     tracing::info!("Tandem listening on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
                     Ok(s) => s,
                     Err(_) => return std::future::pending().await,
                 };
-            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-    })
-    .await?;
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        })
+        .await?;
     app.db.close().await;
     Ok(())
 }

@@ -14,32 +14,15 @@ pub struct CheckIn {
 impl CheckIn {
     pub const MAX_TEXT: usize = 4000;
 
-    pub fn parse(
-        value: f64,
-        confidence: i64,
-        progress: &str,
-        blockers: &str,
-        help: &str,
-    ) -> Result<Self, Invalid> {
+    pub fn parse(value: f64, confidence: i64, progress: &str, blockers: &str, help: &str) -> Result<Self, Invalid> {
         let value = crate::goal::finite("value", value)?;
         if !(0..=10).contains(&confidence) {
-            return Err(Invalid::new(
-                "confidence",
-                Rule::OutOfRange {
-                    min: 0.0,
-                    max: 10.0,
-                },
-            ));
+            return Err(Invalid::new("confidence", Rule::OutOfRange { min: 0.0, max: 10.0 }));
         }
         let text = |field: &str, s: &str| -> Result<String, Invalid> {
             let t = s.trim();
             if t.chars().count() > Self::MAX_TEXT {
-                Err(Invalid::new(
-                    field,
-                    Rule::TooLong {
-                        max: Self::MAX_TEXT,
-                    },
-                ))
+                Err(Invalid::new(field, Rule::TooLong { max: Self::MAX_TEXT }))
             } else {
                 Ok(t.to_string())
             }

@@ -43,10 +43,7 @@ impl CycleState {
         self == to
             || matches!(
                 (self, to),
-                (Planning, Active)
-                    | (Active, Reviewing)
-                    | (Reviewing, Closed)
-                    | (Reviewing, Active)
+                (Planning, Active) | (Active, Reviewing) | (Reviewing, Closed) | (Reviewing, Active)
             )
     }
 
@@ -54,13 +51,7 @@ impl CycleState {
         if self.can_move_to(to) {
             Ok(to)
         } else {
-            Err(Invalid::new(
-                "state",
-                Rule::BadTransition {
-                    from: self.as_str(),
-                    to: to.as_str(),
-                },
-            ))
+            Err(Invalid::new("state", Rule::BadTransition { from: self.as_str(), to: to.as_str() }))
         }
     }
 
@@ -160,11 +151,7 @@ pub struct Cycle {
 
 /// A nested cycle must lie inside its parent (Q3 contains July).
 pub fn check_nesting(parent: &Span, child: &Span) -> Result<(), Invalid> {
-    if parent.contains(child) {
-        Ok(())
-    } else {
-        Err(Invalid::new("parent", Rule::OutsideParent))
-    }
+    if parent.contains(child) { Ok(()) } else { Err(Invalid::new("parent", Rule::OutsideParent)) }
 }
 
 #[cfg(test)]
@@ -200,10 +187,7 @@ mod tests {
 
     #[test]
     fn dates_parse_strictly() {
-        assert_eq!(
-            parse_date("start", "2026-07-01").map(format_date),
-            Ok("2026-07-01".into())
-        );
+        assert_eq!(parse_date("start", "2026-07-01").map(format_date), Ok("2026-07-01".into()));
         assert!(parse_date("start", "2026-13-01").is_err());
         assert!(parse_date("start", "01/07/2026").is_err());
     }

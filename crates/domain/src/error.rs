@@ -7,28 +7,18 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     Required,
-    TooLong {
-        max: usize,
-    },
+    TooLong { max: usize },
     BadEmail,
-    PasswordTooShort {
-        min: usize,
-    },
+    PasswordTooShort { min: usize },
     NotANumber,
-    OutOfRange {
-        min: f64,
-        max: f64,
-    },
+    OutOfRange { min: f64, max: f64 },
     BadDate,
     EndBeforeStart,
     OneOf(&'static [&'static str]),
     BandOrder,
     Cycle,
     OutsideParent,
-    BadTransition {
-        from: &'static str,
-        to: &'static str,
-    },
+    BadTransition { from: &'static str, to: &'static str },
     Duplicate,
     UnknownRef,
 }
@@ -42,10 +32,7 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: impl Into<String>, rule: Rule) -> Self {
-        Invalid {
-            field: field.into(),
-            rule,
-        }
+        Invalid { field: field.into(), rule }
     }
 
     /// The stable, machine-readable code of this refusal.
@@ -86,15 +73,11 @@ impl Invalid {
             (Rule::OneOf(opts), Lang::Zh) => format!("“{f}”必须是以下之一：{}", opts.join("、")),
             (Rule::OneOf(opts), Lang::En) => format!("“{f}” must be one of: {}", opts.join(", ")),
             (Rule::BandOrder, Lang::Zh) => "颜色阈值必须满足 0 < 红 < 绿 ≤ 1".to_string(),
-            (Rule::BandOrder, Lang::En) => {
-                "Band thresholds must satisfy 0 < red < green ≤ 1".to_string()
-            }
+            (Rule::BandOrder, Lang::En) => "Band thresholds must satisfy 0 < red < green ≤ 1".to_string(),
             (Rule::Cycle, Lang::Zh) => "组织不能成为自己的下级".to_string(),
             (Rule::Cycle, Lang::En) => "An org unit cannot sit below itself".to_string(),
             (Rule::OutsideParent, Lang::Zh) => "子周期必须落在父周期的日期范围内".to_string(),
-            (Rule::OutsideParent, Lang::En) => {
-                "A nested cycle must lie within its parent's dates".to_string()
-            }
+            (Rule::OutsideParent, Lang::En) => "A nested cycle must lie within its parent's dates".to_string(),
             (Rule::BadTransition { from, to }, Lang::Zh) => {
                 format!("周期状态不能从 {from} 变为 {to}")
             }

@@ -42,9 +42,7 @@ impl FocusWarning {
                 format!("该目标有 {count} 个关键结果，建议 {MIN_KRS}–{MAX_KRS} 个")
             }
             (FocusWarning::KrCount { count }, crate::Lang::En) => {
-                format!(
-                    "This objective has {count} key results; {MIN_KRS}–{MAX_KRS} is the usual range"
-                )
+                format!("This objective has {count} key results; {MIN_KRS}–{MAX_KRS} is the usual range")
             }
         }
     }
@@ -57,14 +55,8 @@ mod tests {
     #[test]
     fn limits() {
         assert_eq!(objectives_per_owner(5), None);
-        assert_eq!(
-            objectives_per_owner(6),
-            Some(FocusWarning::TooManyObjectives { count: 6 })
-        );
-        assert_eq!(
-            krs_per_objective(1).map(FocusWarning::rule),
-            Some("kr_count")
-        );
+        assert_eq!(objectives_per_owner(6), Some(FocusWarning::TooManyObjectives { count: 6 }));
+        assert_eq!(krs_per_objective(1).map(FocusWarning::rule), Some("kr_count"));
         assert_eq!(krs_per_objective(2), None);
         assert_eq!(krs_per_objective(4), None);
         assert!(krs_per_objective(5).is_some());

@@ -1,7 +1,7 @@
 //! Objectives and key results: kinds, owners and the parsed values a key result is made of.
 
-use crate::ids::{OrgUnitId, PersonId};
-use crate::score::Measure;
+use crate::ids::{CycleId, KeyResultId, ObjectiveId, OrgUnitId, PersonId};
+use crate::score::{Measure, kr_score};
 use crate::text::Name;
 use crate::{Invalid, Rule};
 use serde::{Deserialize, Serialize};
@@ -68,13 +68,7 @@ impl Weight {
         if w.is_finite() && (Self::MIN..=Self::MAX).contains(&w) {
             Ok(Weight(w))
         } else {
-            Err(Invalid::new(
-                field,
-                Rule::OutOfRange {
-                    min: Self::MIN,
-                    max: Self::MAX,
-                },
-            ))
+            Err(Invalid::new(field, Rule::OutOfRange { min: Self::MIN, max: Self::MAX }))
         }
     }
 
@@ -91,11 +85,7 @@ impl Default for Weight {
 
 /// A finite number from the outside world.
 pub fn finite(field: &str, v: f64) -> Result<f64, Invalid> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Invalid::new(field, Rule::NotANumber))
-    }
+    if v.is_finite() { Ok(v) } else { Err(Invalid::new(field, Rule::NotANumber)) }
 }
 
 /// A key result as written by its author, every value checked.
@@ -133,9 +123,83 @@ impl KeyResultSpec {
     }
 }
 
+/// An objective: a qualitative direction, owned by a person or a unit, aligned upward by
+/// `parent` and sideways by `supports`. Drafts are private to author and manager until published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub id: ObjectiveId,
+    pub title: Name,
+    pub kind: ObjectiveKind,
+    pub owner: Owner,
+    pub cycle: CycleId,
+    pub parent: Option<ObjectiveId>,
+    pub supports: Vec<ObjectiveId>,
+    pub published: bool,
+}
+
+/// One carrier of a key result and the share of it they carry. A KR with several is shared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contribution {
+    pub owner: Owner,
+    pub weight: Weight,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyResult {
+    pub id: KeyResultId,
+    pub objective: ObjectiveId,
+    pub spec: KeyResultSpec,
+    pub current: f64,
+    pub owners: Vec<Contribution>,
+}
+
+impl KeyResult {
+    pub fn score(&self) -> f64 {
+        kr_score(self.spec.measure, self.spec.baseline, self.spec.target, self.current)
+    }
+
+    /// Each carrier's share of the KR in [0, 1], by contribution weight.
+    pub fn shares(&self) -> Vec<(Owner, f64)> {
+        let total: f64 = self.owners.iter().map(|c| c.weight.get()).sum();
+        self.owners.iter().map(|c| (c.owner, if total > 0.0 { c.weight.get() / total } else { 0.0 })).collect()
+    }
+}
+
+/// An objective's own score: the weighted mean of its key results; `None` without any.
+pub fn objective_score(krs: &[KeyResult]) -> Option<f64> {
+    crate::rollup::weighted_mean(krs.iter().map(|k| (k.spec.weight.get(), k.score())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kr(weight: f64, baseline: f64, target: f64, current: f64) -> KeyResult {
+        KeyResult {
+            id: KeyResultId(1),
+            objective: ObjectiveId(1),
+            spec: KeyResultSpec::parse("kr", "increase", baseline, target, "", weight).unwrap(),
+            current,
+            owners: vec![],
+        }
+    }
+
+    #[test]
+    fn objective_score_weighs_its_key_results() {
+        assert_eq!(objective_score(&[]), None);
+        let s = objective_score(&[kr(1.0, 0.0, 10.0, 10.0), kr(3.0, 0.0, 10.0, 2.0)]).unwrap();
+        assert!((s - (1.0 + 3.0 * 0.2) / 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn shared_key_results_split_by_contribution() {
+        let mut k = kr(1.0, 0.0, 1.0, 0.5);
+        k.owners = vec![
+            Contribution { owner: Owner::OrgUnit(OrgUnitId(1)), weight: Weight::parse("w", 3.0).unwrap() },
+            Contribution { owner: Owner::OrgUnit(OrgUnitId(2)), weight: Weight::parse("w", 1.0).unwrap() },
+        ];
+        assert_eq!(k.shares(), vec![(Owner::OrgUnit(OrgUnitId(1)), 0.75), (Owner::OrgUnit(OrgUnitId(2)), 0.25)]);
+    }
 
     #[test]
     fn key_results_are_checked() {

@@ -17,13 +17,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(
-    TenantId,
-    OrgUnitId,
-    PersonId,
-    CycleId,
-    ObjectiveId,
-    KeyResultId,
-    KpiId,
-    MetricId
-);
+id_type!(TenantId, OrgUnitId, PersonId, CycleId, ObjectiveId, KeyResultId, KpiId, MetricId);

@@ -1,5 +1,8 @@
 //! KPIs: the operating numbers that hold the line, judged against thresholds.
 
+use crate::cycle::PeriodKind;
+use crate::goal::{Owner, Weight};
+use crate::ids::{CycleId, KeyResultId, KpiId, ObjectiveId};
 use crate::{Invalid, Rule};
 use serde::{Deserialize, Serialize};
 
@@ -60,20 +63,10 @@ impl Thresholds {
         if let Some(w) = warn {
             crate::goal::finite("warn", w)?;
             if !direction.at_least(pass, w) {
-                return Err(Invalid::new(
-                    "warn",
-                    Rule::OutOfRange {
-                        min: f64::MIN,
-                        max: pass,
-                    },
-                ));
+                return Err(Invalid::new("warn", Rule::OutOfRange { min: f64::MIN, max: pass }));
             }
         }
-        Ok(Thresholds {
-            direction,
-            pass,
-            warn,
-        })
+        Ok(Thresholds { direction, pass, warn })
     }
 
     pub fn evaluate(&self, value: f64) -> KpiStatus {
@@ -87,6 +80,31 @@ impl Thresholds {
             KpiStatus::Fail
         }
     }
+}
+
+/// What a KPI was cascaded from (company KR → store KPI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum DerivedFrom {
+    Objective(ObjectiveId),
+    KeyResult(KeyResultId),
+}
+
+/// A KPI. Always private: only its owner, the owner's management chain and HR may see it
+/// (see `policy::may_see_private_of`); others may at most learn its colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    pub id: KpiId,
+    pub name: crate::text::Name,
+    pub owner: Owner,
+    pub cycle: CycleId,
+    pub granularity: PeriodKind,
+    pub target: f64,
+    pub thresholds: Thresholds,
+    pub unit: String,
+    /// Weight in appraisal.
+    pub weight: Weight,
+    pub derived_from: Option<DerivedFrom>,
 }
 
 #[cfg(test)]

@@ -21,11 +21,7 @@ impl DataPoint {
             }
             Some(s) => Some(s.to_string()),
         };
-        Ok(DataPoint {
-            time,
-            value,
-            external_id,
-        })
+        Ok(DataPoint { time, value, external_id })
     }
 }
 
@@ -66,11 +62,7 @@ mod tests {
         let pts: Vec<_> = [3.0, 1.0, 5.0]
             .iter()
             .enumerate()
-            .map(|(i, v)| DataPoint {
-                time: i as i64,
-                value: *v,
-                external_id: None,
-            })
+            .map(|(i, v)| DataPoint { time: i as i64, value: *v, external_id: None })
             .collect();
         assert_eq!(Aggregation::Latest.apply(&pts), Some(5.0));
         assert_eq!(Aggregation::Sum.apply(&pts), Some(9.0));

@@ -43,10 +43,7 @@ impl OrgTree {
         }
         OrgTree {
             units: units.into_iter().map(|u| (u.id, u)).collect(),
-            unit_of: members
-                .into_iter()
-                .filter_map(|m| m.unit.map(|u| (m.person, u)))
-                .collect(),
+            unit_of: members.into_iter().filter_map(|m| m.unit.map(|u| (m.person, u))).collect(),
             children,
         }
     }
@@ -65,12 +62,7 @@ impl OrgTree {
 
     /// Root units, sorted by id.
     pub fn roots(&self) -> Vec<OrgUnitId> {
-        let mut r: Vec<_> = self
-            .units
-            .values()
-            .filter(|u| u.parent.is_none())
-            .map(|u| u.id)
-            .collect();
+        let mut r: Vec<_> = self.units.values().filter(|u| u.parent.is_none()).map(|u| u.id).collect();
         r.sort();
         r
     }
@@ -93,10 +85,7 @@ impl OrgTree {
     /// own manager. `None` at the top of the company.
     pub fn manager_of(&self, person: PersonId) -> Option<PersonId> {
         let unit = self.unit_of(person)?;
-        self.unit_path(unit)
-            .into_iter()
-            .filter_map(|u| self.units[&u].manager)
-            .find(|m| *m != person)
+        self.unit_path(unit).into_iter().filter_map(|u| self.units[&u].manager).find(|m| *m != person)
     }
 
     /// Everyone above the person, nearest first, without repeats.
@@ -119,11 +108,7 @@ impl OrgTree {
     }
 
     /// Checks that moving `unit` under `new_parent` keeps the org a tree.
-    pub fn check_reparent(
-        &self,
-        unit: OrgUnitId,
-        new_parent: Option<OrgUnitId>,
-    ) -> Result<(), Invalid> {
+    pub fn check_reparent(&self, unit: OrgUnitId, new_parent: Option<OrgUnitId>) -> Result<(), Invalid> {
         let Some(p) = new_parent else { return Ok(()) };
         if !self.units.contains_key(&p) {
             return Err(Invalid::new("parent", Rule::UnknownRef));
@@ -137,8 +122,7 @@ impl OrgTree {
     /// Units in depth-first order with their depth, for drawing the chart.
     pub fn walk(&self) -> Vec<(OrgUnitId, usize)> {
         let mut out = Vec::with_capacity(self.units.len());
-        let mut stack: Vec<(OrgUnitId, usize)> =
-            self.roots().into_iter().rev().map(|r| (r, 0)).collect();
+        let mut stack: Vec<(OrgUnitId, usize)> = self.roots().into_iter().rev().map(|r| (r, 0)).collect();
         while let Some((u, d)) = stack.pop() {
             out.push((u, d));
             for c in self.children(u).iter().rev() {
@@ -176,21 +160,13 @@ mod tests {
         }
     }
     fn m(p: i64, unit: i64) -> Membership {
-        Membership {
-            person: PersonId(p),
-            unit: Some(OrgUnitId(unit)),
-        }
+        Membership { person: PersonId(p), unit: Some(OrgUnitId(unit)) }
     }
 
     /// HQ (ceo 1) → East region (manager 2) → Store A (manager 3, staff 4) ; Store B (no manager, staff 5)
     fn sample() -> OrgTree {
         OrgTree::new(
-            vec![
-                u(1, None, Some(1)),
-                u(2, Some(1), Some(2)),
-                u(3, Some(2), Some(3)),
-                u(4, Some(2), None),
-            ],
+            vec![u(1, None, Some(1)), u(2, Some(1), Some(2)), u(3, Some(2), Some(3)), u(4, Some(2), None)],
             vec![m(1, 1), m(2, 2), m(3, 3), m(4, 3), m(5, 4)],
         )
     }
@@ -199,27 +175,13 @@ mod tests {
     fn managers_are_derived_from_the_tree() {
         let t = sample();
         assert_eq!(t.manager_of(PersonId(4)), Some(PersonId(3)));
-        assert_eq!(
-            t.manager_of(PersonId(3)),
-            Some(PersonId(2)),
-            "a unit manager reports up"
-        );
-        assert_eq!(
-            t.manager_of(PersonId(5)),
-            Some(PersonId(2)),
-            "unit without manager: next one up"
-        );
+        assert_eq!(t.manager_of(PersonId(3)), Some(PersonId(2)), "a unit manager reports up");
+        assert_eq!(t.manager_of(PersonId(5)), Some(PersonId(2)), "unit without manager: next one up");
         assert_eq!(t.manager_of(PersonId(1)), None);
-        assert_eq!(
-            t.management_chain(PersonId(4)),
-            vec![PersonId(3), PersonId(2), PersonId(1)]
-        );
+        assert_eq!(t.management_chain(PersonId(4)), vec![PersonId(3), PersonId(2), PersonId(1)]);
         assert!(t.is_above(PersonId(1), PersonId(4)));
         assert!(!t.is_above(PersonId(4), PersonId(3)));
-        assert!(
-            !t.is_above(PersonId(3), PersonId(5)),
-            "a peer store's manager is not above"
-        );
+        assert!(!t.is_above(PersonId(3), PersonId(5)), "a peer store's manager is not above");
     }
 
     #[test]

@@ -40,10 +40,7 @@ impl Role {
     }
 
     /// Parses a list, always including `member`, sorted and without repeats.
-    pub fn parse_list<'a>(
-        field: &str,
-        items: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Vec<Role>, Invalid> {
+    pub fn parse_list<'a>(field: &str, items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Role>, Invalid> {
         let mut out = vec![Role::Member];
         for s in items {
             if s.trim().is_empty() {
@@ -125,11 +122,7 @@ mod tests {
     use crate::org::{Membership, OrgUnit};
 
     fn actor(p: i64, roles: &[Role]) -> Actor {
-        Actor {
-            tenant: TenantId(1),
-            person: PersonId(p),
-            roles: roles.to_vec(),
-        }
+        Actor { tenant: TenantId(1), person: PersonId(p), roles: roles.to_vec() }
     }
 
     #[test]
@@ -146,67 +139,26 @@ mod tests {
     #[test]
     fn private_records_are_for_owner_chain_and_hr() {
         let units = vec![
-            OrgUnit {
-                id: OrgUnitId(1),
-                name: "HQ".into(),
-                parent: None,
-                manager: Some(PersonId(1)),
-            },
-            OrgUnit {
-                id: OrgUnitId(2),
-                name: "A".into(),
-                parent: Some(OrgUnitId(1)),
-                manager: Some(PersonId(2)),
-            },
-            OrgUnit {
-                id: OrgUnitId(3),
-                name: "B".into(),
-                parent: Some(OrgUnitId(1)),
-                manager: Some(PersonId(3)),
-            },
+            OrgUnit { id: OrgUnitId(1), name: "HQ".into(), parent: None, manager: Some(PersonId(1)) },
+            OrgUnit { id: OrgUnitId(2), name: "A".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(2)) },
+            OrgUnit { id: OrgUnitId(3), name: "B".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(3)) },
         ];
-        let members = [(1, 1), (2, 2), (3, 3), (4, 2), (5, 3), (6, 1)].map(|(p, u)| Membership {
-            person: PersonId(p),
-            unit: Some(OrgUnitId(u)),
-        });
+        let members = [(1, 1), (2, 2), (3, 3), (4, 2), (5, 3), (6, 1)]
+            .map(|(p, u)| Membership { person: PersonId(p), unit: Some(OrgUnitId(u)) });
         let org = OrgTree::new(units, members);
         let owner = PersonId(4);
-        assert!(
-            may_see_private_of(&actor(4, &[Role::Member]), owner, &org),
-            "owner"
-        );
-        assert!(
-            may_see_private_of(&actor(2, &[Role::Member]), owner, &org),
-            "manager"
-        );
-        assert!(
-            may_see_private_of(&actor(1, &[Role::Member]), owner, &org),
-            "manager's manager"
-        );
-        assert!(
-            may_see_private_of(&actor(6, &[Role::Hr, Role::Member]), owner, &org),
-            "HR"
-        );
-        assert!(
-            !may_see_private_of(&actor(5, &[Role::Member]), owner, &org),
-            "other team"
-        );
-        assert!(
-            !may_see_private_of(&actor(3, &[Role::Member]), owner, &org),
-            "other team's manager"
-        );
-        assert!(
-            !may_see_private_of(&actor(6, &[Role::Admin, Role::Member]), owner, &org),
-            "admin is not HR"
-        );
+        assert!(may_see_private_of(&actor(4, &[Role::Member]), owner, &org), "owner");
+        assert!(may_see_private_of(&actor(2, &[Role::Member]), owner, &org), "manager");
+        assert!(may_see_private_of(&actor(1, &[Role::Member]), owner, &org), "manager's manager");
+        assert!(may_see_private_of(&actor(6, &[Role::Hr, Role::Member]), owner, &org), "HR");
+        assert!(!may_see_private_of(&actor(5, &[Role::Member]), owner, &org), "other team");
+        assert!(!may_see_private_of(&actor(3, &[Role::Member]), owner, &org), "other team's manager");
+        assert!(!may_see_private_of(&actor(6, &[Role::Admin, Role::Member]), owner, &org), "admin is not HR");
     }
 
     #[test]
     fn role_lists_always_include_member() {
-        assert_eq!(
-            Role::parse_list("roles", ["hr", "HR", ""]),
-            Ok(vec![Role::Hr, Role::Member])
-        );
+        assert_eq!(Role::parse_list("roles", ["hr", "HR", ""]), Ok(vec![Role::Hr, Role::Member]));
         assert!(Role::parse_list("roles", ["boss"]).is_err());
     }
 }

@@ -69,11 +69,7 @@ impl ScoreGraph {
 
     /// A key result's new score (a check-in); updates every ancestor that changes.
     pub fn set_key_result_score(&mut self, kr: usize, score: f64) {
-        let score = if score.is_finite() {
-            score.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
+        let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
         let node = self.kr_node[kr] as usize;
         self.own_sum[node] += self.kr_weight[kr] * (score - self.kr_score[kr]);
         self.kr_score[kr] = score;
@@ -124,11 +120,8 @@ impl ScoreGraph {
 
     fn totals(&self, node: usize) -> (f64, f64) {
         // Sums kept by deltas may leave a residue of rounding when the last child leaves.
-        let (mut w, mut s) = if self.child_w[node] > EPS {
-            (self.child_w[node], self.child_sum[node])
-        } else {
-            (0.0, 0.0)
-        };
+        let (mut w, mut s) =
+            if self.child_w[node] > EPS { (self.child_w[node], self.child_sum[node]) } else { (0.0, 0.0) };
         if let Some(own) = self.score(node) {
             w += 1.0;
             s += own;
@@ -210,9 +203,7 @@ fn clamp01(x: f64) -> f64 {
 
 /// The weighted mean of `(weight, value)` pairs; `None` when the weights add to nothing.
 pub fn weighted_mean(items: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
-    let (w, s) = items
-        .into_iter()
-        .fold((0.0, 0.0), |(w, s), (wi, vi)| (w + wi, s + wi * vi));
+    let (w, s) = items.into_iter().fold((0.0, 0.0), |(w, s), (wi, vi)| (w + wi, s + wi * vi));
     (w > 0.0).then(|| s / w)
 }
 
@@ -262,40 +253,20 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        AddObjective {
-            parent: usize,
-            weight: f64,
-        },
-        AddKr {
-            node: usize,
-            weight: f64,
-            score: f64,
-        },
-        Score {
-            kr: usize,
-            score: f64,
-        },
-        Move {
-            node: usize,
-            parent: usize,
-        },
+        AddObjective { parent: usize, weight: f64 },
+        AddKr { node: usize, weight: f64, score: f64 },
+        Score { kr: usize, score: f64 },
+        Move { node: usize, parent: usize },
     }
 
     fn ops() -> impl Strategy<Value = Vec<Op>> {
         prop::collection::vec(
             prop_oneof![
-                (any::<usize>(), 0.1f64..5.0)
-                    .prop_map(|(parent, weight)| Op::AddObjective { parent, weight }),
-                (any::<usize>(), 0.1f64..5.0, 0.0f64..=1.0).prop_map(|(node, weight, score)| {
-                    Op::AddKr {
-                        node,
-                        weight,
-                        score,
-                    }
-                }),
+                (any::<usize>(), 0.1f64..5.0).prop_map(|(parent, weight)| Op::AddObjective { parent, weight }),
+                (any::<usize>(), 0.1f64..5.0, 0.0f64..=1.0)
+                    .prop_map(|(node, weight, score)| { Op::AddKr { node, weight, score } }),
                 (any::<usize>(), -0.5f64..1.5).prop_map(|(kr, score)| Op::Score { kr, score }),
-                (any::<usize>(), any::<usize>())
-                    .prop_map(|(node, parent)| Op::Move { node, parent }),
+                (any::<usize>(), any::<usize>()).prop_map(|(node, parent)| Op::Move { node, parent }),
             ],
             1..200,
         )

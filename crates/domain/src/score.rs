@@ -20,13 +20,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [&'static str; 5] = [
-        "increase",
-        "decrease",
-        "stay_above",
-        "stay_below",
-        "milestone",
-    ];
+    pub const ALL: [&'static str; 5] = ["increase", "decrease", "stay_above", "stay_below", "milestone"];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,13 +37,7 @@ impl Measure {
             .iter()
             .position(|m| *m == s.trim())
             .map(|i| {
-                [
-                    Measure::Increase,
-                    Measure::Decrease,
-                    Measure::StayAbove,
-                    Measure::StayBelow,
-                    Measure::Milestone,
-                ][i]
+                [Measure::Increase, Measure::Decrease, Measure::StayAbove, Measure::StayBelow, Measure::Milestone][i]
             })
             .ok_or_else(|| Invalid::new(field, Rule::OneOf(&Self::ALL)))
     }
@@ -132,10 +120,7 @@ pub struct BandThresholds {
 
 impl Default for BandThresholds {
     fn default() -> Self {
-        BandThresholds {
-            yellow_from: 0.4,
-            green_from: 0.7,
-        }
+        BandThresholds { yellow_from: 0.4, green_from: 0.7 }
     }
 }
 
@@ -146,14 +131,7 @@ impl BandThresholds {
             && 0.0 < yellow_from
             && yellow_from < green_from
             && green_from <= 1.0;
-        if ok {
-            Ok(BandThresholds {
-                yellow_from,
-                green_from,
-            })
-        } else {
-            Err(Invalid::new("bands", Rule::BandOrder))
-        }
+        if ok { Ok(BandThresholds { yellow_from, green_from }) } else { Err(Invalid::new("bands", Rule::BandOrder)) }
     }
 
     pub fn band(&self, score: f64) -> Band {

@@ -80,10 +80,7 @@ impl NewPassword {
 
     pub fn parse(raw: &str) -> Result<NewPassword, Invalid> {
         if raw.chars().count() < Self::MIN {
-            return Err(Invalid::new(
-                "password",
-                Rule::PasswordTooShort { min: Self::MIN },
-            ));
+            return Err(Invalid::new("password", Rule::PasswordTooShort { min: Self::MIN }));
         }
         if raw.len() > 1024 {
             return Err(Invalid::new("password", Rule::TooLong { max: 1024 }));
@@ -116,10 +113,7 @@ impl Slug {
         if t.len() > 40 {
             return Err(Invalid::new(field, Rule::TooLong { max: 40 }));
         }
-        if !t
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(Invalid::new(field, Rule::OneOf(&["a-z", "0-9", "-"])));
         }
         Ok(Slug(t))
@@ -136,10 +130,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            Name::parse("name", "  华东大区 ").map(|n| n.into_string()),
-            Ok("华东大区".into())
-        );
+        assert_eq!(Name::parse("name", "  华东大区 ").map(|n| n.into_string()), Ok("华东大区".into()));
         assert!(Name::parse("name", "   ").is_err());
         assert!(Name::parse("name", &"字".repeat(201)).is_err());
         assert!(Name::parse("name", &"字".repeat(200)).is_ok());

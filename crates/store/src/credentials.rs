@@ -20,7 +20,8 @@ pub struct CredentialRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLS: &str = "tenant_id, id, person_id, kind, name, token_hash, csrf, created_at, last_used_at, expires_at, revoked_at";
+const COLS: &str =
+    "tenant_id, id, person_id, kind, name, token_hash, csrf, created_at, last_used_at, expires_at, revoked_at";
 
 pub async fn insert(tx: &mut Tx, c: &CredentialRow) -> Result<()> {
     sqlx::query(
@@ -55,12 +56,7 @@ pub async fn live_by_hash(db: &Db, hash: &str, now: i64) -> Result<Option<Creden
     .await?)
 }
 
-pub async fn list_for_person(
-    db: &Db,
-    tenant: i64,
-    person: i64,
-    kind: &str,
-) -> Result<Vec<CredentialRow>> {
+pub async fn list_for_person(db: &Db, tenant: i64, person: i64, kind: &str) -> Result<Vec<CredentialRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM credentials WHERE tenant_id = $1 AND person_id = $2 AND kind = $3 ORDER BY created_at DESC, id DESC"
     ))
@@ -86,24 +82,16 @@ pub async fn revoke(tx: &mut Tx, tenant: i64, person: i64, id: i64, now: i64) ->
 }
 
 pub async fn revoke_by_hash(tx: &mut Tx, hash: &str, now: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE credentials SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(hash)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
+    sqlx::query("UPDATE credentials SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(hash)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a person but `keep` (after a password change).
-pub async fn revoke_sessions_except(
-    tx: &mut Tx,
-    tenant: i64,
-    person: i64,
-    keep: Option<i64>,
-    now: i64,
-) -> Result<()> {
+pub async fn revoke_sessions_except(tx: &mut Tx, tenant: i64, person: i64, keep: Option<i64>, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE credentials SET revoked_at = $4 WHERE tenant_id = $1 AND person_id = $2 AND kind = 'session' \
          AND revoked_at IS NULL AND id <> $3",

@@ -56,31 +56,25 @@ pub async fn update(tx: &mut Tx, c: &CycleRow) -> Result<()> {
 }
 
 pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<CycleRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM cycles WHERE tenant_id = $1 AND id = $2"
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM cycles WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn list(db: &Db, tenant: i64) -> Result<Vec<CycleRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM cycles WHERE tenant_id = $1 ORDER BY start_date DESC, id"
-    ))
-    .bind(tenant)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM cycles WHERE tenant_id = $1 ORDER BY start_date DESC, id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Cycles nested directly in `parent`.
 pub async fn children_in(tx: &mut Tx, tenant: i64, parent: i64) -> Result<Vec<CycleRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM cycles WHERE tenant_id = $1 AND parent_id = $2 ORDER BY id"
-    ))
-    .bind(tenant)
-    .bind(parent)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM cycles WHERE tenant_id = $1 AND parent_id = $2 ORDER BY id"))
+        .bind(tenant)
+        .bind(parent)
+        .fetch_all(tx.conn())
+        .await?)
 }

@@ -54,9 +54,7 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Engine::Postgres
         } else {
-            return Err(StoreError::Config(format!(
-                "expected sqlite:// or postgres://, got {url}"
-            )));
+            return Err(StoreError::Config(format!("expected sqlite:// or postgres://, got {url}")));
         };
         let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         let pool = match engine {
@@ -82,8 +80,7 @@ impl Db {
                         let schema = schema.clone();
                         Box::pin(async move {
                             if let Some(s) = schema {
-                                conn.execute(format!("SET search_path TO \"{s}\"").as_str())
-                                    .await?;
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
                             }
                             Ok(())
                         })
@@ -110,16 +107,8 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<()> {
         match self.engine {
-            Engine::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
-            Engine::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
@@ -138,10 +127,7 @@ impl Db {
             .bind(ID_BLOCK)
             .fetch_one(&self.pool)
             .await?;
-            *block = IdBlock {
-                next: end - ID_BLOCK,
-                end,
-            };
+            *block = IdBlock { next: end - ID_BLOCK, end };
         }
         block.next += 1;
         Ok(block.next - 1)
@@ -154,12 +140,7 @@ impl Db {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(Tx {
-            db: self.clone(),
-            tx,
-            _turn: guard,
-            events: 0,
-        })
+        Ok(Tx { db: self.clone(), tx, _turn: guard, events: 0 })
     }
 }
 

@@ -50,12 +50,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, seq: i64, e: &EventRecord) 
 }
 
 /// The history of one entity, oldest first.
-pub async fn for_entity(
-    db: &crate::Db,
-    tenant: i64,
-    entity: &str,
-    id: i64,
-) -> Result<Vec<StoredEvent>> {
+pub async fn for_entity(db: &crate::Db, tenant: i64, entity: &str, id: i64) -> Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
         "SELECT seq, at, actor_id, entity, entity_id, action, before_json, after_json, reason FROM events \
          WHERE tenant_id = $1 AND entity = $2 AND entity_id = $3 ORDER BY at, seq",
@@ -82,12 +77,7 @@ pub async fn recent(db: &crate::Db, tenant: i64, limit: i64) -> Result<Vec<Store
 }
 
 pub async fn count(db: &crate::Db, tenant: i64) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_one(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE tenant_id = $1").bind(tenant).fetch_one(db.pool()).await?)
 }
 
 fn decode(r: &sqlx::any::AnyRow) -> Result<StoredEvent> {

@@ -43,30 +43,24 @@ pub async fn update(tx: &mut Tx, u: &OrgUnitRow) -> Result<()> {
 }
 
 pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<OrgUnitRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM org_units WHERE tenant_id = $1 AND id = $2"
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn list(db: &Db, tenant: i64) -> Result<Vec<OrgUnitRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM org_units WHERE tenant_id = $1 ORDER BY id"
-    ))
-    .bind(tenant)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// The same list, read inside a write so that checks see what the write will change.
 pub async fn list_in(tx: &mut Tx, tenant: i64) -> Result<Vec<OrgUnitRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM org_units WHERE tenant_id = $1 ORDER BY id"
-    ))
-    .bind(tenant)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM org_units WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
 }

@@ -73,58 +73,43 @@ pub async fn set_password_hash(tx: &mut Tx, tenant: i64, id: i64, hash: &str) ->
 }
 
 pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<PersonRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM people WHERE tenant_id = $1 AND id = $2"
-    ))
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM people WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn list(db: &Db, tenant: i64) -> Result<Vec<PersonRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM people WHERE tenant_id = $1 ORDER BY id"
-    ))
-    .bind(tenant)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM people WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 pub async fn list_in(tx: &mut Tx, tenant: i64) -> Result<Vec<PersonRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM people WHERE tenant_id = $1 ORDER BY id"
-    ))
-    .bind(tenant)
-    .fetch_all(tx.conn())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM people WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
 }
 
 /// Accounts with this email in any tenant (sign-in does not know the tenant yet).
 pub async fn by_email_any_tenant(db: &Db, email: &str) -> Result<Vec<PersonRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM people WHERE email = $1 ORDER BY tenant_id"
-    ))
-    .bind(email)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM people WHERE email = $1 ORDER BY tenant_id"))
+        .bind(email)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 pub async fn by_email(db: &Db, tenant: i64, email: &str) -> Result<Option<PersonRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM people WHERE tenant_id = $1 AND email = $2"
-    ))
-    .bind(tenant)
-    .bind(email)
-    .fetch_optional(db.pool())
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM people WHERE tenant_id = $1 AND email = $2"))
+        .bind(tenant)
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn count(db: &Db, tenant: i64) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_one(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE tenant_id = $1").bind(tenant).fetch_one(db.pool()).await?)
 }

@@ -16,49 +16,41 @@ pub struct TenantRow {
 const COLS: &str = "id, slug, name, band_yellow, band_green, created_at";
 
 pub async fn insert(tx: &mut Tx, t: &TenantRow) -> Result<()> {
-    sqlx::query("INSERT INTO tenants (id, slug, name, band_yellow, band_green, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(t.id)
-        .bind(&t.slug)
-        .bind(&t.name)
-        .bind(t.band_yellow)
-        .bind(t.band_green)
-        .bind(t.created_at)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "INSERT INTO tenants (id, slug, name, band_yellow, band_green, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(t.id)
+    .bind(&t.slug)
+    .bind(&t.name)
+    .bind(t.band_yellow)
+    .bind(t.band_green)
+    .bind(t.created_at)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<TenantRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLS} FROM tenants WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM tenants WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?)
 }
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<TenantRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLS} FROM tenants WHERE slug = $1"))
-            .bind(slug)
-            .fetch_optional(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM tenants WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn all(db: &Db) -> Result<Vec<TenantRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLS} FROM tenants ORDER BY id"))
-            .fetch_all(db.pool())
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM tenants ORDER BY id")).fetch_all(db.pool()).await?)
 }
 
-pub async fn set_bands(tx: &mut Tx, id: i64, yellow: f64, green: f64) -> Result<()> {
-    sqlx::query("UPDATE tenants SET band_yellow = $2, band_green = $3 WHERE id = $1")
-        .bind(id)
-        .bind(yellow)
-        .bind(green)
+pub async fn update(tx: &mut Tx, t: &TenantRow) -> Result<()> {
+    sqlx::query("UPDATE tenants SET name = $2, band_yellow = $3, band_green = $4 WHERE id = $1")
+        .bind(t.id)
+        .bind(&t.name)
+        .bind(t.band_yellow)
+        .bind(t.band_green)
         .execute(tx.conn())
         .await?;
     Ok(())

@@ -6,8 +6,7 @@ use crate::{Db, Engine};
 
 /// The PostgreSQL the tests use: `TANDEM_TEST_DATABASE_URL`, else the local `test` database.
 pub fn pg_url() -> String {
-    std::env::var("TANDEM_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("TANDEM_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// Whether the PostgreSQL half of the suite was switched off (only for machines without one;
@@ -29,16 +28,8 @@ enum Cleanup {
 fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{}", std::process::id(), nanos % 1_000_000_000_000, N.fetch_add(1, Ordering::Relaxed))
 }
 
 impl TestDb {
@@ -50,13 +41,8 @@ impl TestDb {
                 let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
                     .await
                     .unwrap_or_else(|e| panic!("cannot open SQLite at {}: {e}", path.display()));
-                db.migrate()
-                    .await
-                    .unwrap_or_else(|e| panic!("SQLite migration failed: {e}"));
-                TestDb {
-                    db,
-                    cleanup: Cleanup::File(path),
-                }
+                db.migrate().await.unwrap_or_else(|e| panic!("SQLite migration failed: {e}"));
+                TestDb { db, cleanup: Cleanup::File(path) }
             }
             Engine::Postgres => {
                 let url = pg_url();
@@ -72,13 +58,8 @@ impl TestDb {
                 let db = Db::connect_in_schema(&url, Some(schema.clone()))
                     .await
                     .unwrap_or_else(|e| panic!("cannot open PostgreSQL: {e}"));
-                db.migrate()
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL migration failed: {e}"));
-                TestDb {
-                    db,
-                    cleanup: Cleanup::Schema(schema),
-                }
+                db.migrate().await.unwrap_or_else(|e| panic!("PostgreSQL migration failed: {e}"));
+                TestDb { db, cleanup: Cleanup::Schema(schema) }
             }
         }
     }
@@ -103,9 +84,7 @@ impl TestDb {
             }
             Cleanup::Schema(s) => {
                 if let Ok(admin) = Db::connect(&pg_url()).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA \"{s}\" CASCADE"))
-                        .execute(admin.pool())
-                        .await;
+                    let _ = sqlx::query(&format!("DROP SCHEMA \"{s}\" CASCADE")).execute(admin.pool()).await;
                     admin.close().await;
                 }
             }

@@ -24,14 +24,7 @@ async fn tenant(db: &Db, slug: &str) -> i64 {
     let id = tx.next_id().await.expect("id");
     tenants::insert(
         &mut tx,
-        &TenantRow {
-            id,
-            slug: slug.into(),
-            name: slug.into(),
-            band_yellow: 0.4,
-            band_green: 0.7,
-            created_at: 1,
-        },
+        &TenantRow { id, slug: slug.into(), name: slug.into(), band_yellow: 0.4, band_green: 0.7, created_at: 1 },
     )
     .await
     .expect("tenant");
@@ -69,44 +62,17 @@ async fn rows_round_trip(t: &TestDb) {
         created_at: 7,
     };
     org::insert(&mut tx, &unit).await.expect("unit");
-    let p = person(
-        a,
-        tx.next_id().await.expect("id"),
-        "li@a.example",
-        Some(unit.id),
-    );
+    let p = person(a, tx.next_id().await.expect("id"), "li@a.example", Some(unit.id));
     people::insert(&mut tx, &p).await.expect("person");
     tx.commit().await.expect("commit");
 
-    assert_eq!(
-        org::get(db, a, unit.id).await.expect("get"),
-        Some(unit.clone())
-    );
-    assert_eq!(
-        people::get(db, a, p.id).await.expect("get"),
-        Some(p.clone())
-    );
-    assert_eq!(
-        org::get(db, b, unit.id).await.expect("get"),
-        None,
-        "another tenant's id finds nothing"
-    );
+    assert_eq!(org::get(db, a, unit.id).await.expect("get"), Some(unit.clone()));
+    assert_eq!(people::get(db, a, p.id).await.expect("get"), Some(p.clone()));
+    assert_eq!(org::get(db, b, unit.id).await.expect("get"), None, "another tenant's id finds nothing");
     assert_eq!(people::get(db, b, p.id).await.expect("get"), None);
     assert!(people::list(db, b).await.expect("list").is_empty());
-    assert_eq!(
-        people::by_email_any_tenant(db, "li@a.example")
-            .await
-            .expect("by email")
-            .len(),
-        1
-    );
-    assert_eq!(
-        tenants::by_slug(db, "alpha")
-            .await
-            .expect("slug")
-            .map(|t| t.id),
-        Some(a)
-    );
+    assert_eq!(people::by_email_any_tenant(db, "li@a.example").await.expect("by email").len(), 1);
+    assert_eq!(tenants::by_slug(db, "alpha").await.expect("slug").map(|t| t.id), Some(a));
 
     let mut moved = unit.clone();
     moved.name = "集团总部".into();
@@ -121,12 +87,8 @@ async fn unique_email(t: &TestDb) {
     let a = tenant(db, "alpha").await;
     let b = tenant(db, "beta").await;
     let mut tx = db.begin().await.expect("begin");
-    people::insert(&mut tx, &person(a, 1, "x@e.example", None))
-        .await
-        .expect("first");
-    people::insert(&mut tx, &person(b, 2, "x@e.example", None))
-        .await
-        .expect("same email, other tenant");
+    people::insert(&mut tx, &person(a, 1, "x@e.example", None)).await.expect("first");
+    people::insert(&mut tx, &person(b, 2, "x@e.example", None)).await.expect("same email, other tenant");
     tx.commit().await.expect("commit");
     let mut tx = db.begin().await.expect("begin");
     let dup = people::insert(&mut tx, &person(a, 3, "x@e.example", None)).await;
@@ -153,14 +115,7 @@ async fn write_and_event_atomic(t: &TestDb) {
     let mut tx = db.begin().await.expect("begin");
     org::insert(
         &mut tx,
-        &OrgUnitRow {
-            tenant_id: a,
-            id: 50,
-            name: "华东".into(),
-            parent_id: None,
-            manager_id: None,
-            created_at: 1,
-        },
+        &OrgUnitRow { tenant_id: a, id: 50, name: "华东".into(), parent_id: None, manager_id: None, created_at: 1 },
     )
     .await
     .expect("insert");
@@ -172,22 +127,13 @@ async fn write_and_event_atomic(t: &TestDb) {
     let mut tx = db.begin().await.expect("begin");
     org::insert(
         &mut tx,
-        &OrgUnitRow {
-            tenant_id: a,
-            id: 51,
-            name: "华东".into(),
-            parent_id: None,
-            manager_id: None,
-            created_at: 1,
-        },
+        &OrgUnitRow { tenant_id: a, id: 51, name: "华东".into(), parent_id: None, manager_id: None, created_at: 1 },
     )
     .await
     .expect("insert");
     tx.record(ev(51)).await.expect("event");
     tx.commit().await.expect("commit");
-    let hist = events::for_entity(db, a, "org_unit", 51)
-        .await
-        .expect("history");
+    let hist = events::for_entity(db, a, "org_unit", 51).await.expect("history");
     assert_eq!(hist.len(), 1);
     assert_eq!(hist[0].after, Some(serde_json::json!({"name": "华东"})));
     assert_eq!(hist[0].reason.as_deref(), Some("扩张"));
@@ -211,70 +157,21 @@ async fn credentials_lifecycle(t: &TestDb) {
         expires_at: expires,
         revoked_at: None,
     };
-    credentials::insert(&mut tx, &row(1, "h1", Some(1000)))
-        .await
-        .expect("insert");
-    credentials::insert(&mut tx, &row(2, "h2", None))
-        .await
-        .expect("insert");
+    credentials::insert(&mut tx, &row(1, "h1", Some(1000))).await.expect("insert");
+    credentials::insert(&mut tx, &row(2, "h2", None)).await.expect("insert");
     tx.commit().await.expect("commit");
-    assert!(
-        credentials::live_by_hash(db, "h1", 999)
-            .await
-            .expect("q")
-            .is_some()
-    );
-    assert!(
-        credentials::live_by_hash(db, "h1", 1000)
-            .await
-            .expect("q")
-            .is_none(),
-        "expired"
-    );
-    assert!(
-        credentials::live_by_hash(db, "nope", 0)
-            .await
-            .expect("q")
-            .is_none()
-    );
+    assert!(credentials::live_by_hash(db, "h1", 999).await.expect("q").is_some());
+    assert!(credentials::live_by_hash(db, "h1", 1000).await.expect("q").is_none(), "expired");
+    assert!(credentials::live_by_hash(db, "nope", 0).await.expect("q").is_none());
     let mut tx = db.begin().await.expect("begin");
-    assert!(
-        credentials::revoke(&mut tx, a, 1, 2, 5)
-            .await
-            .expect("revoke")
-    );
-    assert!(
-        !credentials::revoke(&mut tx, a + 1, 1, 1, 5)
-            .await
-            .expect("revoke"),
-        "other tenant cannot revoke"
-    );
+    assert!(credentials::revoke(&mut tx, a, 1, 2, 5).await.expect("revoke"));
+    assert!(!credentials::revoke(&mut tx, a + 1, 1, 1, 5).await.expect("revoke"), "other tenant cannot revoke");
     tx.commit().await.expect("commit");
-    assert!(
-        credentials::live_by_hash(db, "h2", 6)
-            .await
-            .expect("q")
-            .is_none()
-    );
-    assert!(
-        credentials::live_by_hash(db, "h1", 6)
-            .await
-            .expect("q")
-            .is_some()
-    );
-    credentials::touch(db, a, 1, 100_000_000)
-        .await
-        .expect("touch");
-    let listed = credentials::list_for_person(db, a, 1, "session")
-        .await
-        .expect("list");
-    assert_eq!(
-        listed
-            .iter()
-            .find(|c| c.id == 1)
-            .and_then(|c| c.last_used_at),
-        Some(100_000_000)
-    );
+    assert!(credentials::live_by_hash(db, "h2", 6).await.expect("q").is_none());
+    assert!(credentials::live_by_hash(db, "h1", 6).await.expect("q").is_some());
+    credentials::touch(db, a, 1, 100_000_000).await.expect("touch");
+    let listed = credentials::list_for_person(db, a, 1, "session").await.expect("list");
+    assert_eq!(listed.iter().find(|c| c.id == 1).and_then(|c| c.last_used_at), Some(100_000_000));
 }
 
 async fn ids_unique(t: &TestDb) {
@@ -328,10 +225,7 @@ async fn cycles_update_body(t: &TestDb) {
         ..c.clone()
     };
     cycles::insert(&mut tx, &child).await.expect("child");
-    assert_eq!(
-        cycles::children_in(&mut tx, a, 77).await.expect("children"),
-        vec![child]
-    );
+    assert_eq!(cycles::children_in(&mut tx, a, 77).await.expect("children"), vec![child]);
     tx.commit().await.expect("commit");
     c.state = "active".into();
     let mut tx = db.begin().await.expect("begin");
@@ -351,9 +245,7 @@ async fn concurrent_writers(t: &TestDb) {
         handles.push(tokio::spawn(async move {
             let mut tx = db.begin().await.expect("begin");
             let id = tx.next_id().await.expect("id");
-            people::insert(&mut tx, &person(a, id, &format!("p{i}@a.example"), None))
-                .await
-                .expect("insert");
+            people::insert(&mut tx, &person(a, id, &format!("p{i}@a.example"), None)).await.expect("insert");
             tx.record(EventRecord {
                 tenant_id: a,
                 at: i,

@@ -18,18 +18,13 @@ pub const LOGIN_CSRF_COOKIE: &str = "tandem_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub fn header_lang(h: &HeaderMap) -> Lang {
-    h.get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language)
-        .unwrap_or_default()
+    h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Lang::from_accept_language).unwrap_or_default()
 }
 
 /// The language of a page: the switch the user clicked (cookie), else the browser's.
 pub fn page_lang(h: &HeaderMap) -> Lang {
     let jar = CookieJar::from_headers(h);
-    jar.get(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value()))
-        .unwrap_or_else(|| header_lang(h))
+    jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())).unwrap_or_else(|| header_lang(h))
 }
 
 /// The caller's language for the API, from `Accept-Language`.
@@ -53,26 +48,17 @@ pub struct Caller {
 fn bearer(h: &HeaderMap) -> Option<String> {
     let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = header_lang(&parts.headers);
         let fail = |err| ApiError { err, lang };
         if let Some(secret) = bearer(&parts.headers) {
             let session = state.app.authenticate(&secret).await.map_err(fail)?;
-            return Ok(Caller {
-                session,
-                lang,
-                secret,
-            });
+            return Ok(Caller { session, lang, secret });
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
@@ -80,29 +66,17 @@ impl FromRequestParts<AppState> for Caller {
         };
         let session = state.app.authenticate(&secret).await.map_err(fail)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let token = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !safe && !constant_eq(token, &session.csrf) {
             return Err(fail(AppError::Forbidden));
         }
-        Ok(Caller {
-            session,
-            lang,
-            secret,
-        })
+        Ok(Caller { session, lang, secret })
     }
 }
 
 /// Compares secrets without an early exit that timing could reveal.
 pub fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A JSON body whose parse errors answer in the API's error shape.
@@ -127,17 +101,10 @@ pub struct PageUser {
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let to_login = || {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
+            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
         };
         let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
@@ -197,9 +164,7 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -209,9 +174,7 @@ pub fn urlencode(s: &str) -> String {
 /// A local path to return to after sign-in; anything else (another site) becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/".to_string(),
     }
 }

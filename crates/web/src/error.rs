@@ -75,8 +75,7 @@ impl IntoResponse for ApiError {
         if let AppError::RateLimited { retry_after_s } = self.err
             && let Ok(v) = retry_after_s.to_string().parse()
         {
-            resp.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, v);
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         resp
     }
@@ -90,40 +89,19 @@ pub fn json_rejection(rej: JsonRejection, lang: Lang) -> Response {
             "请求需要 Content-Type: application/json",
             "Expected Content-Type: application/json",
         ),
-        JsonRejection::JsonSyntaxError(_) => (
-            "bad_json",
-            "请求体不是合法的 JSON",
-            "The request body is not valid JSON",
-        ),
-        JsonRejection::JsonDataError(_) => (
-            "bad_request",
-            "请求体字段不符合要求",
-            "The request body has missing or mistyped fields",
-        ),
-        _ => (
-            "bad_request",
-            "无法读取请求体",
-            "Cannot read the request body",
-        ),
+        JsonRejection::JsonSyntaxError(_) => {
+            ("bad_json", "请求体不是合法的 JSON", "The request body is not valid JSON")
+        }
+        JsonRejection::JsonDataError(_) => {
+            ("bad_request", "请求体字段不符合要求", "The request body has missing or mistyped fields")
+        }
+        _ => ("bad_request", "无法读取请求体", "Cannot read the request body"),
     };
     let detail = rej.body_text();
     let message = format!("{}{}{detail}", lang.pick(zh, en), lang.pick("：", ": "));
-    let status = if code == "unsupported_media_type" {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    (
-        status,
-        Json(ErrorBody {
-            error: ErrorDetail {
-                code: code.into(),
-                message,
-                field: None,
-                rows: None,
-            },
-        }),
-    )
+    let status =
+        if code == "unsupported_media_type" { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::BAD_REQUEST };
+    (status, Json(ErrorBody { error: ErrorDetail { code: code.into(), message, field: None, rows: None } }))
         .into_response()
 }
 
@@ -140,21 +118,10 @@ impl<T> InLang<T> for Result<T, AppError> {
 
 /// A malformed path or query parameter, in the API's error shape.
 pub fn bad_param(detail: String, lang: Lang) -> Response {
-    let message = format!(
-        "{}{}{detail}",
-        lang.pick("请求参数不正确", "Bad request parameter"),
-        lang.pick("：", ": ")
-    );
+    let message = format!("{}{}{detail}", lang.pick("请求参数不正确", "Bad request parameter"), lang.pick("：", ": "));
     (
         StatusCode::BAD_REQUEST,
-        Json(ErrorBody {
-            error: ErrorDetail {
-                code: "bad_request".into(),
-                message,
-                field: None,
-                rows: None,
-            },
-        }),
+        Json(ErrorBody { error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None } }),
     )
         .into_response()
 }

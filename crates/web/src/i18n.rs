@@ -33,11 +33,7 @@ impl Tr {
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
     ("app_name", "双轨", "Tandem"),
-    (
-        "tagline",
-        "OKR 定方向，KPI 守底线",
-        "OKRs set direction, KPIs hold the line",
-    ),
+    ("tagline", "OKR 定方向，KPI 守底线", "OKRs set direction, KPIs hold the line"),
     ("nav_org", "组织架构", "Org chart"),
     ("nav_people", "人员", "People"),
     ("nav_cycles", "周期", "Cycles"),
@@ -47,22 +43,14 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("email", "邮箱", "Email"),
     ("password", "密码", "Password"),
     ("company", "公司标识（可选）", "Company (optional)"),
-    (
-        "company_hint",
-        "仅当同一邮箱属于多个公司时需要填写",
-        "Only needed when your email belongs to several companies",
-    ),
+    ("company_hint", "仅当同一邮箱属于多个公司时需要填写", "Only needed when your email belongs to several companies"),
     ("login_title", "登录双轨", "Sign in to Tandem"),
     (
         "login_demo_hint",
         "演示账号密码均为 demo-2026，例如 admin@demo.example",
         "Demo accounts all use the password demo-2026, e.g. admin@demo.example",
     ),
-    (
-        "form_expired",
-        "表单已过期，请重新提交",
-        "The form expired; please submit it again",
-    ),
+    ("form_expired", "表单已过期，请重新提交", "The form expired; please submit it again"),
     ("org_title", "组织架构", "Org chart"),
     (
         "org_empty",
@@ -87,11 +75,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("created", "已创建", "Created"),
     ("people_title", "人员", "People"),
     ("search", "搜索", "Search"),
-    (
-        "search_people_ph",
-        "姓名、邮箱或职位",
-        "Name, email or title",
-    ),
+    ("search_people_ph", "姓名、邮箱或职位", "Name, email or title"),
     ("all_units", "全部部门", "All units"),
     ("name", "姓名", "Name"),
     ("title_col", "职位", "Title"),
@@ -103,18 +87,10 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("inactive", "已停用", "Inactive"),
     ("people_empty", "没有符合条件的人员。", "Nobody matches."),
     ("add_person", "添加人员", "Add a person"),
-    (
-        "initial_password",
-        "初始密码（可选，至少 8 位）",
-        "Initial password (optional, 8+ characters)",
-    ),
+    ("initial_password", "初始密码（可选，至少 8 位）", "Initial password (optional, 8+ characters)"),
     ("role_admin", "管理员", "Admin"),
     ("role_hr", "HR", "HR"),
-    (
-        "import_title",
-        "导入组织架构（CSV）",
-        "Import an org chart (CSV)",
-    ),
+    ("import_title", "导入组织架构（CSV）", "Import an org chart (CSV)"),
     (
         "import_help",
         "UTF-8 编码，列：name/姓名、email/邮箱、unit/部门（必填），parent_unit/上级部门、title/职位、roles/角色、manager/负责人（可选）。先预览，确认后一次性写入；有任何错误都不会写入。",
@@ -144,11 +120,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("person_title", "人员详情", "Person"),
     ("account_active", "账号启用", "Account active"),
     ("history", "变更记录", "History"),
-    (
-        "history_empty",
-        "暂无变更记录。",
-        "No changes recorded yet.",
-    ),
+    ("history_empty", "暂无变更记录。", "No changes recorded yet."),
     ("cycles_title", "周期", "Cycles"),
     (
         "cycles_empty",
@@ -173,16 +145,8 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("language", "界面语言", "Language"),
     ("change_password", "修改密码", "Change password"),
     ("current_password", "当前密码", "Current password"),
-    (
-        "new_password",
-        "新密码（至少 8 位）",
-        "New password (8+ characters)",
-    ),
-    (
-        "password_changed",
-        "密码已修改，你的其他会话已退出。",
-        "Password changed; your other sessions were signed out.",
-    ),
+    ("new_password", "新密码（至少 8 位）", "New password (8+ characters)"),
+    ("password_changed", "密码已修改，你的其他会话已退出。", "Password changed; your other sessions were signed out."),
     ("api_tokens", "API 令牌", "API tokens"),
     (
         "api_tokens_help",
@@ -191,11 +155,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("token_name", "令牌名称", "Token name"),
     ("create_token", "创建令牌", "Create token"),
-    (
-        "token_created",
-        "新令牌（只显示这一次，请立即复制）：",
-        "New token (shown this once; copy it now):",
-    ),
+    ("token_created", "新令牌（只显示这一次，请立即复制）：", "New token (shown this once; copy it now):"),
     ("revoke", "撤销", "Revoke"),
     ("revoked", "已撤销", "Revoked"),
     ("last_used", "最近使用", "Last used"),
@@ -203,28 +163,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("created_at", "创建时间", "Created"),
     ("tokens_empty", "还没有 API 令牌。", "No API tokens yet."),
     ("not_found_title", "页面不存在", "Page not found"),
-    (
-        "not_found_body",
-        "你要找的页面不存在，或你无权查看。",
-        "The page does not exist, or you may not see it.",
-    ),
+    ("not_found_body", "你要找的页面不存在，或你无权查看。", "The page does not exist, or you may not see it."),
     ("error_title", "出错了", "Something went wrong"),
     ("go_home", "返回首页", "Back to the start page"),
-    (
-        "admin_only",
-        "仅管理员可修改组织架构。",
-        "Only admins can change the org chart.",
-    ),
-    (
-        "hr_only",
-        "仅 HR 或管理员可管理周期。",
-        "Only HR or admins can manage cycles.",
-    ),
-    (
-        "people_admin_only",
-        "仅 HR 或管理员可添加和修改人员。",
-        "Only HR or admins can add and change people.",
-    ),
+    ("admin_only", "仅管理员可修改组织架构。", "Only admins can change the org chart."),
+    ("hr_only", "仅 HR 或管理员可管理周期。", "Only HR or admins can manage cycles."),
+    ("people_admin_only", "仅 HR 或管理员可添加和修改人员。", "Only HR or admins can add and change people."),
 ];
 
 #[cfg(test)]
@@ -237,11 +181,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut text = String::new();
         for sub in ["templates", "src"] {
-            for entry in std::fs::read_dir(dir.join(sub))
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
+            for entry in std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten() {
                 let p = entry.path();
                 if p.is_dir() {
                     for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
@@ -260,19 +200,11 @@ mod tests {
         }
         let keys: std::collections::BTreeSet<_> = TABLE.iter().map(|(k, _, _)| *k).collect();
         let missing: Vec<_> = used.iter().filter(|k| !keys.contains(*k)).collect();
-        assert!(
-            missing.is_empty(),
-            "keys used but not translated: {missing:?}"
-        );
+        assert!(missing.is_empty(), "keys used but not translated: {missing:?}");
         // Keys may also be passed as plain literals (page titles handed to the frame).
-        let unused: Vec<_> = keys
-            .iter()
-            .filter(|k| !used.contains(*k) && !text.contains(&format!("\"{k}\"")))
-            .collect();
-        assert!(
-            unused.is_empty(),
-            "keys translated but never used: {unused:?}"
-        );
+        let unused: Vec<_> =
+            keys.iter().filter(|k| !used.contains(*k) && !text.contains(&format!("\"{k}\""))).collect();
+        assert!(unused.is_empty(), "keys translated but never used: {unused:?}");
         assert_eq!(keys.len(), TABLE.len(), "a key appears twice");
         for (k, zh, en) in TABLE {
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");

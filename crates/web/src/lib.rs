@@ -26,11 +26,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, secure_cookies: bool) -> Self {
-        AppState {
-            app,
-            secure_cookies,
-            metrics: Arc::new(metrics::Metrics::default()),
-        }
+        AppState { app, secure_cookies, metrics: Arc::new(metrics::Metrics::default()) }
     }
 }
 
@@ -52,25 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(metrics::render))
         .route("/static/app.css", axum::routing::get(pages::stylesheet))
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            16 * 1024 * 1024,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .with_state(state)
 }
 

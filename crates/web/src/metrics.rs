@@ -54,59 +54,26 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP tandem_http_requests_total HTTP requests answered, by area and status class."
-    );
+    let _ = writeln!(out, "# HELP tandem_http_requests_total HTTP requests answered, by area and status class.");
     let _ = writeln!(out, "# TYPE tandem_http_requests_total counter");
     for (ai, a) in AREAS.iter().enumerate() {
         for (ci, c) in CLASSES.iter().enumerate() {
             let n = m.requests[ai][ci].load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "tandem_http_requests_total{{area=\"{a}\",status=\"{c}\"}} {n}"
-            );
+            let _ = writeln!(out, "tandem_http_requests_total{{area=\"{a}\",status=\"{c}\"}} {n}");
         }
     }
-    let _ = writeln!(
-        out,
-        "# HELP tandem_http_request_duration_seconds Time to answer a request."
-    );
+    let _ = writeln!(out, "# HELP tandem_http_request_duration_seconds Time to answer a request.");
     let _ = writeln!(out, "# TYPE tandem_http_request_duration_seconds histogram");
     for (i, b) in BUCKETS_MS.iter().enumerate() {
         let n = m.buckets[i].load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "tandem_http_request_duration_seconds_bucket{{le=\"{}\"}} {n}",
-            b / 1000.0
-        );
+        let _ = writeln!(out, "tandem_http_request_duration_seconds_bucket{{le=\"{}\"}} {n}", b / 1000.0);
     }
     let count = m.count.load(Ordering::Relaxed);
-    let _ = writeln!(
-        out,
-        "tandem_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-    );
-    let _ = writeln!(
-        out,
-        "tandem_http_request_duration_seconds_sum {}",
-        m.sum_us.load(Ordering::Relaxed) as f64 / 1e6
-    );
+    let _ = writeln!(out, "tandem_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "tandem_http_request_duration_seconds_sum {}", m.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
     let _ = writeln!(out, "tandem_http_request_duration_seconds_count {count}");
-    let _ = writeln!(
-        out,
-        "# HELP tandem_build_info Version of the running binary."
-    );
+    let _ = writeln!(out, "# HELP tandem_build_info Version of the running binary.");
     let _ = writeln!(out, "# TYPE tandem_build_info gauge");
-    let _ = writeln!(
-        out,
-        "tandem_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
-    );
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out,
-    )
+    let _ = writeln!(out, "tandem_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
 }

@@ -46,45 +46,26 @@ impl Api {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(v.to_string())),
+            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         };
         self.raw(req.expect("request")).await
     }
 
     async fn login(&self, email: &str) -> String {
-        let r = self
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"email": email, "password": "demo-2026"})),
-            )
-            .await;
+        let r =
+            self.call("POST", "/api/v1/auth/login", None, Some(json!({"email": email, "password": "demo-2026"}))).await;
         assert_eq!(r.status, StatusCode::OK, "{email}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_string()
     }
@@ -117,53 +98,32 @@ on_both_engines! {
     passwords_and_tokens => passwords_and_tokens_body;
     failed_sign_ins_are_throttled => throttling;
     changes_are_in_the_event_log => event_log;
+    colour_bands_are_set_per_tenant => tenant_bands;
 }
 
 async fn sign_in_contract(t: &TestDb) {
     let a = api(t).await;
     let r = a
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "ADMIN@demo.example", "password": "demo-2026"})),
-        )
+        .call("POST", "/api/v1/auth/login", None, Some(json!({"email": "ADMIN@demo.example", "password": "demo-2026"})))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     for k in ["id", "name", "email", "roles"] {
         assert!(!r.body["user"][k].is_null(), "user.{k}");
     }
-    assert!(
-        r.body["user"]["roles"]
-            .as_array()
-            .is_some_and(|rs| rs.contains(&json!("admin")))
-    );
+    assert!(r.body["user"]["roles"].as_array().is_some_and(|rs| rs.contains(&json!("admin"))));
     let token = r.body["token"].as_str().expect("token");
     let me = a.call("GET", "/api/v1/me", Some(token), None).await;
     assert_eq!(me.body["email"], "admin@demo.example");
 
     let bad = a
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "admin@demo.example", "password": "nope"})),
-        )
+        .call("POST", "/api/v1/auth/login", None, Some(json!({"email": "admin@demo.example", "password": "nope"})))
         .await;
-    assert_eq!(
-        (bad.status, bad.code()),
-        (StatusCode::UNAUTHORIZED, "bad_credentials")
-    );
-    assert_eq!(
-        bad.body["error"]["message"], "邮箱或密码不正确",
-        "Chinese by default"
-    );
+    assert_eq!((bad.status, bad.code()), (StatusCode::UNAUTHORIZED, "bad_credentials"));
+    assert_eq!(bad.body["error"]["message"], "邮箱或密码不正确", "Chinese by default");
     let req = Request::post("/api/v1/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
-        .body(Body::from(
-            r#"{"email":"nobody@demo.example","password":"x"}"#,
-        ))
+        .body(Body::from(r#"{"email":"nobody@demo.example","password":"x"}"#))
         .expect("req");
     let en = a.raw(req).await;
     assert_eq!(
@@ -172,24 +132,13 @@ async fn sign_in_contract(t: &TestDb) {
     );
 
     let anon = a.call("GET", "/api/v1/people", None, None).await;
-    assert_eq!(
-        (anon.status, anon.code()),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
-    let junk = a
-        .call("GET", "/api/v1/people", Some("tdm_s_not-a-token"), None)
-        .await;
+    assert_eq!((anon.status, anon.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    let junk = a.call("GET", "/api/v1/people", Some("tdm_s_not-a-token"), None).await;
     assert_eq!(junk.status, StatusCode::UNAUTHORIZED);
 
-    let out = a
-        .call("POST", "/api/v1/auth/logout", Some(token), None)
-        .await;
+    let out = a.call("POST", "/api/v1/auth/logout", Some(token), None).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        a.call("GET", "/api/v1/me", Some(token), None).await.status,
-        StatusCode::UNAUTHORIZED,
-        "signed out"
-    );
+    assert_eq!(a.call("GET", "/api/v1/me", Some(token), None).await.status, StatusCode::UNAUTHORIZED, "signed out");
 }
 
 async fn demo_roles(t: &TestDb) {
@@ -208,36 +157,16 @@ async fn demo_roles(t: &TestDb) {
     let tok = a.login("admin@demo.example").await;
     let people = a.items("/api/v1/people", &tok).await;
     assert!((40..=80).contains(&people.len()), "{} people", people.len());
-    let zhang = people
-        .iter()
-        .find(|p| p["email"] == "zhang.wei@demo.example")
-        .expect("zhang");
-    let li = people
-        .iter()
-        .find(|p| p["email"] == "li.na@demo.example")
-        .expect("li");
-    let zhao = people
-        .iter()
-        .find(|p| p["email"] == "zhao.min@demo.example")
-        .expect("zhao");
-    assert_eq!(
-        zhang["manager"], li["id"],
-        "a store member reports to the store manager"
-    );
-    assert_eq!(
-        li["manager"], zhao["id"],
-        "the store manager reports to the region manager"
-    );
+    let zhang = people.iter().find(|p| p["email"] == "zhang.wei@demo.example").expect("zhang");
+    let li = people.iter().find(|p| p["email"] == "li.na@demo.example").expect("li");
+    let zhao = people.iter().find(|p| p["email"] == "zhao.min@demo.example").expect("zhao");
+    assert_eq!(zhang["manager"], li["id"], "a store member reports to the store manager");
+    assert_eq!(li["manager"], zhao["id"], "the store manager reports to the region manager");
     // Running the demo again changes nothing.
     let again = a.app.seed_demo().await.expect("demo again");
     assert!(!again.created);
     assert_eq!(a.items("/api/v1/people", &tok).await.len(), people.len());
-    assert!(
-        a.items("/api/v1/cycles", &tok)
-            .await
-            .iter()
-            .any(|c| c["state"] == "active")
-    );
+    assert!(a.items("/api/v1/cycles", &tok).await.iter().any(|c| c["state"] == "active"));
 }
 
 async fn tenant_isolation(t: &TestDb) {
@@ -274,50 +203,22 @@ async fn tenant_isolation(t: &TestDb) {
     assert_eq!(a.items("/api/v1/people", &acme).await.len(), 1);
     assert!(a.items("/api/v1/cycles", &acme).await.is_empty());
     let mut probed = 0;
-    for (kind, list) in [
-        ("org-units", &units),
-        ("people", &people),
-        ("cycles", &cycles),
-    ] {
+    for (kind, list) in [("org-units", &units), ("people", &people), ("cycles", &cycles)] {
         for item in list.iter() {
             let id = item["id"].as_i64().expect("id");
-            let get = a
-                .call("GET", &format!("/api/v1/{kind}/{id}"), Some(&acme), None)
-                .await;
-            assert_eq!(
-                (get.status, get.code()),
-                (StatusCode::NOT_FOUND, "not_found"),
-                "GET {kind}/{id}"
-            );
-            let patch = a
-                .call(
-                    "PATCH",
-                    &format!("/api/v1/{kind}/{id}"),
-                    Some(&acme),
-                    Some(json!({"name": "hijacked"})),
-                )
-                .await;
+            let get = a.call("GET", &format!("/api/v1/{kind}/{id}"), Some(&acme), None).await;
+            assert_eq!((get.status, get.code()), (StatusCode::NOT_FOUND, "not_found"), "GET {kind}/{id}");
+            let patch =
+                a.call("PATCH", &format!("/api/v1/{kind}/{id}"), Some(&acme), Some(json!({"name": "hijacked"}))).await;
             assert_eq!(patch.status, StatusCode::NOT_FOUND, "PATCH {kind}/{id}");
             probed += 1;
         }
     }
     assert!(probed > 60);
     // Nothing was renamed, and another tenant's ids cannot be used as references either.
-    assert!(
-        a.items("/api/v1/people", &demo_admin)
-            .await
-            .iter()
-            .all(|p| p["name"] != "hijacked")
-    );
+    assert!(a.items("/api/v1/people", &demo_admin).await.iter().all(|p| p["name"] != "hijacked"));
     let unit = units[0]["id"].as_i64().expect("id");
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/org-units",
-            Some(&acme),
-            Some(json!({"name": "x", "parent": unit})),
-        )
-        .await;
+    let r = a.call("POST", "/api/v1/org-units", Some(&acme), Some(json!({"name": "x", "parent": unit}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = a
         .call(
@@ -328,31 +229,15 @@ async fn tenant_isolation(t: &TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let tok = a
-        .call(
-            "POST",
-            "/api/v1/me/tokens",
-            Some(&demo_admin),
-            Some(json!({"name": "ci"})),
-        )
-        .await;
+    let tok = a.call("POST", "/api/v1/me/tokens", Some(&demo_admin), Some(json!({"name": "ci"}))).await;
     let tid = tok.body["id"].as_i64().expect("token id");
     assert_eq!(
-        a.call(
-            "DELETE",
-            &format!("/api/v1/me/tokens/{tid}"),
-            Some(&acme),
-            None
-        )
-        .await
-        .status,
+        a.call("DELETE", &format!("/api/v1/me/tokens/{tid}"), Some(&acme), None).await.status,
         StatusCode::NOT_FOUND
     );
     let demo_token = tok.body["token"].as_str().expect("secret");
     assert_eq!(
-        a.call("GET", "/api/v1/me", Some(demo_token), None)
-            .await
-            .status,
+        a.call("GET", "/api/v1/me", Some(demo_token), None).await.status,
         StatusCode::OK,
         "not revoked by the other tenant"
     );
@@ -364,78 +249,29 @@ async fn role_checks(t: &TestDb) {
     let hr = a.login("hr@demo.example").await;
     let member = a.login("zhang.wei@demo.example").await;
     let manager = a.login("zhao.min@demo.example").await;
-    let unit = a.items("/api/v1/org-units", &admin).await[0]["id"]
-        .as_i64()
-        .expect("unit");
-    let someone = a
-        .id_of("/api/v1/people", &admin, "email", "lin.xiao@demo.example")
-        .await;
-    let cycle = a.items("/api/v1/cycles", &admin).await[0]["id"]
-        .as_i64()
-        .expect("cycle");
+    let unit = a.items("/api/v1/org-units", &admin).await[0]["id"].as_i64().expect("unit");
+    let someone = a.id_of("/api/v1/people", &admin, "email", "lin.xiao@demo.example").await;
+    let cycle = a.items("/api/v1/cycles", &admin).await[0]["id"].as_i64().expect("cycle");
     let new_unit = json!({"name": "成都春熙路店", "parent": unit});
-    let new_cycle =
-        json!({"name": "2027 H1", "kind": "half", "start": "2027-01-01", "end": "2027-06-30"});
+    let new_cycle = json!({"name": "2027 H1", "kind": "half", "start": "2027-01-01", "end": "2027-06-30"});
 
     for (who, tok) in [("member", &member), ("manager", &manager), ("hr", &hr)] {
-        let r = a
-            .call(
-                "POST",
-                "/api/v1/org-units",
-                Some(tok),
-                Some(new_unit.clone()),
-            )
-            .await;
-        assert_eq!(
-            (r.status, r.code()),
-            (StatusCode::FORBIDDEN, "forbidden"),
-            "{who} creates a unit"
-        );
-        let r = a
-            .call(
-                "PATCH",
-                &format!("/api/v1/org-units/{unit}"),
-                Some(tok),
-                Some(json!({"name": "x"})),
-            )
-            .await;
+        let r = a.call("POST", "/api/v1/org-units", Some(tok), Some(new_unit.clone())).await;
+        assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"), "{who} creates a unit");
+        let r = a.call("PATCH", &format!("/api/v1/org-units/{unit}"), Some(tok), Some(json!({"name": "x"}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} renames a unit");
     }
     for (who, tok) in [("member", &member), ("manager", &manager)] {
-        let r = a
-            .call("POST", "/api/v1/cycles", Some(tok), Some(new_cycle.clone()))
-            .await;
+        let r = a.call("POST", "/api/v1/cycles", Some(tok), Some(new_cycle.clone())).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} creates a cycle");
-        let r = a
-            .call(
-                "PATCH",
-                &format!("/api/v1/cycles/{cycle}"),
-                Some(tok),
-                Some(json!({"name": "x"})),
-            )
-            .await;
+        let r = a.call("PATCH", &format!("/api/v1/cycles/{cycle}"), Some(tok), Some(json!({"name": "x"}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} edits a cycle");
-        let r = a
-            .call(
-                "PATCH",
-                &format!("/api/v1/people/{someone}"),
-                Some(tok),
-                Some(json!({"title": "x"})),
-            )
-            .await;
+        let r = a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(tok), Some(json!({"title": "x"}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} edits a person");
-        let r = a
-            .call(
-                "POST",
-                "/api/v1/people",
-                Some(tok),
-                Some(json!({"name": "x", "email": "x@demo.example"})),
-            )
-            .await;
+        let r =
+            a.call("POST", "/api/v1/people", Some(tok), Some(json!({"name": "x", "email": "x@demo.example"}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} adds a person");
-        let r = a
-            .call("POST", "/api/v1/people/import", Some(tok), None)
-            .await;
+        let r = a.call("POST", "/api/v1/people/import", Some(tok), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} imports");
     }
     // Everyone in the tenant can read the directory, the chart and the cycles.
@@ -444,82 +280,27 @@ async fn role_checks(t: &TestDb) {
         assert!(!a.items("/api/v1/org-units", tok).await.is_empty());
         assert!(!a.items("/api/v1/cycles", tok).await.is_empty());
     }
-    assert_eq!(
-        a.call("POST", "/api/v1/cycles", Some(&hr), Some(new_cycle.clone()))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        a.call("POST", "/api/v1/org-units", Some(&admin), Some(new_unit))
-            .await
-            .status,
-        StatusCode::CREATED
-    );
+    assert_eq!(a.call("POST", "/api/v1/cycles", Some(&hr), Some(new_cycle.clone())).await.status, StatusCode::CREATED);
+    assert_eq!(a.call("POST", "/api/v1/org-units", Some(&admin), Some(new_unit)).await.status, StatusCode::CREATED);
     // HR manages people but cannot hand out the admin role; an admin can.
     let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{someone}"),
-            Some(&hr),
-            Some(json!({"title": "首席饮品研发师"})),
-        )
+        .call("PATCH", &format!("/api/v1/people/{someone}"), Some(&hr), Some(json!({"title": "首席饮品研发师"})))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{someone}"),
-            Some(&hr),
-            Some(json!({"roles": ["admin"]})),
-        )
-        .await;
+    let r = a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&hr), Some(json!({"roles": ["admin"]}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{someone}"),
-            Some(&admin),
-            Some(json!({"roles": ["admin"]})),
-        )
-        .await;
+    let r =
+        a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&admin), Some(json!({"roles": ["admin"]}))).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(
-        r.body["roles"]
-            .as_array()
-            .is_some_and(|rs| rs.contains(&json!("admin")))
-    );
+    assert!(r.body["roles"].as_array().is_some_and(|rs| rs.contains(&json!("admin"))));
     // An admin cannot remove their own admin role or deactivate themselves.
-    let me = a.call("GET", "/api/v1/me", Some(&admin), None).await.body["id"]
-        .as_i64()
-        .expect("me");
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{me}"),
-            Some(&admin),
-            Some(json!({"roles": []})),
-        )
-        .await;
+    let me = a.call("GET", "/api/v1/me", Some(&admin), None).await.body["id"].as_i64().expect("me");
+    let r = a.call("PATCH", &format!("/api/v1/people/{me}"), Some(&admin), Some(json!({"roles": []}))).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "last_admin"));
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{me}"),
-            Some(&admin),
-            Some(json!({"active": false})),
-        )
-        .await;
+    let r = a.call("PATCH", &format!("/api/v1/people/{me}"), Some(&admin), Some(json!({"active": false}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // A deactivated person is signed out and cannot sign in.
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/people/{someone}"),
-            Some(&admin),
-            Some(json!({"active": false})),
-        )
-        .await;
+    let r = a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&admin), Some(json!({"active": false}))).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = a
         .call(
@@ -544,65 +325,25 @@ async fn bad_input(t: &TestDb) {
     let r = a.raw(malformed).await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_json"));
     assert!(!r.body["error"]["message"].as_str().unwrap_or("").is_empty());
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/org-units",
-            Some(&admin),
-            Some(json!({"name": 42})),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::BAD_REQUEST, "bad_request")
-    );
+    let r = a.call("POST", "/api/v1/org-units", Some(&admin), Some(json!({"name": 42}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_request"));
     let no_type = Request::post("/api/v1/org-units")
         .header(header::AUTHORIZATION, format!("Bearer {admin}"))
         .body(Body::from(r#"{"name":"x"}"#))
         .expect("req");
-    assert_eq!(
-        a.raw(no_type).await.status,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    );
-    let r = a
-        .call("GET", "/api/v1/org-units/abc", Some(&admin), None)
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::BAD_REQUEST, "bad_request")
-    );
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/org-units",
-            Some(&admin),
-            Some(json!({"name": "   "})),
-        )
-        .await;
+    assert_eq!(a.raw(no_type).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = a.call("GET", "/api/v1/org-units/abc", Some(&admin), None).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_request"));
+    let r = a.call("POST", "/api/v1/org-units", Some(&admin), Some(json!({"name": "   "}))).await;
     assert_eq!(
         (r.status, r.code(), r.body["error"]["field"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            Some("name")
-        )
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", Some("name"))
     );
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/people",
-            Some(&admin),
-            Some(json!({"name": "王五", "email": "not-an-email"})),
-        )
-        .await;
+    let r =
+        a.call("POST", "/api/v1/people", Some(&admin), Some(json!({"name": "王五", "email": "not-an-email"}))).await;
     assert_eq!(r.body["error"]["field"], "email");
     let r = a
-        .call(
-            "POST",
-            "/api/v1/people",
-            Some(&admin),
-            Some(json!({"name": "王五", "email": "li.na@demo.example"})),
-        )
+        .call("POST", "/api/v1/people", Some(&admin), Some(json!({"name": "王五", "email": "li.na@demo.example"})))
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "email_taken"));
     let r = a
@@ -619,9 +360,7 @@ async fn bad_input(t: &TestDb) {
             "POST",
             "/api/v1/cycles",
             Some(&admin),
-            Some(
-                json!({"name": "x", "kind": "quarter", "start": "2027-03-31", "end": "2027-01-01"}),
-            ),
+            Some(json!({"name": "x", "kind": "quarter", "start": "2027-03-31", "end": "2027-01-01"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -630,48 +369,19 @@ async fn bad_input(t: &TestDb) {
             "POST",
             "/api/v1/cycles",
             Some(&admin),
-            Some(
-                json!({"name": "x", "kind": "decade", "start": "2027-01-01", "end": "2027-03-31"}),
-            ),
+            Some(json!({"name": "x", "kind": "decade", "start": "2027-01-01", "end": "2027-03-31"})),
         )
         .await;
     assert_eq!(r.body["error"]["field"], "kind");
     // An org unit cannot be moved below itself.
     let units = a.items("/api/v1/org-units", &admin).await;
-    let root = units
-        .iter()
-        .find(|u| u["parent"].is_null())
-        .and_then(|u| u["id"].as_i64())
-        .expect("root");
-    let child = units
-        .iter()
-        .find(|u| u["parent"] == json!(root))
-        .and_then(|u| u["id"].as_i64())
-        .expect("child");
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/org-units/{root}"),
-            Some(&admin),
-            Some(json!({"parent": child})),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "org_cycle")
-    );
-    assert_eq!(
-        a.items("/api/v1/org-units", &admin).await.len(),
-        before,
-        "nothing was written"
-    );
-    let r = a
-        .call("GET", "/api/v1/nothing-here", Some(&admin), None)
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::NOT_FOUND, "unknown_endpoint")
-    );
+    let root = units.iter().find(|u| u["parent"].is_null()).and_then(|u| u["id"].as_i64()).expect("root");
+    let child = units.iter().find(|u| u["parent"] == json!(root)).and_then(|u| u["id"].as_i64()).expect("child");
+    let r = a.call("PATCH", &format!("/api/v1/org-units/{root}"), Some(&admin), Some(json!({"parent": child}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "org_cycle"));
+    assert_eq!(a.items("/api/v1/org-units", &admin).await.len(), before, "nothing was written");
+    let r = a.call("GET", "/api/v1/nothing-here", Some(&admin), None).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "unknown_endpoint"));
 }
 
 async fn csv_import(t: &TestDb) {
@@ -680,14 +390,11 @@ async fn csv_import(t: &TestDb) {
     let people_before = a.items("/api/v1/people", &admin).await.len();
     let units_before = a.items("/api/v1/org-units", &admin).await.len();
     let post = |body: &'static str, dry: bool| {
-        Request::post(format!(
-            "/api/v1/people/import{}",
-            if dry { "?dry_run=true" } else { "" }
-        ))
-        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-        .header(header::CONTENT_TYPE, "text/csv")
-        .body(Body::from(body))
-        .expect("req")
+        Request::post(format!("/api/v1/people/import{}", if dry { "?dry_run=true" } else { "" }))
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(body))
+            .expect("req")
     };
     let bad = "姓名,邮箱,部门,上级部门,职位,角色,负责人\n\
                刘备,liu.bei@demo.example,成都春熙路店,华南大区,店长,,是\n\
@@ -696,31 +403,15 @@ async fn csv_import(t: &TestDb) {
                赵云,zhao.yun@demo.example,重庆解放碑店,西南大区,店长,,是\n\
                诸葛亮,liu.bei@demo.example,成都春熙路店,,顾问,,是\n";
     let r = a.raw(post(bad, false)).await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "import_rejected")
-    );
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "import_rejected"));
     let rows: Vec<(i64, String)> = r.body["error"]["rows"]
         .as_array()
         .expect("rows")
         .iter()
-        .map(|e| {
-            (
-                e["row"].as_i64().unwrap_or(0),
-                e["column"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|e| (e["row"].as_i64().unwrap_or(0), e["column"].as_str().unwrap_or("").to_string()))
         .collect();
-    assert_eq!(
-        rows,
-        vec![(3, "name".into()), (4, "email".into()), (6, "email".into())],
-        "file-level checks first"
-    );
-    assert_eq!(
-        a.items("/api/v1/people", &admin).await.len(),
-        people_before,
-        "nothing half-applied"
-    );
+    assert_eq!(rows, vec![(3, "name".into()), (4, "email".into()), (6, "email".into())], "file-level checks first");
+    assert_eq!(a.items("/api/v1/people", &admin).await.len(), people_before, "nothing half-applied");
 
     // Rows that parse, but break org rules: an unknown parent and two managers for one unit.
     let bad2 = "name,email,unit,parent_unit,manager\n\
@@ -732,18 +423,10 @@ async fn csv_import(t: &TestDb) {
         .as_array()
         .expect("rows")
         .iter()
-        .map(|e| {
-            (
-                e["row"].as_i64().unwrap_or(0),
-                e["column"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|e| (e["row"].as_i64().unwrap_or(0), e["column"].as_str().unwrap_or("").to_string()))
         .collect();
     assert_eq!(cols, vec![(3, "parent_unit".into()), (4, "manager".into())]);
-    assert_eq!(
-        a.items("/api/v1/org-units", &admin).await.len(),
-        units_before
-    );
+    assert_eq!(a.items("/api/v1/org-units", &admin).await.len(), units_before);
 
     let good = "name,email,unit,parent_unit,title,roles,manager\n\
                 刘备,liu.bei@demo.example,成都春熙路店,西南大区,店长,,yes\n\
@@ -753,159 +436,88 @@ async fn csv_import(t: &TestDb) {
     let dry = a.raw(post(good, true)).await;
     assert_eq!(dry.status, StatusCode::OK, "{:?}", dry.body);
     assert_eq!(
-        (
-            dry.body["units_created"].as_i64(),
-            dry.body["people_created"].as_i64(),
-            dry.body["people_updated"].as_i64()
-        ),
+        (dry.body["units_created"].as_i64(), dry.body["people_created"].as_i64(), dry.body["people_updated"].as_i64()),
         (Some(2), Some(3), Some(1))
     );
-    assert_eq!(
-        a.items("/api/v1/people", &admin).await.len(),
-        people_before,
-        "dry run writes nothing"
-    );
+    assert_eq!(a.items("/api/v1/people", &admin).await.len(), people_before, "dry run writes nothing");
     let done = a.raw(post(good, false)).await;
     assert_eq!(done.status, StatusCode::OK);
     let people = a.items("/api/v1/people", &admin).await;
     assert_eq!(people.len(), people_before + 3);
-    let guan = people
-        .iter()
-        .find(|p| p["email"] == "guan.yu@demo.example")
-        .expect("guan");
-    let liu = people
-        .iter()
-        .find(|p| p["email"] == "liu.bei@demo.example")
-        .expect("liu");
-    let zhuge = people
-        .iter()
-        .find(|p| p["email"] == "zhuge@demo.example")
-        .expect("zhuge");
+    let guan = people.iter().find(|p| p["email"] == "guan.yu@demo.example").expect("guan");
+    let liu = people.iter().find(|p| p["email"] == "liu.bei@demo.example").expect("liu");
+    let zhuge = people.iter().find(|p| p["email"] == "zhuge@demo.example").expect("zhuge");
     assert_eq!(guan["manager"], liu["id"]);
+    assert_eq!(liu["manager"], zhuge["id"], "new units were placed under new parents");
     assert_eq!(
-        liu["manager"], zhuge["id"],
-        "new units were placed under new parents"
-    );
-    assert_eq!(
-        people
-            .iter()
-            .find(|p| p["email"] == "zhang.wei@demo.example")
-            .map(|p| p["org_unit_name"].clone()),
+        people.iter().find(|p| p["email"] == "zhang.wei@demo.example").map(|p| p["org_unit_name"].clone()),
         Some(json!("成都春熙路店"))
     );
     // Sending the same file again changes nothing new.
     let again = a.raw(post(good, false)).await;
-    assert_eq!(
-        (
-            again.body["units_created"].as_i64(),
-            again.body["people_created"].as_i64()
-        ),
-        (Some(0), Some(0))
-    );
-    assert_eq!(
-        a.items("/api/v1/people", &admin).await.len(),
-        people_before + 3
-    );
+    assert_eq!((again.body["units_created"].as_i64(), again.body["people_created"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(a.items("/api/v1/people", &admin).await.len(), people_before + 3);
 }
 
 async fn cycle_states(t: &TestDb) {
     let a = api(t).await;
     let hr = a.login("hr@demo.example").await;
-    let r = a.call("POST", "/api/v1/cycles", Some(&hr), Some(json!({"name": "2027 H1", "kind": "half", "start": "2027-01-01", "end": "2027-06-30"}))).await;
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/cycles",
+            Some(&hr),
+            Some(json!({"name": "2027 H1", "kind": "half", "start": "2027-01-01", "end": "2027-06-30"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     for k in ["id", "name", "start", "end", "state"] {
         assert!(!r.body[k].is_null(), "cycle.{k}");
     }
     let h1 = r.body["id"].as_i64().expect("id");
     assert_eq!(r.body["state"], "planning");
-    let r = a.call("POST", "/api/v1/cycles", Some(&hr), Some(json!({"name": "2027年7月", "kind": "month", "start": "2027-07-01", "end": "2027-07-31", "parent": h1}))).await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a month outside its half"
-    );
-    let r = a.call("POST", "/api/v1/cycles", Some(&hr), Some(json!({"name": "2027年1月", "kind": "month", "start": "2027-01-01", "end": "2027-01-31", "parent": h1}))).await;
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/cycles",
+            Some(&hr),
+            Some(
+                json!({"name": "2027年7月", "kind": "month", "start": "2027-07-01", "end": "2027-07-31", "parent": h1}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a month outside its half");
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/cycles",
+            Some(&hr),
+            Some(
+                json!({"name": "2027年1月", "kind": "month", "start": "2027-01-01", "end": "2027-01-31", "parent": h1}),
+            ),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/cycles/{h1}"),
-            Some(&hr),
-            Some(json!({"end": "2027-01-15"})),
-        )
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "shrinking would leave January outside"
-    );
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/cycles/{h1}"),
-            Some(&hr),
-            Some(json!({"state": "closed"})),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "bad_state_transition")
-    );
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"end": "2027-01-15"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "shrinking would leave January outside");
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": "closed"}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "bad_state_transition"));
     for s in ["active", "reviewing", "closed"] {
-        let r = a
-            .call(
-                "PATCH",
-                &format!("/api/v1/cycles/{h1}"),
-                Some(&hr),
-                Some(json!({"state": s})),
-            )
-            .await;
-        assert_eq!(
-            (r.status, r.body["state"].as_str()),
-            (StatusCode::OK, Some(s))
-        );
+        let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": s}))).await;
+        assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some(s)));
     }
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/cycles/{h1}"),
-            Some(&hr),
-            Some(json!({"name": "renamed"})),
-        )
-        .await;
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"name": "renamed"}))).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "cycle_closed"));
-    let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/cycles/{h1}"),
-            Some(&hr),
-            Some(json!({"state": "active"})),
-        )
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "closed is final"
-    );
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": "active"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "closed is final");
 }
 
 async fn cookie_csrf(t: &TestDb) {
     let a = api(t).await;
-    let signed = a
-        .app
-        .login("admin@demo.example", "demo-2026", None, "test")
-        .await
-        .expect("login");
+    let signed = a.app.login("admin@demo.example", "demo-2026", None, "test").await.expect("login");
     let cookie = format!("tandem_session={}", signed.secret);
-    let get = Request::get("/api/v1/me")
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .expect("req");
-    assert_eq!(
-        a.raw(get).await.status,
-        StatusCode::OK,
-        "reads need no CSRF token"
-    );
+    let get = Request::get("/api/v1/me").header(header::COOKIE, &cookie).body(Body::empty()).expect("req");
+    assert_eq!(a.raw(get).await.status, StatusCode::OK, "reads need no CSRF token");
     let body = r#"{"name":"新部门"}"#;
     let no_csrf = Request::post("/api/v1/org-units")
         .header(header::COOKIE, &cookie)
@@ -937,28 +549,15 @@ async fn cookie_csrf(t: &TestDb) {
     let form = Request::post("/org")
         .header(header::COOKIE, &cookie)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "csrf={}&name=%E6%AD%A3%E5%B8%B8&parent=&manager=",
-            signed.session.csrf
-        )))
+        .body(Body::from(format!("csrf={}&name=%E6%AD%A3%E5%B8%B8&parent=&manager=", signed.session.csrf)))
         .expect("req");
     let r = a.raw(form).await;
     assert_eq!(
-        (
-            r.status,
-            r.headers
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-        ),
+        (r.status, r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())),
         (StatusCode::SEE_OTHER, Some("/org?ok=created"))
     );
     let tok = a.login("admin@demo.example").await;
-    let names: Vec<Value> = a
-        .items("/api/v1/org-units", &tok)
-        .await
-        .iter()
-        .map(|u| u["name"].clone())
-        .collect();
+    let names: Vec<Value> = a.items("/api/v1/org-units", &tok).await.iter().map(|u| u["name"].clone()).collect();
     assert!(names.contains(&json!("正常")) && !names.contains(&json!("伪造")));
 }
 
@@ -974,10 +573,7 @@ async fn passwords_and_tokens_body(t: &TestDb) {
             Some(json!({"current_password": "wrong", "new_password": "new-secret-1"})),
         )
         .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::CONFLICT, "wrong_password")
-    );
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "wrong_password"));
     let r = a
         .call(
             "POST",
@@ -1002,9 +598,7 @@ async fn passwords_and_tokens_body(t: &TestDb) {
         "the session that changed it stays"
     );
     assert_eq!(
-        a.call("GET", "/api/v1/me", Some(&second), None)
-            .await
-            .status,
+        a.call("GET", "/api/v1/me", Some(&second), None).await.status,
         StatusCode::UNAUTHORIZED,
         "other sessions end"
     );
@@ -1018,55 +612,20 @@ async fn passwords_and_tokens_body(t: &TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::OK);
 
-    let r = a
-        .call(
-            "POST",
-            "/api/v1/me/tokens",
-            Some(&first),
-            Some(json!({"name": "门店销售同步"})),
-        )
-        .await;
+    let r = a.call("POST", "/api/v1/me/tokens", Some(&first), Some(json!({"name": "门店销售同步"}))).await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let (id, secret) = (
-        r.body["id"].as_i64().expect("id"),
-        r.body["token"].as_str().expect("secret").to_string(),
-    );
-    assert_eq!(
-        a.call("GET", "/api/v1/me", Some(&secret), None).await.body["email"],
-        "li.na@demo.example"
-    );
+    let (id, secret) = (r.body["id"].as_i64().expect("id"), r.body["token"].as_str().expect("secret").to_string());
+    assert_eq!(a.call("GET", "/api/v1/me", Some(&secret), None).await.body["email"], "li.na@demo.example");
     let listed = a.items("/api/v1/me/tokens", &first).await;
     assert_eq!(listed.len(), 1);
-    assert!(
-        !listed[0].to_string().contains(&secret),
-        "the secret is never listed"
-    );
+    assert!(!listed[0].to_string().contains(&secret), "the secret is never listed");
     assert_eq!(
-        a.call(
-            "DELETE",
-            &format!("/api/v1/me/tokens/{id}"),
-            Some(&first),
-            None
-        )
-        .await
-        .status,
+        a.call("DELETE", &format!("/api/v1/me/tokens/{id}"), Some(&first), None).await.status,
         StatusCode::NO_CONTENT
     );
+    assert_eq!(a.call("GET", "/api/v1/me", Some(&secret), None).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        a.call("GET", "/api/v1/me", Some(&secret), None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        a.call(
-            "DELETE",
-            &format!("/api/v1/me/tokens/{id}"),
-            Some(&first),
-            None
-        )
-        .await
-        .status,
+        a.call("DELETE", &format!("/api/v1/me/tokens/{id}"), Some(&first), None).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -1075,28 +634,14 @@ async fn throttling(t: &TestDb) {
     let a = api(t).await;
     for _ in 0..10 {
         let r = a
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"email": "hr@demo.example", "password": "guess"})),
-            )
+            .call("POST", "/api/v1/auth/login", None, Some(json!({"email": "hr@demo.example", "password": "guess"})))
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     let r = a
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "hr@demo.example", "password": "demo-2026"})),
-        )
+        .call("POST", "/api/v1/auth/login", None, Some(json!({"email": "hr@demo.example", "password": "demo-2026"})))
         .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-        "even the right password waits"
-    );
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "even the right password waits");
     assert!(r.headers.get(header::RETRY_AFTER).is_some());
     // Other accounts are not locked by someone guessing at HR's.
     a.login("ceo@demo.example").await;
@@ -1105,48 +650,45 @@ async fn throttling(t: &TestDb) {
 async fn event_log(t: &TestDb) {
     let a = api(t).await;
     let admin = a.login("admin@demo.example").await;
-    let unit = a
-        .id_of("/api/v1/org-units", &admin, "name", "杭州西湖店")
-        .await;
+    let unit = a.id_of("/api/v1/org-units", &admin, "name", "杭州西湖店").await;
     let r = a
-        .call(
-            "PATCH",
-            &format!("/api/v1/org-units/{unit}"),
-            Some(&admin),
-            Some(json!({"name": "杭州西湖旗舰店"})),
-        )
+        .call("PATCH", &format!("/api/v1/org-units/{unit}"), Some(&admin), Some(json!({"name": "杭州西湖旗舰店"})))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let session = a.app.authenticate(&admin).await.expect("session");
-    let hist = a
-        .app
-        .history(&session.actor, "org_unit", unit)
-        .await
-        .expect("history");
+    let hist = a.app.history(&session.actor, "org_unit", unit).await.expect("history");
     let last = hist.last().expect("an event");
     assert_eq!(last.action, "update");
-    assert_eq!(
-        last.before.as_ref().map(|b| b["name"].clone()),
-        Some(json!("杭州西湖店"))
-    );
-    assert_eq!(
-        last.after.as_ref().map(|b| b["name"].clone()),
-        Some(json!("杭州西湖旗舰店"))
-    );
+    assert_eq!(last.before.as_ref().map(|b| b["name"].clone()), Some(json!("杭州西湖店")));
+    assert_eq!(last.after.as_ref().map(|b| b["name"].clone()), Some(json!("杭州西湖旗舰店")));
     assert_eq!(last.actor_id, Some(session.actor.person.0));
-    let member = a
-        .app
-        .authenticate(&a.login("zhang.wei@demo.example").await)
-        .await
-        .expect("member");
+    let member = a.app.authenticate(&a.login("zhang.wei@demo.example").await).await.expect("member");
     assert!(
-        a.app
-            .history(&member.actor, "org_unit", unit)
-            .await
-            .expect("history")
-            .is_empty(),
+        a.app.history(&member.actor, "org_unit", unit).await.expect("history").is_empty(),
         "the audit trail is for admins and HR"
     );
+}
+
+async fn tenant_bands(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let r = a.call("GET", "/api/v1/tenant", Some(&hr), None).await;
+    assert_eq!((r.body["band_yellow_from"].as_f64(), r.body["band_green_from"].as_f64()), (Some(0.4), Some(0.7)));
+    let r = a.call("PATCH", "/api/v1/tenant", Some(&hr), Some(json!({"band_green_from": 0.8}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = a.call("PATCH", "/api/v1/tenant", Some(&admin), Some(json!({"band_yellow_from": 0.9}))).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bands")),
+        "yellow above green"
+    );
+    let r = a
+        .call("PATCH", "/api/v1/tenant", Some(&admin), Some(json!({"band_yellow_from": 0.3, "band_green_from": 0.8})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = a.call("GET", "/api/v1/tenant", Some(&hr), None).await;
+    assert_eq!((r.body["band_yellow_from"].as_f64(), r.body["band_green_from"].as_f64()), (Some(0.3), Some(0.8)));
 }
 
 /// The OpenAPI document is OpenAPI 3, names every contract path, and every route it documents
@@ -1157,11 +699,7 @@ async fn openapi_covers_every_route() {
     let a = api(&t).await;
     let doc = a.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
-    assert!(
-        doc.body["openapi"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("3."))
-    );
+    assert!(doc.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc.body["paths"].as_object().expect("paths");
     for p in [
         "/api/v1/auth/login",
@@ -1180,14 +718,24 @@ async fn openapi_covers_every_route() {
     for (path, ops) in paths {
         for method in ops.as_object().expect("ops").keys() {
             let concrete = path.replace("{id}", "0");
-            let r = a
-                .call(&method.to_uppercase(), &concrete, Some(&token), None)
-                .await;
+            let r = a.call(&method.to_uppercase(), &concrete, Some(&token), None).await;
             assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_ne!(r.code(), "unknown_endpoint", "{method} {path}");
             checked += 1;
         }
     }
     assert!(checked >= 17, "{checked} operations");
+    // Health and metrics need no sign-in; metrics count what was just served.
+    assert_eq!(a.call("GET", "/healthz", None, None).await.status, StatusCode::OK);
+    let m = a.call("GET", "/metrics", None, None).await;
+    let text = m.body.as_str().unwrap_or("");
+    assert!(text.contains("# TYPE tandem_http_requests_total counter"), "{text}");
+    let api_2xx: u64 = text
+        .lines()
+        .find(|l| l.starts_with("tandem_http_requests_total{area=\"api\",status=\"2xx\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(api_2xx >= 2, "{api_2xx} API successes counted");
     t.finish().await;
 }

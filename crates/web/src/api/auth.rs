@@ -41,12 +41,7 @@ fn user_dto(s: &tandem_app::accounts::Session) -> UserDto {
         id: s.actor.person.0,
         name: s.name.clone(),
         email: s.email.clone(),
-        roles: s
-            .actor
-            .roles
-            .iter()
-            .map(|r| r.as_str().to_string())
-            .collect(),
+        roles: s.actor.roles.iter().map(|r| r.as_str().to_string()).collect(),
         tenant: s.actor.tenant.0,
         lang: s.lang.clone(),
     }
@@ -61,15 +56,8 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let signed = st
-        .app
-        .login(&req.email, &req.password, req.tenant.as_deref(), &client)
-        .await
-        .in_lang(lang)?;
-    Ok(Json(LoginResponse {
-        user: user_dto(&signed.session),
-        token: signed.secret,
-    }))
+    let signed = st.app.login(&req.email, &req.password, req.tenant.as_deref(), &client).await.in_lang(lang)?;
+    Ok(Json(LoginResponse { user: user_dto(&signed.session), token: signed.secret }))
 }
 
 /// Sign out: the token (or session) used for this call stops working.
@@ -99,10 +87,7 @@ pub async fn change_password(
     c: Caller,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    st.app
-        .change_password(&c.session, &req.current_password, &req.new_password)
-        .await
-        .in_lang(c.lang)?;
+    st.app.change_password(&c.session, &req.current_password, &req.new_password).await.in_lang(c.lang)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -130,10 +115,7 @@ pub struct CreatedToken {
 
 /// Your API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = ItemsOf<TokenDto>)))]
-pub async fn list_tokens(
-    State(st): State<AppState>,
-    c: Caller,
-) -> Result<Json<ItemsOf<TokenDto>>, ApiError> {
+pub async fn list_tokens(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<TokenDto>>, ApiError> {
     let rows = st.app.list_api_tokens(&c.session).await.in_lang(c.lang)?;
     Ok(Json(ItemsOf {
         items: rows
@@ -157,18 +139,10 @@ pub async fn create_token(
     c: Caller,
     ApiJson(req): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let t = st
-        .app
-        .create_api_token(&c.session, &req.name)
-        .await
-        .in_lang(c.lang)?;
+    let t = st.app.create_api_token(&c.session, &req.name).await.in_lang(c.lang)?;
     Ok((
         StatusCode::CREATED,
-        Json(CreatedToken {
-            id: t.session.credential_id,
-            name: req.name.trim().to_string(),
-            token: t.secret,
-        }),
+        Json(CreatedToken { id: t.session.credential_id, name: req.name.trim().to_string(), token: t.secret }),
     ))
 }
 
@@ -180,9 +154,6 @@ pub async fn revoke_token(
     c: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    st.app
-        .revoke_api_token(&c.session, id)
-        .await
-        .in_lang(c.lang)?;
+    st.app.revoke_api_token(&c.session, id).await.in_lang(c.lang)?;
     Ok(StatusCode::NO_CONTENT)
 }

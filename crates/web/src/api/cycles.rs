@@ -71,14 +71,9 @@ pub struct CyclePatch {
 
 /// Cycles, newest first.
 #[utoipa::path(get, path = "/api/v1/cycles", tag = "cycles", responses((status = 200, body = ItemsOf<CycleDto>), (status = 401, body = ErrorBody)))]
-pub async fn list_cycles(
-    State(st): State<AppState>,
-    c: Caller,
-) -> Result<Json<ItemsOf<CycleDto>>, ApiError> {
+pub async fn list_cycles(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<CycleDto>>, ApiError> {
     let items = st.app.list_cycles(&c.session.actor).await.in_lang(c.lang)?;
-    Ok(Json(ItemsOf {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
 }
 
 /// Define a cycle (HR or admin). It starts in `planning`.
@@ -90,26 +85,9 @@ pub async fn create_cycle(
     ApiJson(req): ApiJson<NewCycle>,
 ) -> Result<(StatusCode, Json<CycleDto>), ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_cycles(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
-    let new = AppNew {
-        name: req.name,
-        kind: req.kind,
-        start: req.start,
-        end: req.end,
-        parent: req.parent,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .create_cycle(cap, a, new)
-                .await
-                .in_lang(c.lang)?
-                .into(),
-        ),
-    ))
+    let cap = policy::manage_cycles(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    let new = AppNew { name: req.name, kind: req.kind, start: req.start, end: req.end, parent: req.parent };
+    Ok((StatusCode::CREATED, Json(st.app.create_cycle(cap, a, new).await.in_lang(c.lang)?.into())))
 }
 
 /// One cycle.
@@ -120,13 +98,7 @@ pub async fn get_cycle(
     c: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CycleDto>, ApiError> {
-    Ok(Json(
-        st.app
-            .get_cycle(&c.session.actor, id)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    Ok(Json(st.app.get_cycle(&c.session.actor, id).await.in_lang(c.lang)?.into()))
 }
 
 /// Rename, re-date or move a cycle to its next state (HR or admin).
@@ -140,20 +112,7 @@ pub async fn update_cycle(
 ) -> Result<Json<CycleDto>, ApiError> {
     let a = &c.session.actor;
     st.app.get_cycle(a, id).await.in_lang(c.lang)?;
-    let cap = policy::manage_cycles(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
-    let patch = AppPatch {
-        name: req.name,
-        start: req.start,
-        end: req.end,
-        state: req.state,
-    };
-    Ok(Json(
-        st.app
-            .update_cycle(cap, a, id, patch)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    let cap = policy::manage_cycles(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    let patch = AppPatch { name: req.name, start: req.start, end: req.end, state: req.state };
+    Ok(Json(st.app.update_cycle(cap, a, id, patch).await.in_lang(c.lang)?.into()))
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cycles;
 pub mod org;
 pub mod people;
+pub mod tenant;
 
 use crate::AppState;
 use serde::{Deserialize, Deserializer};
@@ -46,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::list_tokens, auth::create_token))
         .routes(routes!(auth::revoke_token))
+        .routes(routes!(tenant::get_tenant, tenant::update_tenant))
         .routes(routes!(org::list_units, org::create_unit))
         .routes(routes!(org::get_unit, org::update_unit))
         .routes(routes!(people::list_people, people::create_person))

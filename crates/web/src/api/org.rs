@@ -64,14 +64,9 @@ pub struct OrgUnitPatch {
 
 /// The org chart, parents before children.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "org", responses((status = 200, body = ItemsOf<OrgUnitDto>), (status = 401, body = ErrorBody)))]
-pub async fn list_units(
-    State(st): State<AppState>,
-    c: Caller,
-) -> Result<Json<ItemsOf<OrgUnitDto>>, ApiError> {
+pub async fn list_units(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<OrgUnitDto>>, ApiError> {
     let units = st.app.list_units(&c.session.actor).await.in_lang(c.lang)?;
-    Ok(Json(ItemsOf {
-        items: units.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(ItemsOf { items: units.into_iter().map(Into::into).collect() }))
 }
 
 /// Create an org unit (tenant admin).
@@ -83,20 +78,10 @@ pub async fn create_unit(
     ApiJson(req): ApiJson<NewOrgUnit>,
 ) -> Result<(StatusCode, Json<OrgUnitDto>), ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_org(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
+    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
     let u = st
         .app
-        .create_unit(
-            cap,
-            a,
-            NewUnit {
-                name: req.name,
-                parent: req.parent,
-                manager: req.manager,
-            },
-        )
+        .create_unit(cap, a, NewUnit { name: req.name, parent: req.parent, manager: req.manager })
         .await
         .in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(u.into())))
@@ -110,13 +95,7 @@ pub async fn get_unit(
     c: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OrgUnitDto>, ApiError> {
-    Ok(Json(
-        st.app
-            .get_unit(&c.session.actor, id)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    Ok(Json(st.app.get_unit(&c.session.actor, id).await.in_lang(c.lang)?.into()))
 }
 
 /// Rename, move or change the manager of an org unit (tenant admin).
@@ -131,21 +110,10 @@ pub async fn update_unit(
     let a = &c.session.actor;
     // Someone who may not change the org learns nothing about which ids exist.
     st.app.get_unit(a, id).await.in_lang(c.lang)?;
-    let cap = policy::manage_org(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
+    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
     let u = st
         .app
-        .update_unit(
-            cap,
-            a,
-            id,
-            UnitPatch {
-                name: req.name,
-                parent: req.parent,
-                manager: req.manager,
-            },
-        )
+        .update_unit(cap, a, id, UnitPatch { name: req.name, parent: req.parent, manager: req.manager })
         .await
         .in_lang(c.lang)?;
     Ok(Json(u.into()))

@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tandem_app::AppError;
 use tandem_app::import::ImportReport;
-use tandem_app::people::{
-    NewPerson as AppNewPerson, PeopleFilter, PersonPatch as AppPatch, PersonView,
-};
+use tandem_app::people::{NewPerson as AppNewPerson, PeopleFilter, PersonPatch as AppPatch, PersonView};
 use tandem_domain::policy;
 use utoipa::{IntoParams, ToSchema};
 
@@ -104,20 +102,8 @@ pub async fn list_people(
     c: Caller,
     ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> Result<Json<ItemsOf<PersonDto>>, ApiError> {
-    let people = st
-        .app
-        .list_people(
-            &c.session.actor,
-            &PeopleFilter {
-                unit: q.unit,
-                q: q.q,
-            },
-        )
-        .await
-        .in_lang(c.lang)?;
-    Ok(Json(ItemsOf {
-        items: people.into_iter().map(Into::into).collect(),
-    }))
+    let people = st.app.list_people(&c.session.actor, &PeopleFilter { unit: q.unit, q: q.q }).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf { items: people.into_iter().map(Into::into).collect() }))
 }
 
 /// Add a person (tenant admin or HR; only an admin grants `admin`).
@@ -129,9 +115,7 @@ pub async fn create_person(
     ApiJson(req): ApiJson<NewPerson>,
 ) -> Result<(StatusCode, Json<PersonDto>), ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_people(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
+    let cap = policy::manage_people(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
     let new = AppNewPerson {
         name: req.name,
         email: req.email,
@@ -141,16 +125,7 @@ pub async fn create_person(
         lang: req.lang,
         password: req.password,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            st.app
-                .create_person(cap, a, new)
-                .await
-                .in_lang(c.lang)?
-                .into(),
-        ),
-    ))
+    Ok((StatusCode::CREATED, Json(st.app.create_person(cap, a, new).await.in_lang(c.lang)?.into())))
 }
 
 /// One person.
@@ -161,13 +136,7 @@ pub async fn get_person(
     c: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PersonDto>, ApiError> {
-    Ok(Json(
-        st.app
-            .get_person(&c.session.actor, id)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    Ok(Json(st.app.get_person(&c.session.actor, id).await.in_lang(c.lang)?.into()))
 }
 
 /// Change a person (tenant admin or HR).
@@ -181,9 +150,7 @@ pub async fn update_person(
 ) -> Result<Json<PersonDto>, ApiError> {
     let a = &c.session.actor;
     st.app.get_person(a, id).await.in_lang(c.lang)?;
-    let cap = policy::manage_people(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
+    let cap = policy::manage_people(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
     let patch = AppPatch {
         name: req.name,
         email: req.email,
@@ -193,13 +160,7 @@ pub async fn update_person(
         lang: req.lang,
         active: req.active,
     };
-    Ok(Json(
-        st.app
-            .update_person(cap, a, id, patch)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    Ok(Json(st.app.update_person(cap, a, id, patch).await.in_lang(c.lang)?.into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -244,14 +205,6 @@ pub async fn import_people(
     body: Bytes,
 ) -> Result<Json<ImportReportDto>, ApiError> {
     let a = &c.session.actor;
-    let cap = policy::manage_org(a)
-        .ok_or(AppError::Forbidden)
-        .in_lang(c.lang)?;
-    Ok(Json(
-        st.app
-            .import_org_chart(cap, a, &body, q.dry_run, c.lang)
-            .await
-            .in_lang(c.lang)?
-            .into(),
-    ))
+    let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    Ok(Json(st.app.import_org_chart(cap, a, &body, q.dry_run, c.lang).await.in_lang(c.lang)?.into()))
 }

@@ -51,11 +51,7 @@ async fn account_page(
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "account", "account_title", "/account").with_ok(ok);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let never = f.t.s("never").to_string();
     let page = AccountPage {
@@ -67,10 +63,7 @@ async fn account_page(
                 id: t.id,
                 name: t.name,
                 created: fmt_time(t.created_at),
-                last_used: t
-                    .last_used_at
-                    .map(fmt_time)
-                    .unwrap_or_else(|| never.clone()),
+                last_used: t.last_used_at.map(fmt_time).unwrap_or_else(|| never.clone()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),
@@ -94,19 +87,11 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(
-    State(st): State<AppState>,
-    u: PageUser,
-    Form(form): Form<PasswordForm>,
-) -> Response {
+pub async fn change_password(State(st): State<AppState>, u: PageUser, Form(form): Form<PasswordForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    match st
-        .app
-        .change_password(&u.session, &form.current_password, &form.new_password)
-        .await
-    {
+    match st.app.change_password(&u.session, &form.current_password, &form.new_password).await {
         Ok(()) => Redirect::to("/account?ok=password").into_response(),
         Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,
     }
@@ -120,12 +105,7 @@ pub struct LangForm {
     lang: String,
 }
 
-pub async fn set_lang(
-    State(st): State<AppState>,
-    u: PageUser,
-    jar: CookieJar,
-    Form(form): Form<LangForm>,
-) -> Response {
+pub async fn set_lang(State(st): State<AppState>, u: PageUser, jar: CookieJar, Form(form): Form<LangForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
@@ -133,11 +113,7 @@ pub async fn set_lang(
     if let Err(e) = st.app.set_language(&u.session, lang).await {
         return user_error_page(&u, &e);
     }
-    let jar = jar.add(auth::plain_cookie(
-        auth::LANG_COOKIE,
-        lang.code().into(),
-        st.secure_cookies,
-    ));
+    let jar = jar.add(auth::plain_cookie(auth::LANG_COOKIE, lang.code().into(), st.secure_cookies));
     (jar, Redirect::to("/account?ok=saved")).into_response()
 }
 
@@ -149,11 +125,7 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create_token(
-    State(st): State<AppState>,
-    u: PageUser,
-    Form(form): Form<TokenForm>,
-) -> Response {
+pub async fn create_token(State(st): State<AppState>, u: PageUser, Form(form): Form<TokenForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }

@@ -75,19 +75,10 @@ async fn cycles_page(
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "cycles", "cycles_title", "/cycles").with_ok(ok);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let t = f.t;
-    let all = [
-        CycleState::Planning,
-        CycleState::Active,
-        CycleState::Reviewing,
-        CycleState::Closed,
-    ];
+    let all = [CycleState::Planning, CycleState::Active, CycleState::Reviewing, CycleState::Closed];
     let rows = cycles
         .iter()
         .map(|c| {
@@ -95,10 +86,7 @@ async fn cycles_page(
             CycleRowView {
                 id: c.id,
                 name: c.name.clone(),
-                parent_name: c
-                    .parent
-                    .and_then(|p| cycles.iter().find(|x| x.id == p))
-                    .map(|p| p.name.clone()),
+                parent_name: c.parent.and_then(|p| cycles.iter().find(|x| x.id == p)).map(|p| p.name.clone()),
                 kind_label: kind_label(t, &c.kind),
                 start: c.start.clone(),
                 end: c.end.clone(),
@@ -113,38 +101,16 @@ async fn cycles_page(
             }
         })
         .collect();
-    let kinds = PeriodKind::ALL
-        .iter()
-        .map(|k| (*k, kind_label(t, k)))
-        .collect();
-    let form = CycleForm {
-        kind: if form.kind.is_empty() {
-            "quarter".into()
-        } else {
-            form.kind
-        },
-        ..form
-    };
-    render(
-        status,
-        CyclesPage {
-            f,
-            cycles: rows,
-            kinds,
-            form,
-        },
-    )
+    let kinds = PeriodKind::ALL.iter().map(|k| (*k, kind_label(t, k))).collect();
+    let form = CycleForm { kind: if form.kind.is_empty() { "quarter".into() } else { form.kind }, ..form };
+    render(status, CyclesPage { f, cycles: rows, kinds, form })
 }
 
 pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
     cycles_page(&st, &u, CycleForm::default(), None, q.ok.as_deref()).await
 }
 
-pub async fn create(
-    State(st): State<AppState>,
-    u: PageUser,
-    Form(form): Form<CycleForm>,
-) -> Response {
+pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<CycleForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
@@ -188,17 +154,7 @@ pub async fn change_state(
     let result = async {
         st.app.get_cycle(a, id).await?;
         let cap = policy::manage_cycles(a).ok_or(AppError::Forbidden)?;
-        st.app
-            .update_cycle(
-                cap,
-                a,
-                id,
-                CyclePatch {
-                    state: Some(form.state.clone()),
-                    ..Default::default()
-                },
-            )
-            .await
+        st.app.update_cycle(cap, a, id, CyclePatch { state: Some(form.state.clone()), ..Default::default() }).await
     }
     .await;
     match result {

@@ -136,14 +136,7 @@ struct MessagePage {
 pub fn error_page(e: &AppError, lang: Lang) -> Response {
     let f = Frame::anonymous(lang, "error_title", "/");
     let heading = f.t.s("error_title").to_string();
-    render(
-        crate::error::status_of(e),
-        MessagePage {
-            heading,
-            body: e.message(lang),
-            f,
-        },
-    )
+    render(crate::error::status_of(e), MessagePage { heading, body: e.message(lang), f })
 }
 
 /// Same, inside the signed-in frame.
@@ -153,30 +146,16 @@ pub fn user_error_page(u: &PageUser, e: &AppError) -> Response {
     }
     let f = Frame::for_user(u, "", "error_title", "/");
     let heading = f.t.s("error_title").to_string();
-    render(
-        crate::error::status_of(e),
-        MessagePage {
-            heading,
-            body: e.message(u.lang),
-            f,
-        },
-    )
+    render(crate::error::status_of(e), MessagePage { heading, body: e.message(u.lang), f })
 }
 
 pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
     let lang = page_lang(&headers);
     if uri.path().starts_with("/api/") {
         let lang = auth::header_lang(&headers);
-        let message = lang
-            .pick("没有这个 API 端点", "There is no such API endpoint")
-            .to_string();
+        let message = lang.pick("没有这个 API 端点", "There is no such API endpoint").to_string();
         let body = crate::error::ErrorBody {
-            error: crate::error::ErrorDetail {
-                code: "unknown_endpoint".into(),
-                message,
-                field: None,
-                rows: None,
-            },
+            error: crate::error::ErrorDetail { code: "unknown_endpoint".into(), message, field: None, rows: None },
         };
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     }
@@ -188,10 +167,7 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
 }
@@ -204,10 +180,7 @@ pub fn csrf_refusal(u: &PageUser, token: &str) -> Option<Response> {
         let f = Frame::for_user(u, "", "error_title", "/");
         let heading = f.t.s("error_title").to_string();
         let body = f.t.s("form_expired").to_string();
-        Some(render(
-            StatusCode::FORBIDDEN,
-            MessagePage { f, heading, body },
-        ))
+        Some(render(StatusCode::FORBIDDEN, MessagePage { f, heading, body }))
     }
 }
 
@@ -217,18 +190,12 @@ pub fn opt_id(s: &str) -> Result<Option<i64>, AppError> {
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse()
-        .map(Some)
-        .map_err(|_| tandem_domain::Invalid::new("id", tandem_domain::Rule::NotANumber).into())
+    s.parse().map(Some).map_err(|_| tandem_domain::Invalid::new("id", tandem_domain::Rule::NotANumber).into())
 }
 
 /// The roles worth a tag (everyone is a member, so that one is not shown).
 pub fn role_tags(roles: &[Role], t: Tr) -> Vec<(&'static str, &'static str)> {
-    roles
-        .iter()
-        .filter(|r| **r != Role::Member)
-        .map(|r| (r.as_str(), r.label(t.0)))
-        .collect()
+    roles.iter().filter(|r| **r != Role::Member).map(|r| (r.as_str(), r.label(t.0))).collect()
 }
 
 /// Formats event-log time (µs) as `YYYY-MM-DD HH:MM UTC`.
@@ -271,11 +238,7 @@ async fn login_form(
         return Redirect::to(&next).into_response();
     }
     let csrf = tandem_app::accounts::random_csrf();
-    let jar = jar.add(auth::plain_cookie(
-        auth::LOGIN_CSRF_COOKIE,
-        csrf.clone(),
-        st.secure_cookies,
-    ));
+    let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
     let page = LoginPage {
         f: Frame::anonymous(page_lang(&headers), "sign_in", "/login"),
         csrf,
@@ -307,41 +270,20 @@ async fn login_submit(
 ) -> Response {
     let lang = page_lang(&headers);
     let next = safe_next(Some(&form.next));
-    let cookie_csrf = jar
-        .get(auth::LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let cookie_csrf = jar.get(auth::LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let again = |jar: CookieJar, status: StatusCode, message: String| {
         let csrf = tandem_app::accounts::random_csrf();
-        let jar = jar.add(auth::plain_cookie(
-            auth::LOGIN_CSRF_COOKIE,
-            csrf.clone(),
-            st.secure_cookies,
-        ));
+        let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
         let mut f = Frame::anonymous(lang, "sign_in", "/login");
         f.error = Some(message);
-        let page = LoginPage {
-            f,
-            csrf,
-            next: next.clone(),
-            email: form.email.clone(),
-            tenant: form.tenant.clone(),
-        };
+        let page = LoginPage { f, csrf, next: next.clone(), email: form.email.clone(), tenant: form.tenant.clone() };
         (jar, render(status, page)).into_response()
     };
     if cookie_csrf.is_empty() || !auth::constant_eq(&cookie_csrf, &form.csrf) {
-        return again(
-            jar,
-            StatusCode::FORBIDDEN,
-            Tr(lang).s("form_expired").to_string(),
-        );
+        return again(jar, StatusCode::FORBIDDEN, Tr(lang).s("form_expired").to_string());
     }
     let tenant = Some(form.tenant.as_str()).filter(|t| !t.trim().is_empty());
-    match st
-        .app
-        .login(&form.email, &form.password, tenant, &client)
-        .await
-    {
+    match st.app.login(&form.email, &form.password, tenant, &client).await {
         Ok(signed) => {
             let jar = jar
                 .remove(Cookie::from(auth::LOGIN_CSRF_COOKIE))
@@ -358,12 +300,7 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-async fn logout(
-    State(st): State<AppState>,
-    u: PageUser,
-    jar: CookieJar,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+async fn logout(State(st): State<AppState>, u: PageUser, jar: CookieJar, Form(form): Form<CsrfForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
@@ -372,11 +309,7 @@ async fn logout(
     {
         return user_error_page(&u, &e);
     }
-    (
-        jar.remove(Cookie::from(auth::SESSION_COOKIE)),
-        Redirect::to("/login"),
-    )
-        .into_response()
+    (jar.remove(Cookie::from(auth::SESSION_COOKIE)), Redirect::to("/login")).into_response()
 }
 
 async fn switch_lang(
@@ -386,11 +319,7 @@ async fn switch_lang(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    let jar = jar.add(auth::plain_cookie(
-        auth::LANG_COOKIE,
-        lang.code().to_string(),
-        st.secure_cookies,
-    ));
+    let jar = jar.add(auth::plain_cookie(auth::LANG_COOKIE, lang.code().to_string(), st.secure_cookies));
     (jar, Redirect::to(&safe_next(q.next.as_deref()))).into_response()
 }
 
@@ -406,11 +335,7 @@ pub fn unit_options(snap: &tandem_app::org::OrgSnapshot) -> Vec<UnitOption> {
         .walk()
         .into_iter()
         .filter_map(|(id, depth)| {
-            snap.unit(id.0).map(|u| UnitOption {
-                id: u.id,
-                name: u.name.clone(),
-                indent: "— ".repeat(depth),
-            })
+            snap.unit(id.0).map(|u| UnitOption { id: u.id, name: u.name.clone(), indent: "— ".repeat(depth) })
         })
         .collect()
 }
@@ -445,9 +370,7 @@ pub fn history_items(
                 other => other,
             };
             let mut what = action.to_string();
-            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) =
-                (&e.before, &e.after)
-            {
+            if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) = (&e.before, &e.after) {
                 let changes: Vec<String> = a
                     .iter()
                     .filter(|(k, v)| b.get(*k) != Some(*v))
@@ -457,11 +380,7 @@ pub fn history_items(
                     what = format!("{what}：{}", changes.join("；"));
                 }
             }
-            HistoryItem {
-                when: fmt_time(e.at),
-                who,
-                what,
-            }
+            HistoryItem { when: fmt_time(e.at), who, what }
         })
         .collect()
 }

@@ -1,8 +1,7 @@
 //! The org chart page, and the admin's forms to add and change units.
 
 use super::{
-    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render,
-    unit_options, user_error_page,
+    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render, unit_options, user_error_page,
 };
 use crate::AppState;
 use crate::auth::PageUser;
@@ -58,11 +57,7 @@ pub struct UnitForm {
 }
 
 fn people_options(snap: &OrgSnapshot) -> Vec<(i64, String)> {
-    snap.people
-        .iter()
-        .filter(|p| p.active == 1)
-        .map(|p| (p.id, format!("{} · {}", p.name, p.email)))
-        .collect()
+    snap.people.iter().filter(|p| p.active == 1).map(|p| (p.id, format!("{} · {}", p.name, p.email))).collect()
 }
 
 fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
@@ -98,23 +93,13 @@ fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
         .collect()
 }
 
-async fn org_page(
-    st: &AppState,
-    u: &PageUser,
-    form: UnitForm,
-    error: Option<String>,
-    ok: Option<&str>,
-) -> Response {
+async fn org_page(st: &AppState, u: &PageUser, form: UnitForm, error: Option<String>, ok: Option<&str>) -> Response {
     let snap = match st.app.org_snapshot(u.session.actor.tenant.0).await {
         Ok(s) => s,
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "org", "org_title", "/org").with_ok(ok);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let page = OrgPage {
         f,
@@ -131,22 +116,14 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQue
     org_page(&st, &u, UnitForm::default(), None, q.ok.as_deref()).await
 }
 
-pub async fn create(
-    State(st): State<AppState>,
-    u: PageUser,
-    Form(form): Form<UnitForm>,
-) -> Response {
+pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<UnitForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
     let a = &u.session.actor;
     let result = async {
         let cap = policy::manage_org(a).ok_or(AppError::Forbidden)?;
-        let new = NewUnit {
-            name: form.name.clone(),
-            parent: opt_id(&form.parent)?,
-            manager: opt_id(&form.manager)?,
-        };
+        let new = NewUnit { name: form.name.clone(), parent: opt_id(&form.parent)?, manager: opt_id(&form.manager)? };
         st.app.create_unit(cap, a, new).await
     }
     .await;
@@ -190,11 +167,7 @@ async fn unit_page(
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "org", "edit_unit", &format!("/org/{id}")).with_ok(ok);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let form = form.unwrap_or_else(|| UnitForm {
         csrf: String::new(),
@@ -205,17 +178,10 @@ async fn unit_page(
     let history = history_items(&hist, &snap, f.t);
     // The unit itself and everything below it cannot become its parent.
     let below = snap.tree.subtree(tandem_domain::ids::OrgUnitId(id));
-    let units = unit_options(&snap)
-        .into_iter()
-        .filter(|o| !below.iter().any(|b| b.0 == o.id))
-        .collect();
+    let units = unit_options(&snap).into_iter().filter(|o| !below.iter().any(|b| b.0 == o.id)).collect();
     let page = UnitPage {
         f,
-        unit: UnitOption {
-            id,
-            name: unit.name.clone(),
-            indent: String::new(),
-        },
+        unit: UnitOption { id, name: unit.name.clone(), indent: String::new() },
         units,
         people: people_options(&snap),
         history,

@@ -1,8 +1,8 @@
 //! The people directory, a person's page, and the admin's forms (add, edit, CSV import).
 
 use super::{
-    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render,
-    role_tags, unit_options, user_error_page,
+    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render, role_tags, unit_options,
+    user_error_page,
 };
 use crate::AppState;
 use crate::auth::PageUser;
@@ -124,16 +124,7 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
     let unit = q.unit.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
     let loaded = async {
         let snap = st.app.org_snapshot(a.tenant.0).await?;
-        let people = st
-            .app
-            .list_people(
-                a,
-                &PeopleFilter {
-                    unit,
-                    q: q.q.clone(),
-                },
-            )
-            .await?;
+        let people = st.app.list_people(a, &PeopleFilter { unit, q: q.q.clone() }).await?;
         Ok::<_, AppError>((snap, people))
     }
     .await;
@@ -183,11 +174,7 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
     render(status, page)
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    u: PageUser,
-    Query(q): Query<PeopleQuery>,
-) -> Response {
+pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<PeopleQuery>) -> Response {
     people_page(&st, &u, q, Extra::default()).await
 }
 
@@ -197,22 +184,14 @@ fn roles_from(form: &PersonForm, actor_is_admin: bool, current: &[Role]) -> Vec<
         roles.push("hr".to_string());
     }
     // The admin box is only shown to admins; for anyone else the current state stays.
-    let admin = if actor_is_admin {
-        form.role_admin.is_some()
-    } else {
-        current.contains(&Role::Admin)
-    };
+    let admin = if actor_is_admin { form.role_admin.is_some() } else { current.contains(&Role::Admin) };
     if admin {
         roles.push("admin".to_string());
     }
     roles
 }
 
-pub async fn create(
-    State(st): State<AppState>,
-    u: PageUser,
-    Form(form): Form<PersonForm>,
-) -> Response {
+pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<PersonForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
@@ -235,17 +214,7 @@ pub async fn create(
         Ok(p) => Redirect::to(&format!("/people/{}?ok=created", p.id)).into_response(),
         Err(e) => {
             let error = Some(e.message(u.lang));
-            people_page(
-                &st,
-                &u,
-                PeopleQuery::default(),
-                Extra {
-                    form: Some(form),
-                    error,
-                    ..Default::default()
-                },
-            )
-            .await
+            people_page(&st, &u, PeopleQuery::default(), Extra { form: Some(form), error, ..Default::default() }).await
         }
     }
 }
@@ -283,19 +252,13 @@ async fn person_page(
     };
     let mut f = Frame::for_user(u, "people", "person_title", &format!("/people/{id}")).with_ok(ok);
     f.title = person.name.clone();
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let t = f.t;
     let page = PersonPage {
         roles: role_tags(&person.roles, t),
         units: unit_options(&snap),
-        form: form
-            .map(FormView::from)
-            .unwrap_or_else(|| FormView::from(&person)),
+        form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
         history: history_items(&hist, &snap, t),
         person,
         f,
@@ -348,8 +311,7 @@ pub async fn update(
 
 /// Preview (dry run) or confirmed import of an org-chart CSV, from a file or pasted text.
 pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) -> Response {
-    let (mut csrf, mut file, mut content, mut confirm) =
-        (String::new(), Vec::new(), String::new(), false);
+    let (mut csrf, mut file, mut content, mut confirm) = (String::new(), Vec::new(), String::new(), false);
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
@@ -367,10 +329,7 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
             }
             Ok(None) => break,
             Err(e) => {
-                let err = AppError::Invalid(tandem_domain::Invalid::new(
-                    "file",
-                    tandem_domain::Rule::Required,
-                ));
+                let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
                 tracing::info!(error = %e, "bad multipart");
                 return user_error_page(&u, &err);
             }
@@ -379,32 +338,20 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
     if let Some(r) = csrf_refusal(&u, &csrf) {
         return r;
     }
-    let bytes = if file.is_empty() {
-        content.into_bytes()
-    } else {
-        file
-    };
+    let bytes = if file.is_empty() { content.into_bytes() } else { file };
     let shown = String::from_utf8_lossy(&bytes).into_owned();
     let a = &u.session.actor;
     let Some(cap) = policy::manage_org(a) else {
         return user_error_page(&u, &AppError::Forbidden);
     };
-    match st
-        .app
-        .import_org_chart(cap, a, &bytes, !confirm, u.lang)
-        .await
-    {
+    match st.app.import_org_chart(cap, a, &bytes, !confirm, u.lang).await {
         Ok(report) => {
             let content = if report.dry_run { shown } else { String::new() };
             people_page(
                 &st,
                 &u,
                 PeopleQuery::default(),
-                Extra {
-                    import_report: Some(report),
-                    import_content: content,
-                    ..Default::default()
-                },
+                Extra { import_report: Some(report), import_content: content, ..Default::default() },
             )
             .await
         }
@@ -413,11 +360,7 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
                 &st,
                 &u,
                 PeopleQuery::default(),
-                Extra {
-                    import_errors: rows,
-                    import_content: shown,
-                    ..Default::default()
-                },
+                Extra { import_errors: rows, import_content: shown, ..Default::default() },
             )
             .await
         }
