@@ -196,13 +196,7 @@ impl App {
                 Some(&actor),
                 person.tenant_id,
                 now,
-                Change {
-                    entity: "api_token",
-                    id,
-                    action: "create",
-                    before: None,
-                    after: Some(serde_json::json!({"name": name})),
-                },
+                Change::create("api_token", id, serde_json::json!({"name": name})),
             )
             .await?;
         }

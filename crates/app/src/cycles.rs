@@ -89,14 +89,7 @@ impl App {
             created_at: now,
         };
         cycles::insert(&mut tx, &row).await?;
-        record(
-            &mut tx,
-            Some(a),
-            a.tenant.0,
-            now,
-            Change { entity: "cycle", id: row.id, action: "create", before: None, after: Some(cycle_json(&row)) },
-        )
-        .await?;
+        record(&mut tx, Some(a), a.tenant.0, now, Change::create("cycle", row.id, cycle_json(&row))).await?;
         tx.commit().await?;
         Ok(self.cycle_view(&row))
     }

@@ -354,20 +354,7 @@ impl App {
                     created_at: now,
                 };
                 org::insert(&mut tx, &row).await?;
-                record(
-                    &mut tx,
-                    Some(a),
-                    tenant,
-                    now,
-                    Change {
-                        entity: "org_unit",
-                        id: row.id,
-                        action: "create",
-                        before: None,
-                        after: Some(unit_json(&row)),
-                    },
-                )
-                .await?;
+                record(&mut tx, Some(a), tenant, now, Change::create("org_unit", row.id, unit_json(&row))).await?;
                 unit_id.insert(name, row.id);
             }
             if rest.len() == before {
@@ -396,13 +383,7 @@ impl App {
                             Some(a),
                             tenant,
                             now,
-                            Change {
-                                entity: "person",
-                                id: after.id,
-                                action: "update",
-                                before: Some(person_json(before)),
-                                after: Some(person_json(&after)),
-                            },
+                            Change::update("person", after.id, person_json(before), person_json(&after)),
                         )
                         .await?;
                     }
@@ -423,20 +404,7 @@ impl App {
                         created_at: now,
                     };
                     people::insert(&mut tx, &row).await?;
-                    record(
-                        &mut tx,
-                        Some(a),
-                        tenant,
-                        now,
-                        Change {
-                            entity: "person",
-                            id: row.id,
-                            action: "create",
-                            before: None,
-                            after: Some(person_json(&row)),
-                        },
-                    )
-                    .await?;
+                    record(&mut tx, Some(a), tenant, now, Change::create("person", row.id, person_json(&row))).await?;
                     person_id.insert(r.email.clone(), row.id);
                 }
             }
@@ -456,13 +424,7 @@ impl App {
                     Some(a),
                     tenant,
                     now,
-                    Change {
-                        entity: "org_unit",
-                        id: *uid,
-                        action: "update",
-                        before: Some(unit_json(before)),
-                        after: Some(unit_json(&after)),
-                    },
+                    Change::update("org_unit", *uid, unit_json(before), unit_json(&after)),
                 )
                 .await?;
             }

@@ -47,6 +47,16 @@ pub(crate) struct Change {
     pub after: Option<serde_json::Value>,
 }
 
+impl Change {
+    pub(crate) fn create(entity: &'static str, id: i64, after: serde_json::Value) -> Self {
+        Change { entity, id, action: "create", before: None, after: Some(after) }
+    }
+
+    pub(crate) fn update(entity: &'static str, id: i64, before: serde_json::Value, after: serde_json::Value) -> Self {
+        Change { entity, id, action: "update", before: Some(before), after: Some(after) }
+    }
+}
+
 /// Appends a change to the event log, inside the write that makes it.
 pub(crate) async fn record(
     tx: &mut tandem_store::Tx,

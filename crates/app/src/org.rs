@@ -120,14 +120,7 @@ impl App {
             created_at: now,
         };
         org::insert(&mut tx, &row).await?;
-        record(
-            &mut tx,
-            Some(a),
-            a.tenant.0,
-            now,
-            Change { entity: "org_unit", id: row.id, action: "create", before: None, after: Some(unit_json(&row)) },
-        )
-        .await?;
+        record(&mut tx, Some(a), a.tenant.0, now, Change::create("org_unit", row.id, unit_json(&row))).await?;
         tx.commit().await?;
         self.get_unit(a, row.id).await
     }
@@ -161,13 +154,7 @@ impl App {
                 Some(a),
                 a.tenant.0,
                 now,
-                Change {
-                    entity: "org_unit",
-                    id,
-                    action: "update",
-                    before: Some(unit_json(&before)),
-                    after: Some(unit_json(&after)),
-                },
+                Change::update("org_unit", id, unit_json(&before), unit_json(&after)),
             )
             .await?;
             tx.commit().await?;

@@ -151,14 +151,7 @@ impl App {
             created_at: now,
         };
         people::insert(&mut tx, &row).await.map_err(email_conflict)?;
-        record(
-            &mut tx,
-            a,
-            tenant,
-            now,
-            Change { entity: "person", id: row.id, action: "create", before: None, after: Some(person_json(&row)) },
-        )
-        .await?;
+        record(&mut tx, a, tenant, now, Change::create("person", row.id, person_json(&row))).await?;
         tx.commit().await?;
         Ok(row.id)
     }
@@ -220,13 +213,7 @@ impl App {
                 Some(a),
                 a.tenant.0,
                 now,
-                Change {
-                    entity: "person",
-                    id,
-                    action: "update",
-                    before: Some(person_json(&before)),
-                    after: Some(person_json(&after)),
-                },
+                Change::update("person", id, person_json(&before), person_json(&after)),
             )
             .await?;
             tx.commit().await?;

@@ -33,13 +33,7 @@ impl App {
             None,
             row.id,
             now,
-            Change {
-                entity: "tenant",
-                id: row.id,
-                action: "create",
-                before: None,
-                after: Some(serde_json::json!({"slug": row.slug, "name": row.name})),
-            },
+            Change::create("tenant", row.id, serde_json::json!({"slug": row.slug, "name": row.name})),
         )
         .await?;
         tx.commit().await?;
@@ -128,13 +122,7 @@ impl App {
                 Some(a),
                 a.tenant.0,
                 now,
-                crate::Change {
-                    entity: "tenant",
-                    id: a.tenant.0,
-                    action: "update",
-                    before: Some(json(&before)),
-                    after: Some(json(&after)),
-                },
+                crate::Change::update("tenant", a.tenant.0, json(&before), json(&after)),
             )
             .await?;
             tx.commit().await?;
