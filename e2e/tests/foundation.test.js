@@ -55,3 +55,28 @@ test('an admin adds an org unit and sees it on the chart', async () => {
   }
   await page.close();
 });
+
+test('an admin imports an org chart: a bad row is reported, nothing is written, the fixed file goes in', async () => {
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  await signIn(page, app.base, 'admin@demo.example');
+  await page.waitForURL(/\/org$/);
+  await page.goto(`${app.base}/people`);
+  const bad = 'name,email,unit,parent_unit,manager\n刘备,liu.bei@demo.example,成都春熙路店,华南大区,yes\n关羽,not-an-email,成都春熙路店,,no\n';
+  await page.fill('#csv-content', bad);
+  await page.click('#import button[type=submit]');
+  await assert.doesNotReject(page.locator('#import-errors').waitFor());
+  const cells = await page.locator('#import-errors tbody tr td').allTextContents();
+  assert.deepEqual(cells.slice(0, 2), ['3', 'email'], 'the bad row and column are named');
+  assert.equal(await page.inputValue('#csv-content'), bad, 'what was pasted is still there');
+  assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 0, 'nothing was written');
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/import-rejected.png`, fullPage: true });
+
+  await page.fill('#csv-content', bad.replace('not-an-email', 'guan.yu@demo.example'));
+  await page.click('#import button[type=submit]');
+  await assert.doesNotReject(page.locator('#import button', { hasText: '确认导入' }).waitFor());
+  assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 0, 'a preview writes nothing');
+  await page.click('#import button:has-text("确认导入")');
+  await assert.doesNotReject(page.locator('#import .notice', { hasText: '导入完成' }).waitFor());
+  assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 1);
+  await page.close();
+});
