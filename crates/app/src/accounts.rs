@@ -264,7 +264,14 @@ impl App {
             Some(&s.actor),
             person.tenant_id,
             now,
-            Change { entity: "person", id: person.id, action: "password_changed", before: None, after: None },
+            Change {
+                entity: "person",
+                id: person.id,
+                action: "password_changed",
+                before: None,
+                after: None,
+                reason: None,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -285,7 +292,14 @@ impl App {
             None,
             tenant.0,
             now,
-            Change { entity: "person", id: person.id, action: "password_reset", before: None, after: None },
+            Change {
+                entity: "person",
+                id: person.id,
+                action: "password_reset",
+                before: None,
+                after: None,
+                reason: None,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -314,7 +328,7 @@ impl App {
             Some(&s.actor),
             s.actor.tenant.0,
             now,
-            Change { entity: "api_token", id, action: "revoke", before: None, after: None },
+            Change { entity: "api_token", id, action: "revoke", before: None, after: None, reason: None },
         )
         .await?;
         tx.commit().await?;

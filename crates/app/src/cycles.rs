@@ -139,6 +139,7 @@ impl App {
                     action,
                     before: Some(cycle_json(&before)),
                     after: Some(cycle_json(&after)),
+                    reason: None,
                 },
             )
             .await?;

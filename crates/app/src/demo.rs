@@ -106,8 +106,10 @@ impl App {
     /// Fills the demo company into this database, once.
     pub async fn seed_demo(&self) -> Result<DemoOutcome> {
         if let Ok(t) = self.tenant_by_slug(SLUG).await {
+            // Each part is filled once; a database from an older demo gets the newer parts.
+            let created = self.seed_demo_goals(TenantId(t.id)).await?;
             let n = people::count(&self.db, t.id).await?;
-            return Ok(DemoOutcome { created: false, tenant: TenantId(t.id), people: n });
+            return Ok(DemoOutcome { created, tenant: TenantId(t.id), people: n });
         }
         let tenant = self.create_tenant(SLUG, "云栖茶饮连锁有限公司").await?;
         let tid = TenantId(tenant.id);
@@ -246,6 +248,7 @@ impl App {
                 }
             }
         }
+        self.seed_demo_goals(tid).await?;
         let n = people::count(&self.db, tid.0).await?;
         Ok(DemoOutcome { created: true, tenant: tid, people: n })
     }

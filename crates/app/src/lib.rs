@@ -6,9 +6,12 @@ pub mod accounts;
 pub mod clock;
 pub mod cycles;
 pub mod demo;
+mod demo_goals;
 pub mod error;
+pub mod goals;
 pub mod history;
 pub mod import;
+pub mod kpis;
 pub mod org;
 pub mod people;
 pub mod tenants;
@@ -26,11 +29,13 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     throttle: Arc<accounts::Throttle>,
+    /// Per-tenant goal projections, keyed by tenant id (see `goals`).
+    goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
 }
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock, throttle: Arc::new(accounts::Throttle::default()) }
+        App { db, clock, throttle: Arc::new(accounts::Throttle::default()), goal_cache: Default::default() }
     }
 
     pub fn now(&self) -> i64 {
@@ -45,15 +50,17 @@ pub(crate) struct Change {
     pub action: &'static str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// Why, when the change needs one (mid-cycle adjustments).
+    pub reason: Option<String>,
 }
 
 impl Change {
     pub(crate) fn create(entity: &'static str, id: i64, after: serde_json::Value) -> Self {
-        Change { entity, id, action: "create", before: None, after: Some(after) }
+        Change { entity, id, action: "create", before: None, after: Some(after), reason: None }
     }
 
     pub(crate) fn update(entity: &'static str, id: i64, before: serde_json::Value, after: serde_json::Value) -> Self {
-        Change { entity, id, action: "update", before: Some(before), after: Some(after) }
+        Change { entity, id, action: "update", before: Some(before), after: Some(after), reason: None }
     }
 }
 
@@ -74,7 +81,7 @@ pub(crate) async fn record(
         action: c.action,
         before: c.before,
         after: c.after,
-        reason: None,
+        reason: c.reason,
     })
     .await?;
     Ok(())

@@ -7,18 +7,30 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     BadEmail,
-    PasswordTooShort { min: usize },
+    PasswordTooShort {
+        min: usize,
+    },
     NotANumber,
-    OutOfRange { min: f64, max: f64 },
+    OutOfRange {
+        min: f64,
+        max: f64,
+    },
     BadDate,
     EndBeforeStart,
     OneOf(&'static [&'static str]),
     BandOrder,
     Cycle,
+    /// An alignment link (objective parent) would make a loop.
+    AlignmentLoop,
     OutsideParent,
-    BadTransition { from: &'static str, to: &'static str },
+    BadTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     Duplicate,
     UnknownRef,
 }
@@ -39,6 +51,7 @@ impl Invalid {
     pub fn code(&self) -> &'static str {
         match self.rule {
             Rule::Cycle => "org_cycle",
+            Rule::AlignmentLoop => "alignment_loop",
             Rule::BadTransition { .. } => "bad_state_transition",
             Rule::Duplicate => "duplicate",
             _ => "invalid_input",
@@ -76,6 +89,8 @@ impl Invalid {
             (Rule::BandOrder, Lang::En) => "Band thresholds must satisfy 0 < red < green ≤ 1".to_string(),
             (Rule::Cycle, Lang::Zh) => "组织不能成为自己的下级".to_string(),
             (Rule::Cycle, Lang::En) => "An org unit cannot sit below itself".to_string(),
+            (Rule::AlignmentLoop, Lang::Zh) => "目标不能对齐到自己的下级目标".to_string(),
+            (Rule::AlignmentLoop, Lang::En) => "An objective cannot align to one aligned below it".to_string(),
             (Rule::OutsideParent, Lang::Zh) => "子周期必须落在父周期的日期范围内".to_string(),
             (Rule::OutsideParent, Lang::En) => "A nested cycle must lie within its parent's dates".to_string(),
             (Rule::BadTransition { from, to }, Lang::Zh) => {

@@ -3,6 +3,7 @@
 //! A check hands back a capability value or nothing. The use cases that write take the
 //! capability as an argument, so code that did not pass the check cannot call them.
 
+use crate::goal::Owner;
 use crate::ids::{PersonId, TenantId};
 use crate::org::OrgTree;
 use crate::{Invalid, Rule};
@@ -115,6 +116,54 @@ pub fn may_see_private_of(a: &Actor, owner: PersonId, org: &OrgTree) -> bool {
     a.person == owner || a.has(Role::Hr) || org.is_above(a.person, owner)
 }
 
+/// The person who answers for a goal: its owner, or for a unit the nearest manager up the tree.
+pub fn owner_lead(owner: Owner, org: &OrgTree) -> Option<PersonId> {
+    match owner {
+        Owner::Person(p) => Some(p),
+        Owner::OrgUnit(u) => org.unit_path(u).into_iter().find_map(|x| org.unit(x).and_then(|x| x.manager)),
+    }
+}
+
+/// May write goals (objectives, KPIs) for `owner`: the owner themself, or the unit's manager,
+/// or anyone above them. Managers set their team's goals; nobody sets a peer's.
+pub fn may_set_goals_for(a: &Actor, owner: Owner, org: &OrgTree) -> bool {
+    match owner_lead(owner, org) {
+        Some(lead) => lead == a.person || org.is_above(a.person, lead),
+        // A unit with no manager anywhere above it: the tenant admin steps in.
+        None => a.has(Role::Admin),
+    }
+}
+
+/// May change an objective: its author, or whoever may set goals for its owner.
+pub fn may_edit_objective(a: &Actor, author: PersonId, owner: Owner, org: &OrgTree) -> bool {
+    a.person == author || may_set_goals_for(a, owner, org)
+}
+
+/// Published objectives are for the whole tenant; a draft is for its author, the people who
+/// may edit it, and the author's management chain.
+pub fn may_see_objective(a: &Actor, published: bool, author: PersonId, owner: Owner, org: &OrgTree) -> bool {
+    published || may_edit_objective(a, author, owner, org) || org.is_above(a.person, author)
+}
+
+/// May see a KPI (and its numbers): the owner, the owner's management chain, and HR. For a
+/// unit's KPI the "owner" is the unit's manager.
+pub fn may_see_kpi(a: &Actor, owner: Owner, org: &OrgTree) -> bool {
+    a.has(Role::Hr) || owner_lead(owner, org).is_some_and(|lead| may_see_private_of(a, lead, org))
+}
+
+/// May set or change a KPI: HR, or a manager above its owner (a person does not set their own
+/// KPIs; a unit's manager may set the unit's).
+pub fn may_edit_kpi(a: &Actor, owner: Owner, org: &OrgTree) -> bool {
+    if a.has(Role::Hr) {
+        return true;
+    }
+    match (owner, owner_lead(owner, org)) {
+        (Owner::Person(p), _) => org.is_above(a.person, p),
+        (Owner::OrgUnit(_), Some(lead)) => lead == a.person || org.is_above(a.person, lead),
+        (Owner::OrgUnit(_), None) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +203,44 @@ mod tests {
         assert!(!may_see_private_of(&actor(5, &[Role::Member]), owner, &org), "other team");
         assert!(!may_see_private_of(&actor(3, &[Role::Member]), owner, &org), "other team's manager");
         assert!(!may_see_private_of(&actor(6, &[Role::Admin, Role::Member]), owner, &org), "admin is not HR");
+    }
+
+    #[test]
+    fn goals_follow_the_reporting_lines() {
+        // HQ (1) → A (2, staff 4) ; B (3, staff 5) ; HR person 6 in HQ
+        let units = vec![
+            OrgUnit { id: OrgUnitId(1), name: "HQ".into(), parent: None, manager: Some(PersonId(1)) },
+            OrgUnit { id: OrgUnitId(2), name: "A".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(2)) },
+            OrgUnit { id: OrgUnitId(3), name: "B".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(3)) },
+        ];
+        let members = [(1, 1), (2, 2), (3, 3), (4, 2), (5, 3), (6, 1)]
+            .map(|(p, u)| Membership { person: PersonId(p), unit: Some(OrgUnitId(u)) });
+        let org = OrgTree::new(units, members);
+        let m = |p| actor(p, &[Role::Member]);
+        let hr = actor(6, &[Role::Hr, Role::Member]);
+        let four = Owner::Person(PersonId(4));
+        let unit_a = Owner::OrgUnit(OrgUnitId(2));
+        assert_eq!(owner_lead(unit_a, &org), Some(PersonId(2)));
+        assert!(
+            may_set_goals_for(&m(4), four, &org)
+                && may_set_goals_for(&m(2), four, &org)
+                && may_set_goals_for(&m(1), four, &org)
+        );
+        assert!(!may_set_goals_for(&m(5), four, &org) && !may_set_goals_for(&m(3), four, &org));
+        assert!(may_set_goals_for(&m(2), unit_a, &org) && !may_set_goals_for(&m(4), unit_a, &org));
+        // Drafts: author, editors and the author's chain; published: everyone.
+        assert!(may_see_objective(&m(5), true, PersonId(4), four, &org));
+        assert!(!may_see_objective(&m(5), false, PersonId(4), four, &org));
+        assert!(may_see_objective(&m(2), false, PersonId(4), four, &org));
+        assert!(!may_see_objective(&hr, false, PersonId(4), four, &org), "HR does not read drafts");
+        // KPIs: owner, chain and HR see; the manager above edits, the owner does not.
+        assert!(may_see_kpi(&m(4), four, &org) && may_see_kpi(&m(1), four, &org) && may_see_kpi(&hr, four, &org));
+        assert!(!may_see_kpi(&m(5), four, &org) && !may_see_kpi(&m(3), four, &org));
+        assert!(
+            may_see_kpi(&m(2), unit_a, &org) && !may_see_kpi(&m(4), unit_a, &org),
+            "staff do not see the unit's KPI numbers"
+        );
+        assert!(may_edit_kpi(&m(2), four, &org) && may_edit_kpi(&hr, four, &org) && !may_edit_kpi(&m(4), four, &org));
     }
 
     #[test]

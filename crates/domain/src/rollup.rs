@@ -86,7 +86,7 @@ impl ScoreGraph {
             let mut cur = p as u32;
             while cur != NONE {
                 if cur as usize == node {
-                    return Err(Invalid::new("parent", Rule::Cycle));
+                    return Err(Invalid::new("parent", Rule::AlignmentLoop));
                 }
                 cur = self.parent[cur as usize];
             }

@@ -12,6 +12,7 @@ pub mod cycles;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod goals;
 pub mod org;
 pub mod people;
 pub mod tenants;

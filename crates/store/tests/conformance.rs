@@ -278,16 +278,20 @@ async fn migrations_match_across_engines() {
     }
     let lite = TestDb::new(tandem_store::Engine::Sqlite).await;
     let pg = TestDb::new(tandem_store::Engine::Postgres).await;
-    let mut lite_cols: Vec<(String, String)> = sqlx::query_as(
-        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+    // (table, column, type class): the same columns with the same kind of values.
+    let mut lite_cols: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name, CASE p.type WHEN 'INTEGER' THEN 'int' WHEN 'REAL' THEN 'float' WHEN 'TEXT' THEN 'text' ELSE p.type END \
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
     )
     .fetch_all(lite.db.pool())
     .await
     .expect("sqlite columns");
-    let mut pg_cols: Vec<(String, String)> = sqlx::query_as(
-        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+    let mut pg_cols: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), \
+         CASE CAST(data_type AS TEXT) WHEN 'bigint' THEN 'int' WHEN 'double precision' THEN 'float' WHEN 'text' THEN 'text' \
+         ELSE CAST(data_type AS TEXT) END \
+         FROM information_schema.columns WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
     )
     .fetch_all(pg.db.pool())
     .await

@@ -1,90 +1,14 @@
 //! The HTTP API end to end, on SQLite and on PostgreSQL: the real router over a real database
 //! holding the demo company, called the way an integration would call it.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tandem_app::App;
-use tandem_app::clock::SystemClock;
 use tandem_store::on_both_engines;
 use tandem_store::testing::TestDb;
-use tower::ServiceExt;
 
-struct Api {
-    app: App,
-    router: Router,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-impl Resp {
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-}
-
-async fn api(t: &TestDb) -> Api {
-    let app = App::new(t.db.clone(), Arc::new(SystemClock));
-    app.seed_demo().await.expect("demo");
-    let router = tandem_web::router(tandem_web::AppState::new(app.clone(), false));
-    Api { app, router }
-}
-
-impl Api {
-    async fn raw(&self, req: Request<Body>) -> Resp {
-        let resp = self.router.clone().oneshot(req).await.expect("router");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Resp { status, headers, body }
-    }
-
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
-        let mut b = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
-            None => b.body(Body::empty()),
-        };
-        self.raw(req.expect("request")).await
-    }
-
-    async fn login(&self, email: &str) -> String {
-        let r =
-            self.call("POST", "/api/v1/auth/login", None, Some(json!({"email": email, "password": "demo-2026"}))).await;
-        assert_eq!(r.status, StatusCode::OK, "{email}: {:?}", r.body);
-        r.body["token"].as_str().expect("token").to_string()
-    }
-
-    async fn items(&self, path: &str, token: &str) -> Vec<Value> {
-        let r = self.call("GET", path, Some(token), None).await;
-        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
-        r.body["items"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn id_of(&self, path: &str, token: &str, field: &str, value: &str) -> i64 {
-        self.items(path, token)
-            .await
-            .iter()
-            .find(|x| x[field] == value)
-            .and_then(|x| x["id"].as_i64())
-            .unwrap_or_else(|| panic!("{value} in {path}"))
-    }
-}
+mod common;
+use common::*;
 
 on_both_engines! {
     sign_in_and_errors_follow_the_contract => sign_in_contract;

@@ -4,6 +4,8 @@
 
 pub mod auth;
 pub mod cycles;
+pub mod goals;
+pub mod kpis;
 pub mod org;
 pub mod people;
 pub mod tenant;
@@ -55,6 +57,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(people::import_people))
         .routes(routes!(cycles::list_cycles, cycles::create_cycle))
         .routes(routes!(cycles::get_cycle, cycles::update_cycle))
+        .routes(routes!(goals::list_objectives, goals::create_objective))
+        .routes(routes!(goals::get_objective, goals::update_objective, goals::archive_objective))
+        .routes(routes!(goals::add_key_result))
+        .routes(routes!(goals::get_key_result, goals::update_key_result))
+        .routes(routes!(kpis::list_kpis, kpis::create_kpi))
+        .routes(routes!(kpis::get_kpi, kpis::update_kpi))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

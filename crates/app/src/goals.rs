@@ -1,0 +1,727 @@
+//! Objectives and key results: writing them, aligning them, and reading them with their scores.
+//!
+//! Scores and roll-ups come from a per-tenant projection ([`GoalSnapshot`]) held in memory and
+//! keyed by the tenant's goals version, which every goal write bumps inside its transaction.
+//! A read costs one primary-key lookup to confirm the projection is current; any app server
+//! that sees a newer version rebuilds its copy, so a write through one server is visible
+//! through all of them.
+
+use crate::error::{AppError, Result};
+use crate::org::OrgSnapshot;
+use crate::{Actor, App, Change, record};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tandem_domain::cycle::CycleState;
+use tandem_domain::goal::{KeyResultSpec, ObjectiveKind, Owner, Weight};
+use tandem_domain::ids::{OrgUnitId, PersonId};
+use tandem_domain::policy;
+use tandem_domain::rollup::ScoreGraph;
+use tandem_domain::score::{Band, BandThresholds, Measure, kr_score};
+use tandem_domain::text::Name;
+use tandem_domain::{Invalid, Rule};
+use tandem_store::goals::{self, KeyResultRow, KrOwnerRow, ObjectiveRow, SupportRow};
+
+/// A tenant's goals with every score and roll-up computed, as of one goals version.
+pub struct GoalSnapshot {
+    pub version: i64,
+    pub objectives: Vec<ObjectiveRow>,
+    pub key_results: Vec<KeyResultRow>,
+    pub kr_owners: Vec<KrOwnerRow>,
+    pub supports: Vec<SupportRow>,
+    graph: ScoreGraph,
+    node_of: HashMap<i64, usize>,
+    krs_of: HashMap<i64, Vec<usize>>,
+}
+
+impl GoalSnapshot {
+    fn build(
+        version: i64,
+        objectives: Vec<ObjectiveRow>,
+        key_results: Vec<KeyResultRow>,
+        kr_owners: Vec<KrOwnerRow>,
+        supports: Vec<SupportRow>,
+    ) -> Self {
+        let mut graph = ScoreGraph::new();
+        let mut node_of = HashMap::new();
+        // Archived objectives drop out of every roll-up.
+        for o in objectives.iter().filter(|o| o.status != "archived") {
+            node_of.insert(o.id, graph.add_objective(None, 1.0));
+        }
+        for o in objectives.iter().filter(|o| o.status != "archived") {
+            if let (Some(p), Some(&n)) = (o.parent_id.and_then(|p| node_of.get(&p)), node_of.get(&o.id)) {
+                // Links were checked when written; a loop in old data is skipped, not fatal.
+                let _ = graph.set_parent(n, Some(*p));
+            }
+        }
+        let mut krs_of: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, k) in key_results.iter().enumerate() {
+            krs_of.entry(k.objective_id).or_default().push(i);
+            if let Some(&n) = node_of.get(&k.objective_id) {
+                graph.add_key_result(n, k.weight, kr_row_score(k));
+            }
+        }
+        GoalSnapshot { version, objectives, key_results, kr_owners, supports, graph, node_of, krs_of }
+    }
+
+    pub fn objective(&self, id: i64) -> Option<&ObjectiveRow> {
+        self.objectives.iter().find(|o| o.id == id)
+    }
+
+    pub fn key_result(&self, id: i64) -> Option<&KeyResultRow> {
+        self.key_results.iter().find(|k| k.id == id)
+    }
+
+    /// The objective's own score (weighted mean of its KRs) and its roll-up with what is aligned to it.
+    pub fn scores(&self, id: i64) -> (Option<f64>, Option<f64>) {
+        match self.node_of.get(&id) {
+            Some(&n) => (self.graph.score(n), self.graph.rollup(n)),
+            None => (None, None),
+        }
+    }
+
+    pub fn key_results_of(&self, id: i64) -> impl Iterator<Item = &KeyResultRow> {
+        self.krs_of.get(&id).into_iter().flatten().map(|i| &self.key_results[*i])
+    }
+
+    /// `a` is `b` or one of its ancestors through parent links.
+    fn is_ancestor(&self, a: i64, b: i64) -> bool {
+        let mut cur = Some(b);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == a {
+                return true;
+            }
+            steps += 1;
+            if steps > self.objectives.len() {
+                return false;
+            }
+            cur = self.objective(c).and_then(|o| o.parent_id);
+        }
+        false
+    }
+}
+
+pub fn kr_row_score(k: &KeyResultRow) -> f64 {
+    Measure::parse("measure", &k.measure).map(|m| kr_score(m, k.baseline, k.target, k.current)).unwrap_or(0.0)
+}
+
+pub fn owner_of(owner_type: &str, owner_id: i64) -> Owner {
+    if owner_type == "org_unit" { Owner::OrgUnit(OrgUnitId(owner_id)) } else { Owner::Person(PersonId(owner_id)) }
+}
+
+pub fn owner_parts(o: Owner) -> (&'static str, i64) {
+    match o {
+        Owner::Person(p) => ("person", p.0),
+        Owner::OrgUnit(u) => ("org_unit", u.0),
+    }
+}
+
+/// A reference to an owner as the API takes it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, Serialize)]
+pub struct OwnerRef {
+    #[serde(rename = "type")]
+    pub kind: OwnerKind,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerKind {
+    Person,
+    OrgUnit,
+}
+
+impl OwnerRef {
+    pub fn owner(self) -> Owner {
+        match self.kind {
+            OwnerKind::Person => Owner::Person(PersonId(self.id)),
+            OwnerKind::OrgUnit => Owner::OrgUnit(OrgUnitId(self.id)),
+        }
+    }
+}
+
+fn check_owner(field: &str, o: Owner, org: &OrgSnapshot) -> Result<(), Invalid> {
+    let exists = match o {
+        Owner::Person(p) => org.person(p.0).is_some_and(|p| p.active == 1),
+        Owner::OrgUnit(u) => org.unit(u.0).is_some(),
+    };
+    if exists { Ok(()) } else { Err(Invalid::new(field, Rule::UnknownRef)) }
+}
+
+pub fn owner_name(o: Owner, org: &OrgSnapshot) -> String {
+    match o {
+        Owner::Person(p) => org.person(p.0).map(|p| p.name.clone()),
+        Owner::OrgUnit(u) => org.unit(u.0).map(|u| u.name.clone()),
+    }
+    .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KrOwnerView {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: i64,
+    pub name: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeyResultView {
+    pub id: i64,
+    pub objective: i64,
+    pub title: String,
+    pub measure: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub current: f64,
+    pub unit: String,
+    pub weight: f64,
+    pub score: f64,
+    pub band: Band,
+    pub owners: Vec<KrOwnerView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ObjectiveView {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub owner: Owner,
+    pub owner_name: String,
+    pub cycle: i64,
+    pub parent: Option<i64>,
+    pub supports: Vec<i64>,
+    /// `draft`, `published` or `archived`.
+    pub status: String,
+    pub author: i64,
+    /// Weighted mean of the key results (0 when it has none; see `scored`).
+    pub score: f64,
+    pub band: Band,
+    pub scored: bool,
+    /// Progress including everything aligned below it.
+    pub rollup: f64,
+    pub rollup_band: Band,
+    pub key_results: Vec<KeyResultView>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ObjectiveFilter {
+    pub cycle: Option<i64>,
+    /// A person or org-unit id (ids are unique across kinds).
+    pub owner: Option<i64>,
+    /// Objectives of this unit, the units below it and their people.
+    pub unit: Option<i64>,
+    pub include_archived: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewObjective {
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub owner: Option<Owner>,
+    pub cycle: i64,
+    pub parent: Option<i64>,
+    pub supports: Vec<i64>,
+    pub publish: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ObjectivePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub owner: Option<Owner>,
+    pub parent: Option<Option<i64>>,
+    pub supports: Option<Vec<i64>>,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewKeyResult {
+    pub title: String,
+    pub measure: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub current: Option<f64>,
+    pub unit: String,
+    pub weight: Option<f64>,
+    pub owners: Vec<(Owner, f64)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct KeyResultPatch {
+    pub title: Option<String>,
+    pub measure: Option<String>,
+    pub baseline: Option<f64>,
+    pub target: Option<f64>,
+    pub unit: Option<String>,
+    pub weight: Option<f64>,
+    pub owners: Option<Vec<(Owner, f64)>>,
+    pub reason: Option<String>,
+}
+
+impl App {
+    /// The tenant's goal projection, rebuilt only when some server wrote goals since.
+    pub async fn goal_snapshot(&self, tenant: i64) -> Result<Arc<GoalSnapshot>> {
+        let version = goals::version(&self.db, tenant).await?;
+        if let Some(s) = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant)
+            && s.version == version
+        {
+            return Ok(s.clone());
+        }
+        let (objectives, key_results, kr_owners, supports) = tokio::try_join!(
+            goals::objectives(&self.db, tenant),
+            goals::key_results(&self.db, tenant),
+            goals::kr_owners(&self.db, tenant),
+            goals::supports(&self.db, tenant),
+        )?;
+        let snap = Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports));
+        let mut cache = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+        // Keep the newest of two concurrent rebuilds.
+        if cache.get(&tenant).is_none_or(|s| s.version <= version) {
+            cache.insert(tenant, snap.clone());
+        }
+        Ok(snap)
+    }
+
+    pub(crate) async fn bands_of(&self, tenant: i64) -> Result<BandThresholds> {
+        Ok(App::bands(&self.tenant(tandem_domain::ids::TenantId(tenant)).await?))
+    }
+
+    fn visible(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
+        policy::may_see_objective(
+            a,
+            o.status != "draft",
+            PersonId(o.author_id),
+            owner_of(&o.owner_type, o.owner_id),
+            &org.tree,
+        )
+    }
+
+    fn objective_view(
+        o: &ObjectiveRow,
+        goals: &GoalSnapshot,
+        org: &OrgSnapshot,
+        bands: &BandThresholds,
+    ) -> ObjectiveView {
+        let (score, rollup) = goals.scores(o.id);
+        let owner = owner_of(&o.owner_type, o.owner_id);
+        let key_results = goals
+            .key_results_of(o.id)
+            .map(|k| {
+                let s = kr_row_score(k);
+                KeyResultView {
+                    id: k.id,
+                    objective: k.objective_id,
+                    title: k.title.clone(),
+                    measure: k.measure.clone(),
+                    baseline: k.baseline,
+                    target: k.target,
+                    current: k.current,
+                    unit: k.unit.clone(),
+                    weight: k.weight,
+                    score: s,
+                    band: bands.band(s),
+                    owners: goals
+                        .kr_owners
+                        .iter()
+                        .filter(|w| w.kr_id == k.id)
+                        .map(|w| {
+                            let ow = owner_of(&w.owner_type, w.owner_id);
+                            KrOwnerView {
+                                kind: owner_parts(ow).0,
+                                id: w.owner_id,
+                                name: owner_name(ow, org),
+                                weight: w.weight,
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        ObjectiveView {
+            id: o.id,
+            title: o.title.clone(),
+            description: o.description.clone(),
+            kind: o.kind.clone(),
+            owner,
+            owner_name: owner_name(owner, org),
+            cycle: o.cycle_id,
+            parent: o.parent_id,
+            supports: goals.supports.iter().filter(|s| s.objective_id == o.id).map(|s| s.supports_id).collect(),
+            status: o.status.clone(),
+            author: o.author_id,
+            score: score.unwrap_or(0.0),
+            band: bands.band(score.unwrap_or(0.0)),
+            scored: score.is_some(),
+            rollup: rollup.unwrap_or(0.0),
+            rollup_band: bands.band(rollup.unwrap_or(0.0)),
+            key_results,
+        }
+    }
+
+    pub async fn list_objectives(&self, a: &Actor, f: &ObjectiveFilter) -> Result<Vec<ObjectiveView>> {
+        let (goals, org, bands) =
+            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
+        let units = f.unit.map(|u| org.tree.subtree(OrgUnitId(u)));
+        Ok(goals
+            .objectives
+            .iter()
+            .filter(|o| f.include_archived || o.status != "archived")
+            .filter(|o| f.cycle.is_none_or(|c| o.cycle_id == c))
+            .filter(|o| f.owner.is_none_or(|w| o.owner_id == w))
+            .filter(|o| match &units {
+                None => true,
+                Some(us) => match owner_of(&o.owner_type, o.owner_id) {
+                    Owner::OrgUnit(u) => us.contains(&u),
+                    Owner::Person(p) => org.tree.unit_of(p).is_some_and(|u| us.contains(&u)),
+                },
+            })
+            .filter(|o| Self::visible(a, o, &org))
+            .map(|o| Self::objective_view(o, &goals, &org, &bands))
+            .collect())
+    }
+
+    pub async fn get_objective(&self, a: &Actor, id: i64) -> Result<ObjectiveView> {
+        let (goals, org, bands) =
+            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
+        let o = goals.objective(id).filter(|o| Self::visible(a, o, &org)).ok_or(AppError::NotFound)?;
+        Ok(Self::objective_view(o, &goals, &org, &bands))
+    }
+
+    /// Checks the links of an objective: parent and supported objectives exist, are visible to
+    /// the writer, and the parent chain has no loop.
+    fn check_links(
+        a: &Actor,
+        id: Option<i64>,
+        parent: Option<i64>,
+        supports: &[i64],
+        goals: &GoalSnapshot,
+        org: &OrgSnapshot,
+    ) -> Result<()> {
+        if let Some(p) = parent {
+            let po = goals.objective(p).filter(|o| Self::visible(a, o, org) && o.status != "archived");
+            if po.is_none() {
+                return Err(Invalid::new("parent", Rule::UnknownRef).into());
+            }
+            if id.is_some_and(|id| goals.is_ancestor(id, p)) {
+                return Err(Invalid::new("parent", Rule::AlignmentLoop).into());
+            }
+        }
+        for s in supports {
+            if Some(*s) == id || goals.objective(*s).filter(|o| Self::visible(a, o, org)).is_none() {
+                return Err(Invalid::new("supports", Rule::UnknownRef).into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn cycle_state(&self, tenant: i64, cycle: i64) -> Result<CycleState> {
+        let c = tandem_store::cycles::get(&self.db, tenant, cycle)
+            .await?
+            .ok_or_else(|| Invalid::new("cycle", Rule::UnknownRef))?;
+        Ok(CycleState::parse("state", &c.state)?)
+    }
+
+    pub async fn create_objective(&self, a: &Actor, new: NewObjective) -> Result<ObjectiveView> {
+        let title = Name::parse("title", &new.title)?;
+        let kind = ObjectiveKind::parse("kind", if new.kind.is_empty() { "aspirational" } else { &new.kind })?;
+        let description = long_text("description", &new.description)?;
+        let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let owner = new.owner.unwrap_or(Owner::Person(a.person));
+        check_owner("owner", owner, &org)?;
+        if !policy::may_set_goals_for(a, owner, &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        if self.cycle_state(a.tenant.0, new.cycle).await? == CycleState::Closed {
+            return Err(AppError::Conflict("cycle_closed"));
+        }
+        let mut supports = new.supports.clone();
+        supports.sort();
+        supports.dedup();
+        Self::check_links(a, None, new.parent, &supports, &goals, &org)?;
+        let now = self.now();
+        let (owner_type, owner_id) = owner_parts(owner);
+        let mut tx = self.db.begin().await?;
+        let row = ObjectiveRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            cycle_id: new.cycle,
+            title: title.into_string(),
+            description,
+            kind: kind.as_str().into(),
+            owner_type: owner_type.into(),
+            owner_id,
+            parent_id: new.parent,
+            status: if new.publish { "published" } else { "draft" }.into(),
+            author_id: a.person.0,
+            created_at: now,
+            updated_at: now,
+        };
+        goals::insert_objective(&mut tx, &row).await?;
+        goals::set_supports(&mut tx, a.tenant.0, row.id, &supports).await?;
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        record(&mut tx, Some(a), a.tenant.0, now, Change::create("objective", row.id, objective_json(&row, &supports)))
+            .await?;
+        tx.commit().await?;
+        self.get_objective(a, row.id).await
+    }
+
+    pub async fn update_objective(&self, a: &Actor, id: i64, patch: ObjectivePatch) -> Result<ObjectiveView> {
+        let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let before = goals.objective(id).filter(|o| Self::visible(a, o, &org)).cloned().ok_or(AppError::NotFound)?;
+        let owner = owner_of(&before.owner_type, before.owner_id);
+        if !policy::may_edit_objective(a, PersonId(before.author_id), owner, &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        if self.cycle_state(a.tenant.0, before.cycle_id).await? == CycleState::Closed {
+            return Err(AppError::Conflict("cycle_closed"));
+        }
+        let mut after = before.clone();
+        if let Some(t) = &patch.title {
+            after.title = Name::parse("title", t)?.into_string();
+        }
+        if let Some(d) = &patch.description {
+            after.description = long_text("description", d)?;
+        }
+        if let Some(k) = &patch.kind {
+            after.kind = ObjectiveKind::parse("kind", k)?.as_str().into();
+        }
+        if let Some(o) = patch.owner {
+            check_owner("owner", o, &org)?;
+            if !policy::may_set_goals_for(a, o, &org.tree) {
+                return Err(AppError::Forbidden);
+            }
+            let (t, i) = owner_parts(o);
+            after.owner_type = t.into();
+            after.owner_id = i;
+        }
+        if let Some(s) = &patch.status {
+            after.status = match (before.status.as_str(), s.trim()) {
+                (_, "archived") => "archived",
+                ("draft" | "published", "published") => "published",
+                ("archived", "published") => "published",
+                ("draft", "draft") => "draft",
+                _ => return Err(Invalid::new("status", Rule::OneOf(&["draft", "published", "archived"])).into()),
+            }
+            .into();
+        }
+        let before_supports: Vec<i64> =
+            goals.supports.iter().filter(|s| s.objective_id == id).map(|s| s.supports_id).collect();
+        let mut supports = patch.supports.clone().unwrap_or_else(|| before_supports.clone());
+        supports.sort();
+        supports.dedup();
+        if let Some(p) = patch.parent {
+            after.parent_id = p;
+        }
+        Self::check_links(
+            a,
+            Some(id),
+            after.parent_id,
+            if patch.supports.is_some() { &supports } else { &[] },
+            &goals,
+            &org,
+        )?;
+        // Once the cycle runs, changing what an objective says needs a written reason.
+        let reason = patch.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+        let running = self.cycle_state(a.tenant.0, before.cycle_id).await? != CycleState::Planning;
+        if running
+            && before.status == "published"
+            && (after.title != before.title || after.kind != before.kind)
+            && reason.is_none()
+        {
+            return Err(Invalid::new("reason", Rule::Required).into());
+        }
+        if after == before && supports == before_supports {
+            return self.get_objective(a, id).await;
+        }
+        let now = self.now();
+        after.updated_at = now;
+        let mut tx = self.db.begin().await?;
+        goals::update_objective(&mut tx, &after).await?;
+        if supports != before_supports {
+            goals::set_supports(&mut tx, a.tenant.0, id, &supports).await?;
+        }
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let action = if after.status == "archived" && before.status != "archived" {
+            "archive"
+        } else if after.status == "published" && before.status == "draft" {
+            "publish"
+        } else {
+            "update"
+        };
+        let mut change = Change::update(
+            "objective",
+            id,
+            objective_json(&before, &before_supports),
+            objective_json(&after, &supports),
+        );
+        change.action = action;
+        change.reason = reason;
+        record(&mut tx, Some(a), a.tenant.0, now, change).await?;
+        tx.commit().await?;
+        self.get_objective(a, id).await
+    }
+
+    pub async fn archive_objective(&self, a: &Actor, id: i64) -> Result<()> {
+        self.update_objective(a, id, ObjectivePatch { status: Some("archived".into()), ..Default::default() })
+            .await
+            .map(|_| ())
+    }
+
+    fn check_kr_owners(owners: &[(Owner, f64)], org: &OrgSnapshot) -> Result<Vec<(String, i64, f64)>> {
+        let mut out: Vec<(String, i64, f64)> = vec![];
+        for (o, w) in owners {
+            check_owner("owners", *o, org)?;
+            let w = Weight::parse("owners.weight", *w)?.get();
+            let (t, i) = owner_parts(*o);
+            if out.iter().any(|(ot, oi, _)| ot == t && *oi == i) {
+                return Err(Invalid::new("owners", Rule::Duplicate).into());
+            }
+            out.push((t.into(), i, w));
+        }
+        Ok(out)
+    }
+
+    pub async fn add_key_result(&self, a: &Actor, objective: i64, new: NewKeyResult) -> Result<KeyResultView> {
+        let spec = KeyResultSpec::parse(
+            &new.title,
+            &new.measure,
+            new.baseline,
+            new.target,
+            &new.unit,
+            new.weight.unwrap_or(1.0),
+        )?;
+        let current = tandem_domain::goal::finite("current", new.current.unwrap_or(new.baseline))?;
+        let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let o = goals.objective(objective).filter(|o| Self::visible(a, o, &org)).cloned().ok_or(AppError::NotFound)?;
+        if !policy::may_edit_objective(a, PersonId(o.author_id), owner_of(&o.owner_type, o.owner_id), &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        if self.cycle_state(a.tenant.0, o.cycle_id).await? == CycleState::Closed {
+            return Err(AppError::Conflict("cycle_closed"));
+        }
+        let owners = Self::check_kr_owners(&new.owners, &org)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let row = KeyResultRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            objective_id: objective,
+            title: spec.title.into_string(),
+            measure: spec.measure.as_str().into(),
+            baseline: spec.baseline,
+            target: spec.target,
+            current,
+            unit: spec.unit,
+            weight: spec.weight.get(),
+            position: goals.key_results_of(objective).count() as i64,
+            created_at: now,
+            updated_at: now,
+        };
+        goals::insert_key_result(&mut tx, &row).await?;
+        goals::set_kr_owners(&mut tx, a.tenant.0, row.id, &owners).await?;
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        record(&mut tx, Some(a), a.tenant.0, now, Change::create("key_result", row.id, kr_json(&row, &owners))).await?;
+        tx.commit().await?;
+        self.get_key_result(a, row.id).await
+    }
+
+    pub async fn get_key_result(&self, a: &Actor, id: i64) -> Result<KeyResultView> {
+        let goals = self.goal_snapshot(a.tenant.0).await?;
+        let k = goals.key_result(id).ok_or(AppError::NotFound)?;
+        let o = self.get_objective(a, k.objective_id).await?;
+        o.key_results.into_iter().find(|k| k.id == id).ok_or(AppError::NotFound)
+    }
+
+    pub async fn update_key_result(&self, a: &Actor, id: i64, patch: KeyResultPatch) -> Result<KeyResultView> {
+        let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let before = goals.key_result(id).cloned().ok_or(AppError::NotFound)?;
+        let o = goals
+            .objective(before.objective_id)
+            .filter(|o| Self::visible(a, o, &org))
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        if !policy::may_edit_objective(a, PersonId(o.author_id), owner_of(&o.owner_type, o.owner_id), &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        let state = self.cycle_state(a.tenant.0, o.cycle_id).await?;
+        if state == CycleState::Closed {
+            return Err(AppError::Conflict("cycle_closed"));
+        }
+        let spec = KeyResultSpec::parse(
+            patch.title.as_deref().unwrap_or(&before.title),
+            patch.measure.as_deref().unwrap_or(&before.measure),
+            patch.baseline.unwrap_or(before.baseline),
+            patch.target.unwrap_or(before.target),
+            patch.unit.as_deref().unwrap_or(&before.unit),
+            patch.weight.unwrap_or(before.weight),
+        )?;
+        let before_owners: Vec<(String, i64, f64)> = goals
+            .kr_owners
+            .iter()
+            .filter(|w| w.kr_id == id)
+            .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
+            .collect();
+        let owners = match &patch.owners {
+            Some(ow) => Self::check_kr_owners(ow, &org)?,
+            None => before_owners.clone(),
+        };
+        let mut after = before.clone();
+        after.title = spec.title.into_string();
+        after.measure = spec.measure.as_str().into();
+        after.baseline = spec.baseline;
+        after.target = spec.target;
+        after.unit = spec.unit;
+        after.weight = spec.weight.get();
+        // OKRs are adjustable mid-cycle, openly: a changed target or wording needs a reason.
+        let reason = patch.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+        let meaning_changed = after.title != before.title
+            || after.target != before.target
+            || after.baseline != before.baseline
+            || after.measure != before.measure;
+        if state != CycleState::Planning && o.status == "published" && meaning_changed && reason.is_none() {
+            return Err(Invalid::new("reason", Rule::Required).into());
+        }
+        if after == before && owners == before_owners {
+            return self.get_key_result(a, id).await;
+        }
+        let now = self.now();
+        after.updated_at = now;
+        let mut tx = self.db.begin().await?;
+        goals::update_key_result(&mut tx, &after).await?;
+        if owners != before_owners {
+            goals::set_kr_owners(&mut tx, a.tenant.0, id, &owners).await?;
+        }
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let mut change = Change::update("key_result", id, kr_json(&before, &before_owners), kr_json(&after, &owners));
+        change.reason = reason;
+        record(&mut tx, Some(a), a.tenant.0, now, change).await?;
+        tx.commit().await?;
+        self.get_key_result(a, id).await
+    }
+}
+
+fn long_text(field: &str, s: &str) -> Result<String, Invalid> {
+    let t = s.trim();
+    if t.chars().count() > 4000 { Err(Invalid::new(field, Rule::TooLong { max: 4000 })) } else { Ok(t.to_string()) }
+}
+
+fn objective_json(o: &ObjectiveRow, supports: &[i64]) -> serde_json::Value {
+    serde_json::json!({
+        "title": o.title, "description": o.description, "kind": o.kind, "owner": {"type": o.owner_type, "id": o.owner_id},
+        "cycle": o.cycle_id, "parent": o.parent_id, "supports": supports, "status": o.status,
+    })
+}
+
+fn kr_json(k: &KeyResultRow, owners: &[(String, i64, f64)]) -> serde_json::Value {
+    serde_json::json!({
+        "objective": k.objective_id, "title": k.title, "measure": k.measure, "baseline": k.baseline, "target": k.target,
+        "unit": k.unit, "weight": k.weight,
+        "owners": owners.iter().map(|(t, i, w)| serde_json::json!({"type": t, "id": i, "weight": w})).collect::<Vec<_>>(),
+    })
+}

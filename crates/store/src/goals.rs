@@ -1,0 +1,330 @@
+//! Objectives, key results, their owners and links, and KPIs.
+
+use crate::error::Result;
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ObjectiveRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub cycle_id: i64,
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub owner_type: String,
+    pub owner_id: i64,
+    pub parent_id: Option<i64>,
+    /// `draft`, `published`, `archived`.
+    pub status: String,
+    pub author_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KeyResultRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub objective_id: i64,
+    pub title: String,
+    pub measure: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub current: f64,
+    pub unit: String,
+    pub weight: f64,
+    pub position: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KrOwnerRow {
+    pub tenant_id: i64,
+    pub kr_id: i64,
+    pub owner_type: String,
+    pub owner_id: i64,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SupportRow {
+    pub tenant_id: i64,
+    pub objective_id: i64,
+    pub supports_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KpiRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub cycle_id: i64,
+    pub name: String,
+    pub owner_type: String,
+    pub owner_id: i64,
+    pub granularity: String,
+    pub direction: String,
+    pub target: f64,
+    pub pass_threshold: f64,
+    pub warn_threshold: Option<f64>,
+    pub unit: String,
+    pub weight: f64,
+    pub derived_type: Option<String>,
+    pub derived_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const OBJ: &str = "tenant_id, id, cycle_id, title, description, kind, owner_type, owner_id, parent_id, status, author_id, created_at, updated_at";
+const KR: &str = "tenant_id, id, objective_id, title, measure, baseline, target, current, unit, weight, position, created_at, updated_at";
+const KPI: &str = "tenant_id, id, cycle_id, name, owner_type, owner_id, granularity, direction, target, pass_threshold, \
+                   warn_threshold, unit, weight, derived_type, derived_id, created_at, updated_at";
+
+/// Counts a goal write inside its transaction; answers the tenant's new goals version.
+pub async fn bump_version(tx: &mut Tx, tenant: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("UPDATE tenants SET goals_version = goals_version + 1 WHERE id = $1 RETURNING goals_version")
+        .bind(tenant)
+        .fetch_one(tx.conn())
+        .await?)
+}
+
+pub async fn version(db: &Db, tenant: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT goals_version FROM tenants WHERE id = $1").bind(tenant).fetch_one(db.pool()).await?)
+}
+
+pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO objectives ({OBJ}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(o.tenant_id)
+    .bind(o.id)
+    .bind(o.cycle_id)
+    .bind(&o.title)
+    .bind(&o.description)
+    .bind(&o.kind)
+    .bind(&o.owner_type)
+    .bind(o.owner_id)
+    .bind(o.parent_id)
+    .bind(&o.status)
+    .bind(o.author_id)
+    .bind(o.created_at)
+    .bind(o.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn update_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE objectives SET cycle_id = $3, title = $4, description = $5, kind = $6, owner_type = $7, owner_id = $8, \
+         parent_id = $9, status = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(o.tenant_id)
+    .bind(o.id)
+    .bind(o.cycle_id)
+    .bind(&o.title)
+    .bind(&o.description)
+    .bind(&o.kind)
+    .bind(&o.owner_type)
+    .bind(o.owner_id)
+    .bind(o.parent_id)
+    .bind(&o.status)
+    .bind(o.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn objectives(db: &Db, tenant: i64) -> Result<Vec<ObjectiveRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {OBJ} FROM objectives WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn objective_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<ObjectiveRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {OBJ} FROM objectives WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+pub async fn set_supports(tx: &mut Tx, tenant: i64, objective: i64, supports: &[i64]) -> Result<()> {
+    sqlx::query("DELETE FROM objective_supports WHERE tenant_id = $1 AND objective_id = $2")
+        .bind(tenant)
+        .bind(objective)
+        .execute(tx.conn())
+        .await?;
+    for s in supports {
+        sqlx::query("INSERT INTO objective_supports (tenant_id, objective_id, supports_id) VALUES ($1, $2, $3)")
+            .bind(tenant)
+            .bind(objective)
+            .bind(s)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn supports(db: &Db, tenant: i64) -> Result<Vec<SupportRow>> {
+    Ok(sqlx::query_as("SELECT tenant_id, objective_id, supports_id FROM objective_supports WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn insert_key_result(tx: &mut Tx, k: &KeyResultRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO key_results ({KR}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(k.tenant_id)
+    .bind(k.id)
+    .bind(k.objective_id)
+    .bind(&k.title)
+    .bind(&k.measure)
+    .bind(k.baseline)
+    .bind(k.target)
+    .bind(k.current)
+    .bind(&k.unit)
+    .bind(k.weight)
+    .bind(k.position)
+    .bind(k.created_at)
+    .bind(k.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn update_key_result(tx: &mut Tx, k: &KeyResultRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE key_results SET title = $3, measure = $4, baseline = $5, target = $6, current = $7, unit = $8, \
+         weight = $9, position = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(k.tenant_id)
+    .bind(k.id)
+    .bind(&k.title)
+    .bind(&k.measure)
+    .bind(k.baseline)
+    .bind(k.target)
+    .bind(k.current)
+    .bind(&k.unit)
+    .bind(k.weight)
+    .bind(k.position)
+    .bind(k.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn key_results(db: &Db, tenant: i64) -> Result<Vec<KeyResultRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KR} FROM key_results WHERE tenant_id = $1 ORDER BY objective_id, position, id"
+    ))
+    .bind(tenant)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn key_result_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KeyResultRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {KR} FROM key_results WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+pub async fn set_kr_owners(tx: &mut Tx, tenant: i64, kr: i64, owners: &[(String, i64, f64)]) -> Result<()> {
+    sqlx::query("DELETE FROM kr_owners WHERE tenant_id = $1 AND kr_id = $2")
+        .bind(tenant)
+        .bind(kr)
+        .execute(tx.conn())
+        .await?;
+    for (t, id, w) in owners {
+        sqlx::query(
+            "INSERT INTO kr_owners (tenant_id, kr_id, owner_type, owner_id, weight) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant)
+        .bind(kr)
+        .bind(t)
+        .bind(id)
+        .bind(w)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn kr_owners(db: &Db, tenant: i64) -> Result<Vec<KrOwnerRow>> {
+    Ok(sqlx::query_as("SELECT tenant_id, kr_id, owner_type, owner_id, weight FROM kr_owners WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn insert_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO kpis ({KPI}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    ))
+    .bind(k.tenant_id)
+    .bind(k.id)
+    .bind(k.cycle_id)
+    .bind(&k.name)
+    .bind(&k.owner_type)
+    .bind(k.owner_id)
+    .bind(&k.granularity)
+    .bind(&k.direction)
+    .bind(k.target)
+    .bind(k.pass_threshold)
+    .bind(k.warn_threshold)
+    .bind(&k.unit)
+    .bind(k.weight)
+    .bind(k.derived_type.as_deref())
+    .bind(k.derived_id)
+    .bind(k.created_at)
+    .bind(k.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn update_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE kpis SET name = $3, owner_type = $4, owner_id = $5, granularity = $6, direction = $7, target = $8, \
+         pass_threshold = $9, warn_threshold = $10, unit = $11, weight = $12, derived_type = $13, derived_id = $14, \
+         updated_at = $15 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(k.tenant_id)
+    .bind(k.id)
+    .bind(&k.name)
+    .bind(&k.owner_type)
+    .bind(k.owner_id)
+    .bind(&k.granularity)
+    .bind(&k.direction)
+    .bind(k.target)
+    .bind(k.pass_threshold)
+    .bind(k.warn_threshold)
+    .bind(&k.unit)
+    .bind(k.weight)
+    .bind(k.derived_type.as_deref())
+    .bind(k.derived_id)
+    .bind(k.updated_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn kpis(db: &Db, tenant: i64) -> Result<Vec<KpiRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {KPI} FROM kpis WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn kpi_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KpiRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {KPI} FROM kpis WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}

@@ -1,0 +1,203 @@
+//! KPIs. Private: anyone outside the owner's circle (owner, management chain, HR) gets 404.
+
+use super::goals::{OwnerDto, owner_ref};
+use super::{ItemsOf, double_option};
+use crate::AppState;
+use crate::auth::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::error::{ApiError, ErrorBody, InLang};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use tandem_app::AppError;
+use tandem_app::kpis::{KpiFilter, KpiPatch as AppPatch, KpiView, NewKpi as AppNew};
+use tandem_domain::ids::{KeyResultId, ObjectiveId};
+use tandem_domain::kpi::DerivedFrom;
+use utoipa::{IntoParams, ToSchema};
+
+/// What a KPI was cascaded from: `{"type": "key_result" | "objective", "id": …}`.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct DerivedDto {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KpiDto {
+    pub id: i64,
+    pub name: String,
+    pub owner: OwnerDto,
+    pub owner_name: String,
+    pub cycle: i64,
+    /// `week`, `month`, `quarter`.
+    pub granularity: String,
+    /// `higher_is_better` or `lower_is_better`.
+    pub direction: String,
+    pub target: f64,
+    /// The bar to pass.
+    pub pass: f64,
+    /// Below pass but at least this: a warning; beyond it: a fail.
+    pub warn: Option<f64>,
+    pub unit: String,
+    /// Weight in appraisal.
+    pub weight: f64,
+    pub derived_from: Option<DerivedDto>,
+    /// The cycle runs: changes need an HR-approved change request.
+    pub locked: bool,
+}
+
+impl From<KpiView> for KpiDto {
+    fn from(k: KpiView) -> Self {
+        KpiDto {
+            id: k.id,
+            name: k.name,
+            owner: k.owner.into(),
+            owner_name: k.owner_name,
+            cycle: k.cycle,
+            granularity: k.granularity,
+            direction: k.direction,
+            target: k.target,
+            pass: k.pass,
+            warn: k.warn,
+            unit: k.unit,
+            weight: k.weight,
+            derived_from: k.derived_from.map(|d| match d {
+                DerivedFrom::Objective(o) => DerivedDto { kind: "objective".into(), id: o.0 },
+                DerivedFrom::KeyResult(k) => DerivedDto { kind: "key_result".into(), id: k.0 },
+            }),
+            locked: k.locked,
+        }
+    }
+}
+
+fn derived(d: DerivedDto) -> Result<DerivedFrom, AppError> {
+    match d.kind.as_str() {
+        "objective" => Ok(DerivedFrom::Objective(ObjectiveId(d.id))),
+        "key_result" => Ok(DerivedFrom::KeyResult(KeyResultId(d.id))),
+        _ => Err(tandem_domain::Invalid::new(
+            "derived_from.type",
+            tandem_domain::Rule::OneOf(&["key_result", "objective"]),
+        )
+        .into()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct KpiQuery {
+    pub cycle: Option<i64>,
+    /// A person or org-unit id.
+    pub owner: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewKpi {
+    pub name: String,
+    pub owner: OwnerDto,
+    pub cycle: i64,
+    /// Default `month`.
+    #[serde(default)]
+    pub granularity: String,
+    /// Default `higher_is_better`.
+    #[serde(default)]
+    pub direction: String,
+    pub target: f64,
+    /// Default: the target.
+    #[serde(default)]
+    pub pass: Option<f64>,
+    #[serde(default)]
+    pub warn: Option<f64>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub weight: Option<f64>,
+    #[serde(default)]
+    pub derived_from: Option<DerivedDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct KpiPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub target: Option<f64>,
+    #[serde(default)]
+    pub pass: Option<f64>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub warn: Option<Option<f64>>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub weight: Option<f64>,
+}
+
+/// The KPIs you may see: your own, your reports' (all the way down), and all of them for HR.
+#[utoipa::path(get, path = "/api/v1/kpis", tag = "kpis", params(KpiQuery),
+    responses((status = 200, body = ItemsOf<KpiDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_kpis(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<KpiQuery>,
+) -> Result<Json<ItemsOf<KpiDto>>, ApiError> {
+    let items =
+        st.app.list_kpis(&c.session.actor, &KpiFilter { cycle: q.cycle, owner: q.owner }).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
+}
+
+/// Set a KPI for someone below you (or, for HR, anyone); optionally cascaded from a KR.
+#[utoipa::path(post, path = "/api/v1/kpis", tag = "kpis", request_body = NewKpi,
+    responses((status = 201, body = KpiDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_kpi(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewKpi>,
+) -> Result<(StatusCode, Json<KpiDto>), ApiError> {
+    let owner = owner_ref(req.owner).map_err(AppError::from).in_lang(c.lang)?;
+    let derived_from = req.derived_from.map(derived).transpose().in_lang(c.lang)?;
+    let new = AppNew {
+        name: req.name,
+        owner: Some(owner),
+        cycle: req.cycle,
+        granularity: req.granularity,
+        direction: req.direction,
+        target: req.target,
+        pass: req.pass,
+        warn: req.warn,
+        unit: req.unit,
+        weight: req.weight,
+        derived_from,
+    };
+    Ok((StatusCode::CREATED, Json(st.app.create_kpi(&c.session.actor, new).await.in_lang(c.lang)?.into())))
+}
+
+/// One KPI (404 unless you are its owner, above its owner, or HR).
+#[utoipa::path(get, path = "/api/v1/kpis/{id}", tag = "kpis", params(("id" = i64, Path)),
+    responses((status = 200, body = KpiDto), (status = 404, body = ErrorBody)))]
+pub async fn get_kpi(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<KpiDto>, ApiError> {
+    Ok(Json(st.app.get_kpi(&c.session.actor, id).await.in_lang(c.lang)?.into()))
+}
+
+/// Change a KPI while its cycle is still in planning (409 `kpi_locked` after).
+#[utoipa::path(patch, path = "/api/v1/kpis/{id}", tag = "kpis", params(("id" = i64, Path)), request_body = KpiPatch,
+    responses((status = 200, body = KpiDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_kpi(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<KpiPatch>,
+) -> Result<Json<KpiDto>, ApiError> {
+    let patch = AppPatch {
+        name: req.name,
+        target: req.target,
+        pass: req.pass,
+        warn: req.warn,
+        unit: req.unit,
+        weight: req.weight,
+    };
+    Ok(Json(st.app.update_kpi(&c.session.actor, id, patch).await.in_lang(c.lang)?.into()))
+}

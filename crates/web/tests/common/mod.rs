@@ -1,0 +1,86 @@
+//! Shared by the HTTP test suites: the real router over a test database holding the demo.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tandem_app::App;
+use tandem_app::clock::SystemClock;
+use tandem_store::testing::TestDb;
+use tower::ServiceExt;
+
+pub struct Api {
+    pub app: App,
+    pub router: Router,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn api(t: &TestDb) -> Api {
+    let app = App::new(t.db.clone(), Arc::new(SystemClock));
+    app.seed_demo().await.expect("demo");
+    let router = tandem_web::router(tandem_web::AppState::new(app.clone(), false));
+    Api { app, router }
+}
+
+impl Api {
+    pub async fn raw(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.expect("router");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp { status, headers, body }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        };
+        self.raw(req.expect("request")).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let r =
+            self.call("POST", "/api/v1/auth/login", None, Some(json!({"email": email, "password": "demo-2026"}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{email}: {:?}", r.body);
+        r.body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn items(&self, path: &str, token: &str) -> Vec<Value> {
+        let r = self.call("GET", path, Some(token), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+        r.body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn id_of(&self, path: &str, token: &str, field: &str, value: &str) -> i64 {
+        self.items(path, token)
+            .await
+            .iter()
+            .find(|x| x[field] == value)
+            .and_then(|x| x["id"].as_i64())
+            .unwrap_or_else(|| panic!("{value} in {path}"))
+    }
+}

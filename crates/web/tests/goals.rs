@@ -1,0 +1,363 @@
+//! Objectives, key results and KPIs through the API, on SQLite and on PostgreSQL: scores and
+//! alignment, draft and KPI privacy for every demo person, write rights, mid-cycle reasons,
+//! locked KPIs.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use tandem_store::on_both_engines;
+use tandem_store::testing::TestDb;
+
+mod common;
+use common::*;
+
+on_both_engines! {
+    objectives_carry_scores_and_alignment => scores_and_alignment;
+    drafts_are_seen_by_author_and_managers_only => draft_privacy;
+    kpis_are_private_to_owner_chain_and_hr => kpi_privacy_matrix;
+    goals_are_written_by_the_right_people => write_rights;
+    mid_cycle_changes_need_a_reason_and_kpis_stay_locked => adjustments;
+    archived_objectives_leave_the_roll_up => archive;
+}
+
+async fn quarter(a: &Api, tok: &str) -> i64 {
+    a.items("/api/v1/cycles", tok)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("active quarter")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+async fn scores_and_alignment(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &admin).await;
+    assert!(objs.len() >= 10, "{}", objs.len());
+    assert!(objs.iter().all(|o| o["status"] == "published"), "the admin sees no one's draft");
+    for k in ["id", "title", "kind", "owner", "cycle", "parent", "score", "band", "key_results"] {
+        assert!(objs[0].get(k).is_some(), "objective.{k}");
+    }
+    assert!(objs.iter().filter(|o| !o["parent"].is_null()).count() >= 5);
+    let by_id: HashMap<i64, &Value> = objs.iter().map(|o| (o["id"].as_i64().unwrap_or(0), o)).collect();
+    for o in &objs {
+        let krs = o["key_results"].as_array().expect("krs");
+        for k in krs {
+            for f in ["id", "title", "measure", "baseline", "target", "current", "weight", "score", "band"] {
+                assert!(k.get(f).is_some(), "kr.{f}");
+            }
+            let s = k["score"].as_f64().unwrap_or(-1.0);
+            assert!((0.0..=1.0).contains(&s));
+            let band = if s >= 0.7 {
+                "green"
+            } else if s >= 0.4 {
+                "yellow"
+            } else {
+                "red"
+            };
+            assert_eq!(k["band"], band);
+        }
+        // The objective's score is the weighted mean of its KRs.
+        let (w, sum) = krs.iter().fold((0.0, 0.0), |(w, s), k| {
+            (
+                w + k["weight"].as_f64().unwrap_or(0.0),
+                s + k["weight"].as_f64().unwrap_or(0.0) * k["score"].as_f64().unwrap_or(0.0),
+            )
+        });
+        if w > 0.0 {
+            assert!(close(o["score"].as_f64().unwrap_or(-1.0), sum / w), "{}", o["title"]);
+        }
+        // The roll-up is the mean of its own score and its children's roll-ups.
+        let children: Vec<f64> =
+            objs.iter().filter(|c| c["parent"] == o["id"]).map(|c| c["rollup"].as_f64().unwrap_or(0.0)).collect();
+        let own = [o["score"].as_f64().unwrap_or(0.0)];
+        let all: Vec<f64> = own.iter().chain(children.iter()).copied().collect();
+        assert!(
+            close(o["rollup"].as_f64().unwrap_or(-1.0), all.iter().sum::<f64>() / all.len() as f64),
+            "rollup of {}",
+            o["title"]
+        );
+        if let Some(p) = o["parent"].as_i64() {
+            assert!(by_id.contains_key(&p), "parents are visible");
+        }
+    }
+    // One KR checked by hand: waiting time 6 → 3 minutes, now 4.2: (4.2 - 6) / (3 - 6) = 0.6.
+    let wait = objs
+        .iter()
+        .flat_map(|o| o["key_results"].as_array().cloned().unwrap_or_default())
+        .find(|k| k["title"] == "顾客平均等待时间从6分钟降至3分钟以内")
+        .expect("kr");
+    assert!(close(wait["score"].as_f64().unwrap_or(0.0), 0.6));
+    assert_eq!(wait["band"], "yellow");
+    // The shared KR names both departments with their weights.
+    let shared = objs
+        .iter()
+        .flat_map(|o| o["key_results"].as_array().cloned().unwrap_or_default())
+        .find(|k| k["owners"].as_array().is_some_and(|o| o.len() == 2))
+        .expect("a shared KR");
+    let weights: Vec<f64> =
+        shared["owners"].as_array().expect("owners").iter().map(|o| o["weight"].as_f64().unwrap_or(0.0)).collect();
+    assert_eq!(weights, vec![0.6, 0.4]);
+    // Filters: by unit (its subtree and its people), by owner, by cycle.
+    let east = a.id_of("/api/v1/org-units", &admin, "name", "华东大区").await;
+    let east_objs = a.items(&format!("/api/v1/objectives?unit={east}"), &admin).await;
+    assert!(east_objs.iter().any(|o| o["owner_name"] == "张伟"), "a person below the unit");
+    assert!(east_objs.iter().all(|o| o["owner_name"] != "华南大区"));
+    let q = quarter(&a, &admin).await;
+    assert_eq!(a.items(&format!("/api/v1/objectives?cycle={q}"), &admin).await.len(), objs.len());
+    assert!(a.items("/api/v1/objectives?cycle=1", &admin).await.is_empty());
+}
+
+async fn draft_privacy(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let draft = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["status"] == "draft")
+        .expect("zhang's draft");
+    let id = draft["id"].as_i64().expect("id");
+    for (email, sees) in [
+        ("zhang.wei", true),
+        ("li.na", true),
+        ("zhao.min", true),
+        ("ceo", true),
+        ("yang.fan", false),
+        ("lin.xiao", false),
+        ("hr", false),
+        ("admin", false),
+        ("wang.lei", false),
+    ] {
+        let tok = a.login(&format!("{email}@demo.example")).await;
+        let r = a.call("GET", &format!("/api/v1/objectives/{id}"), Some(&tok), None).await;
+        assert_eq!(r.status == StatusCode::OK, sees, "{email} GET draft: {}", r.status);
+        let listed = a.items("/api/v1/objectives", &tok).await.iter().any(|o| o["id"] == json!(id));
+        assert_eq!(listed, sees, "{email} lists draft");
+        if !sees {
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            let p =
+                a.call("PATCH", &format!("/api/v1/objectives/{id}"), Some(&tok), Some(json!({"title": "偷改"}))).await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{email} cannot even find it to change");
+        }
+    }
+    let r =
+        a.call("PATCH", &format!("/api/v1/objectives/{id}"), Some(&zhang), Some(json!({"status": "published"}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lin = a.login("lin.xiao@demo.example").await;
+    assert_eq!(
+        a.call("GET", &format!("/api/v1/objectives/{id}"), Some(&lin), None).await.status,
+        StatusCode::OK,
+        "published: everyone"
+    );
+}
+
+/// Every demo person against every KPI: visible (list and GET) exactly to the owner, the
+/// owner's management chain and HR; nobody else learns it exists.
+async fn kpi_privacy_matrix(t: &TestDb) {
+    let a = api(t).await;
+    let hr = a.login("hr@demo.example").await;
+    let kpis = a.items("/api/v1/kpis", &hr).await;
+    assert!(kpis.len() >= 5, "{}", kpis.len());
+    for k in ["id", "name", "owner", "cycle", "direction", "target", "unit"] {
+        assert!(kpis[0].get(k).is_some(), "kpi.{k}");
+    }
+    let people = a.items("/api/v1/people", &hr).await;
+    let manager: HashMap<i64, Option<i64>> =
+        people.iter().map(|p| (p["id"].as_i64().unwrap_or(0), p["manager"].as_i64())).collect();
+    let chain = |mut p: i64| {
+        let mut out = vec![p];
+        while let Some(Some(m)) = manager.get(&p) {
+            if out.contains(m) {
+                break;
+            }
+            out.push(*m);
+            p = *m;
+        }
+        out
+    };
+    let mut checks = 0;
+    for person in &people {
+        let pid = person["id"].as_i64().expect("id");
+        let tok = a.login(person["email"].as_str().expect("email")).await;
+        let is_hr = person["roles"].as_array().is_some_and(|r| r.contains(&json!("hr")));
+        let listed: Vec<i64> = a.items("/api/v1/kpis", &tok).await.iter().filter_map(|k| k["id"].as_i64()).collect();
+        for k in &kpis {
+            let kid = k["id"].as_i64().expect("id");
+            let owner = k["owner"]["id"].as_i64().expect("owner");
+            let allowed = is_hr || chain(owner).contains(&pid);
+            let r = a.call("GET", &format!("/api/v1/kpis/{kid}"), Some(&tok), None).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                allowed,
+                "{} GET KPI {} of {}",
+                person["email"],
+                k["name"],
+                k["owner_name"]
+            );
+            assert_eq!(listed.contains(&kid), allowed, "{} lists KPI {}", person["email"], k["name"]);
+            if !allowed {
+                assert_eq!(r.status, StatusCode::NOT_FOUND);
+                assert!(!r.body.to_string().contains(&k["name"].as_str().unwrap_or("?").to_string()));
+            }
+            checks += 1;
+        }
+    }
+    assert!(checks >= 52 * 5, "{checks}");
+}
+
+async fn write_rights(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let q = quarter(&a, &zhang).await;
+    let people = a.items("/api/v1/people", &hr).await;
+    let pid = |email: &str| people.iter().find(|p| p["email"] == email).and_then(|p| p["id"].as_i64()).expect("person");
+    let (zhang_id, lin_id) = (pid("zhang.wei@demo.example"), pid("lin.xiao@demo.example"));
+    let new = |owner: i64| json!({"title": "提升新员工上手速度", "cycle": q, "owner": {"type": "person", "id": owner}});
+    assert_eq!(
+        a.call("POST", "/api/v1/objectives", Some(&lin), Some(new(zhang_id))).await.status,
+        StatusCode::FORBIDDEN,
+        "a peer"
+    );
+    let r = a.call("POST", "/api/v1/objectives", Some(&li), Some(new(zhang_id))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "the manager: {:?}", r.body);
+    assert_eq!(r.body["status"], "draft");
+    let oid = r.body["id"].as_i64().expect("id");
+    // The owner (and their manager) may edit; a peer may not, even once published.
+    let r = a.call("POST", &format!("/api/v1/objectives/{oid}/key-results"), Some(&zhang), Some(json!({"title": "新员工独立上岗时间从14天缩短至7天", "measure": "decrease", "baseline": 14, "target": 7, "unit": "天"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!((r.body["score"].as_f64(), r.body["band"].as_str()), (Some(0.0), Some("red")));
+    a.call("PATCH", &format!("/api/v1/objectives/{oid}"), Some(&zhang), Some(json!({"status": "published"}))).await;
+    let r = a.call("PATCH", &format!("/api/v1/objectives/{oid}"), Some(&lin), Some(json!({"description": "x"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Alignment: a loop is refused; an unknown parent too.
+    let objs = a.items("/api/v1/objectives", &zhang).await;
+    let store_o = objs
+        .iter()
+        .find(|o| o["owner_name"] == "上海南京西路店")
+        .and_then(|o| o["id"].as_i64())
+        .expect("store objective");
+    let r = a.call("PATCH", &format!("/api/v1/objectives/{oid}"), Some(&zhang), Some(json!({"parent": store_o}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = a.call("PATCH", &format!("/api/v1/objectives/{store_o}"), Some(&li), Some(json!({"parent": oid}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "alignment_loop"));
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/objectives",
+            Some(&zhang),
+            Some(json!({"title": "x", "cycle": q, "parent": 999_999_999})),
+        )
+        .await;
+    assert_eq!(r.body["error"]["field"], "parent");
+    // The parent's roll-up now includes the new child.
+    let parent = a.call("GET", &format!("/api/v1/objectives/{store_o}"), Some(&zhang), None).await.body;
+    assert!(
+        parent["rollup"].as_f64().unwrap_or(1.0) < parent["score"].as_f64().unwrap_or(0.0),
+        "a red child pulls the roll-up down"
+    );
+    // KPIs: the manager sets them for reports, HR for anyone; the owner and peers do not.
+    let month = a
+        .items("/api/v1/cycles", &hr)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "month" && c["state"] == "planning")
+        .and_then(|c| c["id"].as_i64())
+        .expect("planning month");
+    let kpi = |owner: i64| json!({"name": "门店卫生检查得分", "owner": {"type": "person", "id": owner}, "cycle": month, "direction": "higher_is_better", "target": 95, "pass": 90, "warn": 85, "unit": "分"});
+    assert_eq!(
+        a.call("POST", "/api/v1/kpis", Some(&zhang), Some(kpi(zhang_id))).await.status,
+        StatusCode::FORBIDDEN,
+        "own KPI"
+    );
+    assert_eq!(
+        a.call("POST", "/api/v1/kpis", Some(&lin), Some(kpi(zhang_id))).await.status,
+        StatusCode::FORBIDDEN,
+        "peer"
+    );
+    let r = a.call("POST", "/api/v1/kpis", Some(&li), Some(kpi(zhang_id))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["locked"], false, "its cycle is still in planning");
+    let kid = r.body["id"].as_i64().expect("id");
+    assert_eq!(a.call("POST", "/api/v1/kpis", Some(&hr), Some(kpi(lin_id))).await.status, StatusCode::CREATED);
+    let r = a.call("PATCH", &format!("/api/v1/kpis/{kid}"), Some(&li), Some(json!({"target": 96}))).await;
+    assert_eq!((r.status, r.body["target"].as_f64()), (StatusCode::OK, Some(96.0)));
+    let r = a.call("POST", "/api/v1/kpis", Some(&li), Some(json!({"name": "x", "owner": {"type": "person", "id": zhang_id}, "cycle": month, "target": 1, "pass": 2, "warn": 3}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "warn above pass for higher-is-better");
+}
+
+async fn adjustments(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &li).await;
+    let kr = objs
+        .iter()
+        .find(|o| o["owner_name"] == "上海南京西路店")
+        .and_then(|o| o["key_results"].as_array().and_then(|k| k.first().cloned()))
+        .expect("store KR");
+    let kid = kr["id"].as_i64().expect("id");
+    let r = a.call("PATCH", &format!("/api/v1/key-results/{kid}"), Some(&li), Some(json!({"target": 2.5}))).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "the cycle runs"
+    );
+    let r = a
+        .call(
+            "PATCH",
+            &format!("/api/v1/key-results/{kid}"),
+            Some(&li),
+            Some(json!({"target": 2.5, "reason": "新设备到店，出杯更快"})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["target"].as_f64()), (StatusCode::OK, Some(2.5)));
+    let s = a.app.authenticate(&li).await.expect("session");
+    let admin_actor = tandem_domain::policy::Actor {
+        roles: vec![tandem_domain::policy::Role::Admin, tandem_domain::policy::Role::Hr],
+        ..s.actor.clone()
+    };
+    let hist = a.app.history(&admin_actor, "key_result", kid).await.expect("history");
+    let last = hist.last().expect("event");
+    assert_eq!(last.reason.as_deref(), Some("新设备到店，出杯更快"));
+    assert_eq!(last.before.as_ref().map(|b| b["target"].clone()), Some(json!(3.0)));
+    // Weight changes are not a change of meaning: no reason needed.
+    let r = a.call("PATCH", &format!("/api/v1/key-results/{kid}"), Some(&li), Some(json!({"weight": 2}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // KPIs of a running cycle are locked.
+    let zhao = a.login("zhao.min@demo.example").await;
+    let running = a.items("/api/v1/kpis", &zhao).await.into_iter().find(|k| k["locked"] == true).expect("a locked KPI");
+    let r = a.call("PATCH", &format!("/api/v1/kpis/{}", running["id"]), Some(&zhao), Some(json!({"target": 1}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "kpi_locked"));
+    assert!(running["derived_from"]["type"] == "key_result", "cascaded from a KR");
+}
+
+async fn archive(t: &TestDb) {
+    let a = api(t).await;
+    let zhao = a.login("zhao.min@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &zhao).await;
+    let hz = objs.iter().find(|o| o["owner_name"] == "杭州西湖店").expect("hz");
+    let parent = hz["parent"].as_i64().expect("parent");
+    let before = a.call("GET", &format!("/api/v1/objectives/{parent}"), Some(&zhao), None).await.body["rollup"]
+        .as_f64()
+        .expect("rollup");
+    let r = a.call("DELETE", &format!("/api/v1/objectives/{}", hz["id"]), Some(&zhao), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(!a.items("/api/v1/objectives", &zhao).await.iter().any(|o| o["id"] == hz["id"]));
+    assert!(
+        a.items("/api/v1/objectives?include_archived=true", &zhao)
+            .await
+            .iter()
+            .any(|o| o["id"] == hz["id"] && o["status"] == "archived")
+    );
+    let after = a.call("GET", &format!("/api/v1/objectives/{parent}"), Some(&zhao), None).await.body["rollup"]
+        .as_f64()
+        .expect("rollup");
+    assert!((before - after).abs() > 1e-6, "the roll-up changed without the archived child");
+}
