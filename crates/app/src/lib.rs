@@ -12,6 +12,7 @@ pub mod goals;
 pub mod history;
 pub mod import;
 pub mod kpis;
+pub mod lint;
 pub mod org;
 pub mod people;
 pub mod tenants;

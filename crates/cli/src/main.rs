@@ -42,6 +42,17 @@ enum Command {
     Admin(AdminCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Check the OKRs in a YAML or JSON draft for the usual traps.
+    Lint {
+        /// The draft: `objectives: [{title, kind, key_results: [{title}]}]`.
+        file: PathBuf,
+        /// `json` (the API's shape) or `text`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Language of the messages: zh or en.
+        #[arg(long, env = "TANDEM_LANG", default_value = "zh")]
+        lang: String,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -126,6 +137,21 @@ async fn open(cli: &Cli) -> Fallible<App> {
 
 async fn run(cli: Cli) -> Fallible<()> {
     match &cli.command {
+        Command::Lint { file, format, lang } => {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let lang = tandem_domain::Lang::parse(lang).unwrap_or_default();
+            let findings = tandem_app::lint::lint_document(&text, lang).map_err(|e| e.message(lang))?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))?);
+            } else if findings.is_empty() {
+                println!("{}", lang.pick("没有发现问题。", "No findings."));
+            } else {
+                for f in &findings {
+                    println!("{}  [{}]\n  {}\n  → {}\n", f.target, f.rule, f.message, f.suggestion);
+                }
+            }
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&tandem_web::openapi())?);
             Ok(())

@@ -11,6 +11,7 @@ pub mod goal;
 pub mod ids;
 pub mod kpi;
 pub mod lang;
+pub mod lint;
 pub mod metric;
 pub mod org;
 pub mod policy;

@@ -18,6 +18,7 @@ on_both_engines! {
     goals_are_written_by_the_right_people => write_rights;
     mid_cycle_changes_need_a_reason_and_kpis_stay_locked => adjustments;
     archived_objectives_leave_the_roll_up => archive;
+    drafts_are_checked_for_quality => lint_api;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -360,4 +361,36 @@ async fn archive(t: &TestDb) {
         .as_f64()
         .expect("rollup");
     assert!((before - after).abs() > 1e-6, "the roll-up changed without the archived child");
+}
+
+async fn lint_api(t: &TestDb) {
+    let a = api(t).await;
+    let tok = a.login("zhang.wei@demo.example").await;
+    let draft = json!({"objectives": [{"title": "提升华东市场品牌影响力", "kind": "aspirational",
+        "key_results": [{"title": "拜访客户30次"}, {"title": "品牌认知度从20%提升至35%"}]}]});
+    let r = a.call("POST", "/api/v1/lint", Some(&tok), Some(draft)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let findings = r.body["findings"].as_array().expect("findings");
+    let pairs: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f["target"].as_str().unwrap_or("").into(), f["rule"].as_str().unwrap_or("").into()))
+        .collect();
+    assert_eq!(pairs, vec![("objectives[0].key_results[0]".to_string(), "kr_is_activity".to_string())]);
+    assert!(findings[0]["message"].as_str().is_some_and(|m| m.contains("活动")), "Chinese by default");
+    assert!(findings[0]["suggestion"].as_str().is_some_and(|m| m.contains("转化率")));
+    let req = axum::http::Request::post("/api/v1/lint")
+        .header("authorization", format!("Bearer {tok}"))
+        .header("content-type", "application/json")
+        .header("accept-language", "en")
+        .body(axum::body::Body::from(r#"{"objectives": [{"title": "Complete the Q3 tasks", "key_results": [{"title": "Host 5 webinars", "baseline": 1, "target": 1}]}]}"#))
+        .expect("req");
+    let r = a.raw(req).await;
+    let rules: Vec<&str> =
+        r.body["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(rules, vec!["objective_is_task", "kr_count", "kr_is_activity", "target_equals_baseline"]);
+    assert!(r.body["findings"][0]["message"].as_str().is_some_and(|m| m.starts_with("This objective")));
+    assert_eq!(
+        a.call("POST", "/api/v1/lint", None, Some(json!({"objectives": []}))).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cycles;
 pub mod goals;
 pub mod kpis;
+pub mod lint;
 pub mod org;
 pub mod people;
 pub mod tenant;
@@ -63,6 +64,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(goals::get_key_result, goals::update_key_result))
         .routes(routes!(kpis::list_kpis, kpis::create_kpi))
         .routes(routes!(kpis::get_kpi, kpis::update_kpi))
+        .routes(routes!(lint::lint_draft))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).
