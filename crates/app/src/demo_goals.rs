@@ -40,6 +40,18 @@ impl App {
         publish: bool,
         krs: &[Kr],
     ) -> Result<(i64, Vec<i64>)> {
+        let key_results = krs
+            .iter()
+            .map(|(title, measure, baseline, target, current, unit)| NewKeyResult {
+                title: (*title).into(),
+                measure: (*measure).into(),
+                baseline: *baseline,
+                target: *target,
+                current: Some(*current),
+                unit: (*unit).into(),
+                ..Default::default()
+            })
+            .collect();
         let o = self
             .create_objective(
                 a,
@@ -50,29 +62,12 @@ impl App {
                     cycle,
                     parent,
                     publish,
+                    key_results,
                     ..Default::default()
                 },
             )
             .await?;
-        let mut ids = vec![];
-        for (title, measure, baseline, target, current, unit) in krs {
-            let k = self
-                .add_key_result(
-                    a,
-                    o.id,
-                    NewKeyResult {
-                        title: (*title).into(),
-                        measure: (*measure).into(),
-                        baseline: *baseline,
-                        target: *target,
-                        current: Some(*current),
-                        unit: (*unit).into(),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            ids.push(k.id);
-        }
+        let ids = o.key_results.iter().map(|k| k.id).collect();
         Ok((o.id, ids))
     }
 

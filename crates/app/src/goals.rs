@@ -226,6 +226,8 @@ pub struct NewObjective {
     pub parent: Option<i64>,
     pub supports: Vec<i64>,
     pub publish: bool,
+    /// Written in the same transaction: the objective and its key results land together or not at all.
+    pub key_results: Vec<NewKeyResult>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -444,6 +446,15 @@ impl App {
         supports.sort();
         supports.dedup();
         Self::check_links(a, None, new.parent, &supports, &goals, &org)?;
+        let mut krs = Vec::with_capacity(new.key_results.len());
+        for (i, k) in new.key_results.iter().enumerate() {
+            let at = |e: Invalid| Invalid::new(format!("key_results[{i}].{}", e.field), e.rule);
+            let spec =
+                KeyResultSpec::parse(&k.title, &k.measure, k.baseline, k.target, &k.unit, k.weight.unwrap_or(1.0))
+                    .map_err(at)?;
+            let current = tandem_domain::goal::finite("current", k.current.unwrap_or(k.baseline)).map_err(at)?;
+            krs.push((spec, current, Self::check_kr_owners(&k.owners, &org)?));
+        }
         let now = self.now();
         let (owner_type, owner_id) = owner_parts(owner);
         let mut tx = self.db.begin().await?;
@@ -464,9 +475,30 @@ impl App {
         };
         goals::insert_objective(&mut tx, &row).await?;
         goals::set_supports(&mut tx, a.tenant.0, row.id, &supports).await?;
-        goals::bump_version(&mut tx, a.tenant.0).await?;
         record(&mut tx, Some(a), a.tenant.0, now, Change::create("objective", row.id, objective_json(&row, &supports)))
             .await?;
+        for (position, (spec, current, owners)) in krs.into_iter().enumerate() {
+            let kr = KeyResultRow {
+                tenant_id: a.tenant.0,
+                id: tx.next_id().await?,
+                objective_id: row.id,
+                title: spec.title.into_string(),
+                measure: spec.measure.as_str().into(),
+                baseline: spec.baseline,
+                target: spec.target,
+                current,
+                unit: spec.unit,
+                weight: spec.weight.get(),
+                position: position as i64,
+                created_at: now,
+                updated_at: now,
+            };
+            goals::insert_key_result(&mut tx, &kr).await?;
+            goals::set_kr_owners(&mut tx, a.tenant.0, kr.id, &owners).await?;
+            record(&mut tx, Some(a), a.tenant.0, now, Change::create("key_result", kr.id, kr_json(&kr, &owners)))
+                .await?;
+        }
+        goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
         self.get_objective(a, row.id).await
     }

@@ -19,6 +19,7 @@ on_both_engines! {
     mid_cycle_changes_need_a_reason_and_kpis_stay_locked => adjustments;
     archived_objectives_leave_the_roll_up => archive;
     drafts_are_checked_for_quality => lint_api;
+    an_objective_and_its_key_results_land_together => atomic_create;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -393,4 +394,28 @@ async fn lint_api(t: &TestDb) {
         a.call("POST", "/api/v1/lint", None, Some(json!({"objectives": []}))).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+async fn atomic_create(t: &TestDb) {
+    let a = api(t).await;
+    let tok = a.login("lin.xiao@demo.example").await;
+    let q = quarter(&a, &tok).await;
+    let before = a.items("/api/v1/objectives", &tok).await.len();
+    let body = |second_target: Value| {
+        json!({"title": "让新品更快被顾客记住", "cycle": q, "publish": true, "key_results": [
+        {"title": "新品首周试饮转化率从10%提升至20%", "baseline": 10, "target": 20, "unit": "%"},
+        {"title": "新品上市首月好评率达到90%", "measure": "increase", "baseline": 70, "target": second_target, "unit": "%"}]})
+    };
+    let r = a.call("POST", "/api/v1/objectives", Some(&tok), Some(body(json!("ninety")))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a mistyped target");
+    let r = a.call("POST", "/api/v1/objectives", Some(&tok), Some(json!({"title": "x", "cycle": q, "key_results": [{"title": "ok", "target": 1}, {"title": "", "target": 2}]}))).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("key_results[1].title"))
+    );
+    assert_eq!(a.items("/api/v1/objectives", &tok).await.len(), before, "nothing half-written");
+    let r = a.call("POST", "/api/v1/objectives", Some(&tok), Some(body(json!(90)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["key_results"].as_array().map(Vec::len), Some(2));
+    assert!(close(r.body["score"].as_f64().unwrap_or(-1.0), 0.0));
 }

@@ -176,6 +176,9 @@ pub struct NewObjective {
     /// Publish at once (default: a draft).
     #[serde(default)]
     pub publish: bool,
+    /// Key results written together with the objective (all or nothing).
+    #[serde(default)]
+    pub key_results: Vec<NewKeyResult>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -223,6 +226,13 @@ pub async fn create_objective(
     ApiJson(req): ApiJson<NewObjective>,
 ) -> Result<(StatusCode, Json<ObjectiveDto>), ApiError> {
     let owner = req.owner.map(owner_ref).transpose().map_err(AppError::from).in_lang(c.lang)?.map(OwnerRef::owner);
+    let key_results = req
+        .key_results
+        .into_iter()
+        .map(new_kr)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::from)
+        .in_lang(c.lang)?;
     let new = AppNew {
         title: req.title,
         description: req.description,
@@ -232,6 +242,7 @@ pub async fn create_objective(
         parent: req.parent,
         supports: req.supports,
         publish: req.publish,
+        key_results,
     };
     Ok((StatusCode::CREATED, Json(st.app.create_objective(&c.session.actor, new).await.in_lang(c.lang)?.into())))
 }
@@ -319,6 +330,19 @@ pub struct NewKeyResult {
     pub owners: Vec<KrOwnerIn>,
 }
 
+fn new_kr(req: NewKeyResult) -> Result<AppNewKr, tandem_domain::Invalid> {
+    Ok(AppNewKr {
+        owners: kr_owners(req.owners)?,
+        title: req.title,
+        measure: if req.measure.is_empty() { "increase".into() } else { req.measure },
+        baseline: req.baseline,
+        target: req.target,
+        current: req.current,
+        unit: req.unit,
+        weight: req.weight,
+    })
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct KeyResultPatch {
     #[serde(default)]
@@ -349,17 +373,7 @@ pub async fn add_key_result(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewKeyResult>,
 ) -> Result<(StatusCode, Json<KeyResultDto>), ApiError> {
-    let owners = kr_owners(req.owners).map_err(AppError::from).in_lang(c.lang)?;
-    let new = AppNewKr {
-        title: req.title,
-        measure: if req.measure.is_empty() { "increase".into() } else { req.measure },
-        baseline: req.baseline,
-        target: req.target,
-        current: req.current,
-        unit: req.unit,
-        weight: req.weight,
-        owners,
-    };
+    let new = new_kr(req).map_err(AppError::from).in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(st.app.add_key_result(&c.session.actor, id, new).await.in_lang(c.lang)?.into())))
 }
 
