@@ -54,8 +54,8 @@ export async function launchBrowser() {
   });
 }
 
-export async function signIn(page, base, email, password = 'demo-2026') {
-  await page.goto(`${base}/login`);
+export async function signIn(page, base, email, { password = 'demo-2026', next = '/' } = {}) {
+  await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
   await page.fill('#email', email);
   await page.fill('#password', password);
   await page.click('button[type=submit]');

@@ -11,7 +11,7 @@ test('a member signs in, sees the org chart in Chinese, switches to English', as
   const page = await browser.newPage({ locale: 'zh-CN' });
   await page.goto(`${app.base}/org`);
   assert.match(page.url(), /\/login\?next=%2Forg|\/login\?next=\/org/, 'signed-out visitors are sent to sign in');
-  await signIn(page, app.base, 'zhang.wei@demo.example');
+  await signIn(page, app.base, 'zhang.wei@demo.example', { next: '/org' });
   await page.waitForURL(/\/org$/);
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
   await assert.doesNotReject(page.locator('h1', { hasText: '组织架构' }).waitFor());
@@ -31,7 +31,7 @@ test('a member signs in, sees the org chart in Chinese, switches to English', as
 
 test('a wrong password keeps the typed email and says why, in Chinese', async () => {
   const page = await browser.newPage({ locale: 'zh-CN' });
-  await signIn(page, app.base, 'zhang.wei@demo.example', 'wrong-password');
+  await signIn(page, app.base, 'zhang.wei@demo.example', { password: 'wrong-password' });
   await assert.doesNotReject(page.locator('[role=alert]', { hasText: '邮箱或密码不正确' }).waitFor());
   assert.equal(await page.inputValue('#email'), 'zhang.wei@demo.example');
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/login-error.png` });
@@ -40,7 +40,7 @@ test('a wrong password keeps the typed email and says why, in Chinese', async ()
 
 test('an admin adds an org unit and sees it on the chart', async () => {
   const page = await browser.newPage({ locale: 'zh-CN' });
-  await signIn(page, app.base, 'admin@demo.example');
+  await signIn(page, app.base, 'admin@demo.example', { next: '/org' });
   await page.waitForURL(/\/org$/);
   await page.fill('#unit-name', '成都春熙路店');
   await page.selectOption('#unit-parent', { label: '— 华南大区' });
@@ -58,7 +58,7 @@ test('an admin adds an org unit and sees it on the chart', async () => {
 
 test('an admin imports an org chart: a bad row is reported, nothing is written, the fixed file goes in', async () => {
   const page = await browser.newPage({ locale: 'zh-CN' });
-  await signIn(page, app.base, 'admin@demo.example');
+  await signIn(page, app.base, 'admin@demo.example', { next: '/org' });
   await page.waitForURL(/\/org$/);
   await page.goto(`${app.base}/people`);
   const bad = 'name,email,unit,parent_unit,manager\n刘备,liu.bei@demo.example,成都春熙路店,华南大区,yes\n关羽,not-an-email,成都春熙路店,,no\n';
@@ -78,5 +78,42 @@ test('an admin imports an org chart: a bad row is reported, nothing is written, 
   await page.click('#import button:has-text("确认导入")');
   await assert.doesNotReject(page.locator('#import .notice', { hasText: '导入完成' }).waitFor());
   assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 1);
+  await page.close();
+});
+
+test('a member drafts an objective, sees the hints, fixes it, publishes it aligned to the store objective and finds it in the goal tree', async () => {
+  const page = await browser.newPage({ locale: 'zh-CN' });
+  await signIn(page, app.base, 'yang.fan@demo.example');
+  await page.waitForURL(/\/goals$/);
+  await page.click('text=新建目标');
+  await page.fill('#o-title', '完成本季度的出品任务');
+  await page.fill('input[name=kr0_title]', '参加3次出品培训');
+  await page.fill('input[name=kr0_target]', '3');
+  await assert.doesNotReject(page.locator('#hints li[data-rule=kr_is_activity]').waitFor());
+  await assert.doesNotReject(page.locator('#hints li[data-rule=objective_is_task]').waitFor());
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/draft-hints.png`, fullPage: true });
+
+  await page.fill('#o-title', '让每一杯出品都稳定如一');
+  await page.fill('input[name=kr0_title]', '出品标准抽检合格率从92%提升至98%');
+  await page.fill('input[name=kr0_baseline]', '92');
+  await page.fill('input[name=kr0_target]', '98');
+  await page.fill('input[name=kr0_unit]', '%');
+  await page.fill('input[name=kr1_title]', '因出品问题引起的投诉从每月4起降至1起');
+  await page.selectOption('select[name=kr1_measure]', 'decrease');
+  await page.fill('input[name=kr1_baseline]', '4');
+  await page.fill('input[name=kr1_target]', '1');
+  await assert.doesNotReject(page.locator('#hints .hints-ok').waitFor());
+  await page.selectOption('#o-parent', { label: '上海南京西路店 · 打造顾客最愿意再来的门店' });
+  await page.click('button[value=publish]');
+  await page.waitForURL(/\/objectives\/\d+\?ok=created$/);
+  await assert.doesNotReject(page.locator('h1', { hasText: '让每一杯出品都稳定如一' }).waitFor());
+  assert.equal(await page.locator('.krs li').count(), 2);
+
+  await page.goto(`${app.base}/goals/tree`);
+  const node = page.locator('#goal-tree li', { hasText: '让每一杯出品都稳定如一' });
+  await assert.doesNotReject(node.waitFor());
+  const margin = await node.evaluate((el) => parseInt(el.style.marginLeft, 10));
+  assert.ok(margin >= 26 * 3, `aligned under the store objective (indent ${margin}px)`);
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/tree-after.png`, fullPage: true });
   await page.close();
 });

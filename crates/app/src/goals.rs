@@ -204,6 +204,8 @@ pub struct ObjectiveView {
     pub rollup: f64,
     pub rollup_band: Band,
     pub key_results: Vec<KeyResultView>,
+    /// Whether the caller may change it.
+    pub can_edit: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -305,6 +307,7 @@ impl App {
     }
 
     fn objective_view(
+        a: &Actor,
         o: &ObjectiveRow,
         goals: &GoalSnapshot,
         org: &OrgSnapshot,
@@ -363,6 +366,7 @@ impl App {
             rollup: rollup.unwrap_or(0.0),
             rollup_band: bands.band(rollup.unwrap_or(0.0)),
             key_results,
+            can_edit: policy::may_edit_objective(a, PersonId(o.author_id), owner, &org.tree),
         }
     }
 
@@ -384,7 +388,7 @@ impl App {
                 },
             })
             .filter(|o| Self::visible(a, o, &org))
-            .map(|o| Self::objective_view(o, &goals, &org, &bands))
+            .map(|o| Self::objective_view(a, o, &goals, &org, &bands))
             .collect())
     }
 
@@ -392,7 +396,7 @@ impl App {
         let (goals, org, bands) =
             tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
         let o = goals.objective(id).filter(|o| Self::visible(a, o, &org)).ok_or(AppError::NotFound)?;
-        Ok(Self::objective_view(o, &goals, &org, &bands))
+        Ok(Self::objective_view(a, o, &goals, &org, &bands))
     }
 
     /// Checks the links of an objective: parent and supported objectives exist, are visible to
@@ -597,6 +601,18 @@ impl App {
         record(&mut tx, Some(a), a.tenant.0, now, change).await?;
         tx.commit().await?;
         self.get_objective(a, id).await
+    }
+
+    /// What happened to an objective and its key results, oldest first: visible to whoever
+    /// may see the objective (adjustments are made in the open).
+    pub async fn objective_history(&self, a: &Actor, id: i64) -> Result<Vec<crate::history::StoredEvent>> {
+        let o = self.get_objective(a, id).await?;
+        let mut events = tandem_store::events::for_entity(&self.db, a.tenant.0, "objective", id).await?;
+        for k in &o.key_results {
+            events.extend(tandem_store::events::for_entity(&self.db, a.tenant.0, "key_result", k.id).await?);
+        }
+        events.sort_by_key(|e| (e.at, e.seq));
+        Ok(events)
     }
 
     pub async fn archive_objective(&self, a: &Actor, id: i64) -> Result<()> {

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/metrics", axum::routing::get(metrics::render))
         .route("/static/app.css", axum::routing::get(pages::stylesheet))
+        .route("/static/app.js", axum::routing::get(pages::script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024 * 1024))

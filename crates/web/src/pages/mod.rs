@@ -4,6 +4,7 @@
 
 mod account;
 mod cycles;
+mod goals;
 mod org;
 mod people;
 
@@ -25,7 +26,16 @@ use tandem_domain::policy::Role;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/org") }))
+        .route("/", get(|| async { Redirect::to("/goals") }))
+        .route("/goals", get(goals::my_goals))
+        .route("/goals/tree", get(goals::tree))
+        .route("/kpis", get(goals::kpi_board))
+        .route("/objectives", post(goals::create_objective))
+        .route("/objectives/new", get(goals::new_objective))
+        .route("/objectives/{id}", get(goals::objective))
+        .route("/objectives/{id}/status", post(goals::set_status))
+        .route("/objectives/{id}/key-results", post(goals::add_key_result))
+        .route("/key-results/{id}", post(goals::adjust_key_result))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
@@ -169,6 +179,13 @@ pub async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
+    )
+}
+
+pub async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.js"),
     )
 }
 
@@ -365,11 +382,25 @@ pub fn history_items(
                 "create" => t.0.pick("创建", "Created"),
                 "update" => t.0.pick("修改", "Changed"),
                 "state_change" => t.0.pick("变更状态", "State changed"),
+                "publish" => t.0.pick("发布", "Published"),
+                "archive" => t.0.pick("归档", "Archived"),
                 "password_changed" => t.0.pick("修改了密码", "Changed the password"),
                 "password_reset" => t.0.pick("重置了密码", "Password reset"),
                 other => other,
             };
             let mut what = action.to_string();
+            let named = e
+                .after
+                .as_ref()
+                .or(e.before.as_ref())
+                .and_then(|v| v.get("title").or_else(|| v.get("name")))
+                .and_then(|v| v.as_str());
+            if let (Some(n), "create") = (named, e.action.as_str()) {
+                what = format!("{what}「{n}」");
+            }
+            if let Some(r) = e.reason.as_deref().filter(|r| !r.is_empty()) {
+                what = format!("{what}（{}{r}）", t.0.pick("原因：", "reason: "));
+            }
             if let (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) = (&e.before, &e.after) {
                 let changes: Vec<String> = a
                     .iter()

@@ -1,0 +1,767 @@
+//! Goal pages: my goals (OKRs beside my KPIs), the goal tree, an objective with its history,
+//! the drafting form with goal-quality hints, and the KPI board.
+
+use super::{
+    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render, unit_options, user_error_page,
+};
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tandem_app::AppError;
+use tandem_app::cycles::CycleView;
+use tandem_app::goals::{KeyResultPatch, NewKeyResult, NewObjective, ObjectiveFilter, ObjectivePatch, ObjectiveView};
+use tandem_app::kpis::{KpiFilter, KpiView};
+use tandem_domain::goal::Owner;
+use tandem_domain::ids::{OrgUnitId, PersonId};
+use tandem_domain::kpi::DerivedFrom;
+use tandem_domain::lint::{Draft, DraftKeyResult, DraftObjective, lint};
+use tandem_domain::{Invalid, Rule};
+
+fn kind_label(t: Tr, k: &str) -> &'static str {
+    match k {
+        "committed" => t.s("kind_committed"),
+        "learning" => t.s("kind_learning"),
+        _ => t.s("kind_aspirational"),
+    }
+}
+
+fn status_label(t: Tr, s: &str) -> &'static str {
+    match s {
+        "draft" => t.s("status_draft"),
+        "archived" => t.s("status_archived"),
+        _ => t.s("status_published"),
+    }
+}
+
+fn measure_options(t: Tr) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("increase", t.s("measure_increase")),
+        ("decrease", t.s("measure_decrease")),
+        ("stay_above", t.s("measure_stay_above")),
+        ("stay_below", t.s("measure_stay_below")),
+        ("milestone", t.s("measure_milestone")),
+    ]
+}
+
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+fn pct(score: f64) -> (u32, String) {
+    let p = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+    (p, format!("{:.2}", score))
+}
+
+pub struct KrCard {
+    pub id: i64,
+    pub title: String,
+    pub nums: String,
+    pub target: String,
+    pub score_pct: u32,
+    pub score_text: String,
+    pub band: &'static str,
+    pub owners: String,
+}
+
+pub struct Card {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub status: String,
+    pub status_label: &'static str,
+    pub owner_name: String,
+    pub parent_id: i64,
+    pub parent_title: Option<String>,
+    pub score_pct: u32,
+    pub score_text: String,
+    pub band: &'static str,
+    pub rollup_pct: u32,
+    pub rollup_text: String,
+    pub rollup_band: &'static str,
+    pub krs: Vec<KrCard>,
+    pub can_edit: bool,
+}
+
+fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
+    let (score_pct, score_text) = pct(o.score);
+    let (rollup_pct, rollup_text) = pct(o.rollup);
+    Card {
+        id: o.id,
+        title: o.title.clone(),
+        kind: o.kind.clone(),
+        kind_label: kind_label(t, &o.kind),
+        status: o.status.clone(),
+        status_label: status_label(t, &o.status),
+        owner_name: o.owner_name.clone(),
+        parent_id: o.parent.unwrap_or(0),
+        parent_title: o.parent.and_then(|p| titles.get(&p).cloned()),
+        score_pct,
+        score_text: if o.scored { score_text } else { "—".into() },
+        band: o.band.as_str(),
+        rollup_pct,
+        rollup_text,
+        rollup_band: o.rollup_band.as_str(),
+        krs: o
+            .key_results
+            .iter()
+            .map(|k| {
+                let (score_pct, score_text) = pct(k.score);
+                KrCard {
+                    id: k.id,
+                    title: k.title.clone(),
+                    nums: format!(
+                        "{} → {} {} · {} {}{}",
+                        num(k.baseline),
+                        num(k.target),
+                        k.unit,
+                        t.s("current"),
+                        num(k.current),
+                        k.unit
+                    ),
+                    target: num(k.target),
+                    score_pct,
+                    score_text,
+                    band: k.band.as_str(),
+                    owners: if k.owners.len() > 1 {
+                        k.owners.iter().map(|w| format!("{} ×{}", w.name, num(w.weight))).collect::<Vec<_>>().join("、")
+                    } else {
+                        String::new()
+                    },
+                }
+            })
+            .collect(),
+        can_edit: o.can_edit,
+    }
+}
+
+pub struct KpiLine {
+    pub name: String,
+    pub owner_name: String,
+    pub period: &'static str,
+    pub target: String,
+    pub thresholds: String,
+    pub locked: bool,
+    pub derived: Option<String>,
+}
+
+fn kpi_lines(kpis: &[KpiView], titles: &HashMap<i64, String>, kr_titles: &HashMap<i64, String>, t: Tr) -> Vec<KpiLine> {
+    kpis.iter()
+        .map(|k| {
+            let (better, worse) = if k.direction == "lower_is_better" { ("≤", ">") } else { ("≥", "<") };
+            let mut th = format!("{} {better} {}{}", t.s("pass"), num(k.pass), k.unit);
+            if let Some(w) = k.warn {
+                th.push_str(&format!(
+                    " · {} {better} {}{} · {} {worse} {}{}",
+                    t.s("warn"),
+                    num(w),
+                    k.unit,
+                    t.s("fail"),
+                    num(w),
+                    k.unit
+                ));
+            }
+            KpiLine {
+                name: k.name.clone(),
+                owner_name: k.owner_name.clone(),
+                period: match k.granularity.as_str() {
+                    "week" => t.s("kind_week"),
+                    "quarter" => t.s("kind_quarter"),
+                    _ => t.s("kind_month"),
+                },
+                target: format!("{}{}", num(k.target), k.unit),
+                thresholds: th,
+                locked: k.locked,
+                derived: match k.derived_from {
+                    Some(DerivedFrom::KeyResult(id)) => kr_titles.get(&id.0).cloned(),
+                    Some(DerivedFrom::Objective(id)) => titles.get(&id.0).cloned(),
+                    None => None,
+                },
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct CycleQuery {
+    cycle: Option<i64>,
+    unit: Option<String>,
+    ok: Option<String>,
+}
+
+/// The cycle to show: the one asked for, else the running quarter, else the newest.
+fn pick_cycle(cycles: &[CycleView], asked: Option<i64>) -> Option<i64> {
+    asked
+        .filter(|c| cycles.iter().any(|x| x.id == *c))
+        .or_else(|| cycles.iter().find(|c| c.kind == "quarter" && c.state == "active").map(|c| c.id))
+        .or_else(|| cycles.iter().find(|c| c.state == "active").map(|c| c.id))
+        .or_else(|| cycles.first().map(|c| c.id))
+}
+
+struct Loaded {
+    cycles: Vec<CycleView>,
+    all: Vec<ObjectiveView>,
+    titles: HashMap<i64, String>,
+    kr_titles: HashMap<i64, String>,
+}
+
+async fn load(st: &AppState, u: &PageUser) -> Result<Loaded, AppError> {
+    let a = &u.session.actor;
+    let cycles = st.app.list_cycles(a).await?;
+    let all = st.app.list_objectives(a, &ObjectiveFilter::default()).await?;
+    let titles = all.iter().map(|o| (o.id, o.title.clone())).collect();
+    let kr_titles = all.iter().flat_map(|o| o.key_results.iter().map(|k| (k.id, k.title.clone()))).collect();
+    Ok(Loaded { cycles, all, titles, kr_titles })
+}
+
+#[derive(Template)]
+#[template(path = "goals.html")]
+struct GoalsPage {
+    f: Frame,
+    cycles: Vec<(i64, String)>,
+    cycle: i64,
+    mine: Vec<Card>,
+    team: Vec<Card>,
+    kpis: Vec<KpiLine>,
+}
+
+pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
+    let a = &u.session.actor;
+    let loaded = async {
+        let l = load(&st, &u).await?;
+        let org = st.app.org_snapshot(a.tenant.0).await?;
+        let kpis = st.app.list_kpis(a, &KpiFilter { cycle: None, owner: Some(a.person.0) }).await?;
+        Ok::<_, AppError>((l, org, kpis))
+    }
+    .await;
+    let (l, org, kpis) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let f = Frame::for_user(&u, "goals", "my_goals", "/goals").with_ok(q.ok.as_deref());
+    let t = f.t;
+    let cycle = pick_cycle(&l.cycles, q.cycle).unwrap_or(0);
+    let in_cycle: Vec<&ObjectiveView> = l.all.iter().filter(|o| o.cycle == cycle).collect();
+    let mine = in_cycle
+        .iter()
+        .filter(|o| o.owner == Owner::Person(a.person) || o.author == a.person.0)
+        .map(|o| card(o, &l.titles, t))
+        .collect();
+    // The team: units I manage and the people who report to me.
+    let led: Vec<i64> = org.units.iter().filter(|x| x.manager_id == Some(a.person.0)).map(|x| x.id).collect();
+    let team = in_cycle
+        .iter()
+        .filter(|o| o.author != a.person.0)
+        .filter(|o| match o.owner {
+            Owner::OrgUnit(x) => led.contains(&x.0),
+            Owner::Person(p) => p != a.person && org.tree.manager_of(p) == Some(a.person),
+        })
+        .map(|o| card(o, &l.titles, t))
+        .collect();
+    let page = GoalsPage {
+        cycles: l.cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
+        cycle,
+        mine,
+        team,
+        kpis: kpi_lines(&kpis, &l.titles, &l.kr_titles, t),
+        f,
+    };
+    render(StatusCode::OK, page)
+}
+
+#[derive(Template)]
+#[template(path = "kpis.html")]
+struct KpiPage {
+    f: Frame,
+    kpis: Vec<KpiLine>,
+}
+
+pub async fn kpi_board(State(st): State<AppState>, u: PageUser) -> Response {
+    let loaded = async {
+        let l = load(&st, &u).await?;
+        let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
+        Ok::<_, AppError>((l, kpis))
+    }
+    .await;
+    let (l, kpis) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let f = Frame::for_user(&u, "kpis", "kpi_board", "/kpis");
+    let kpis = kpi_lines(&kpis, &l.titles, &l.kr_titles, f.t);
+    render(StatusCode::OK, KpiPage { f, kpis })
+}
+
+pub struct TreeNode {
+    pub id: i64,
+    pub title: String,
+    pub owner_name: String,
+    pub kind_label: &'static str,
+    pub status: String,
+    pub status_label: &'static str,
+    pub depth: usize,
+    pub band: &'static str,
+    pub pct: u32,
+    pub text: String,
+    pub kr_count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "tree.html")]
+struct TreePage {
+    f: Frame,
+    cycles: Vec<(i64, String)>,
+    cycle: i64,
+    units: Vec<UnitOption>,
+    unit: String,
+    nodes: Vec<TreeNode>,
+}
+
+pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
+    let a = &u.session.actor;
+    let unit = q.unit.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
+    let loaded = async {
+        let cycles = st.app.list_cycles(a).await?;
+        let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
+        let objs =
+            st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
+        let org = st.app.org_snapshot(a.tenant.0).await?;
+        Ok::<_, AppError>((cycles, cycle, objs, org))
+    }
+    .await;
+    let (cycles, cycle, objs, org) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let f = Frame::for_user(&u, "tree", "goal_tree", "/goals/tree");
+    let t = f.t;
+    // Roots are objectives whose parent is not shown here; children follow their parent.
+    let ids: Vec<i64> = objs.iter().map(|o| o.id).collect();
+    let mut nodes = vec![];
+    let mut stack: Vec<(&ObjectiveView, usize)> =
+        objs.iter().filter(|o| o.parent.is_none_or(|p| !ids.contains(&p))).rev().map(|o| (o, 0)).collect();
+    while let Some((o, depth)) = stack.pop() {
+        if nodes.len() > objs.len() {
+            break;
+        }
+        let (p, text) = pct(o.rollup);
+        nodes.push(TreeNode {
+            id: o.id,
+            title: o.title.clone(),
+            owner_name: o.owner_name.clone(),
+            kind_label: kind_label(t, &o.kind),
+            status: o.status.clone(),
+            status_label: status_label(t, &o.status),
+            depth,
+            band: o.rollup_band.as_str(),
+            pct: p,
+            text,
+            kr_count: o.key_results.len(),
+        });
+        for c in objs.iter().filter(|c| c.parent == Some(o.id)).rev() {
+            stack.push((c, depth + 1));
+        }
+    }
+    let page = TreePage {
+        cycles: cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
+        cycle,
+        units: unit_options(&org),
+        unit: unit.map(|x| x.to_string()).unwrap_or_default(),
+        nodes,
+        f,
+    };
+    render(StatusCode::OK, page)
+}
+
+#[derive(Template)]
+#[template(path = "objective.html")]
+struct ObjectivePage {
+    f: Frame,
+    o: Card,
+    cycle_name: String,
+    children: Vec<Card>,
+    measures: Vec<(&'static str, &'static str)>,
+    history: Vec<HistoryItem>,
+}
+
+async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<String>, ok: Option<&str>) -> Response {
+    let a = &u.session.actor;
+    let loaded = async {
+        let o = st.app.get_objective(a, id).await?;
+        let l = load(st, u).await?;
+        let org = st.app.org_snapshot(a.tenant.0).await?;
+        let hist = st.app.objective_history(a, id).await?;
+        Ok::<_, AppError>((o, l, org, hist))
+    }
+    .await;
+    let (o, l, org, hist) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(u, &e),
+    };
+    let mut f = Frame::for_user(u, "goals", "objective", &format!("/objectives/{id}")).with_ok(ok);
+    f.title = o.title.clone();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
+    let t = f.t;
+    let page = ObjectivePage {
+        cycle_name: l.cycles.iter().find(|c| c.id == o.cycle).map(|c| c.name.clone()).unwrap_or_default(),
+        children: l.all.iter().filter(|c| c.parent == Some(id)).map(|c| card(c, &l.titles, t)).collect(),
+        measures: measure_options(t),
+        history: history_items(&hist, &org, t),
+        o: card(&o, &l.titles, t),
+        f,
+    };
+    render(status, page)
+}
+
+pub async fn objective(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<OkQuery>,
+) -> Response {
+    objective_page(&st, &u, id, None, q.ok.as_deref()).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn set_status(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<StatusForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let patch = ObjectivePatch { status: Some(form.status.clone()), ..Default::default() };
+    match st.app.update_objective(&u.session.actor, id, patch).await {
+        Ok(_) if form.status == "archived" => Redirect::to("/goals?ok=saved").into_response(),
+        Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=saved")).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
+    }
+}
+
+fn parse_num(field: &str, s: &str, default: Option<f64>) -> Result<f64, Invalid> {
+    let s = s.trim().replace([',', '，'], "");
+    if s.is_empty() {
+        return default.ok_or_else(|| Invalid::new(field, Rule::Required));
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Invalid::new(field, Rule::NotANumber))
+}
+
+#[derive(Deserialize)]
+pub struct AdjustForm {
+    #[serde(default)]
+    csrf: String,
+    objective: i64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn adjust_key_result(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AdjustForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async {
+        let target = parse_num("target", &form.target, None)?;
+        let patch = KeyResultPatch {
+            title: Some(form.title.clone()),
+            target: Some(target),
+            reason: Some(form.reason.clone()),
+            ..Default::default()
+        };
+        st.app.update_key_result(&u.session.actor, id, patch).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=saved", form.objective)).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddKrForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    baseline: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    unit: String,
+}
+
+pub async fn add_key_result(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AddKrForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async {
+        let new = NewKeyResult {
+            title: form.title.clone(),
+            measure: form.measure.clone(),
+            baseline: parse_num("baseline", &form.baseline, Some(0.0))?,
+            target: parse_num("target", &form.target, None)?,
+            unit: form.unit.clone(),
+            ..Default::default()
+        };
+        st.app.add_key_result(&u.session.actor, id, new).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=created")).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
+    }
+}
+
+// ----- drafting -----
+
+#[derive(Deserialize, Default, Clone)]
+pub struct KrFields {
+    pub title: String,
+    pub measure: String,
+    pub baseline: String,
+    pub target: String,
+    pub unit: String,
+}
+
+#[derive(Default)]
+pub struct DraftForm {
+    pub title: String,
+    pub kind: String,
+    pub owner: String,
+    pub cycle: String,
+    pub parent: String,
+    pub krs: Vec<KrFields>,
+}
+
+pub struct Hint {
+    pub rule: &'static str,
+    pub where_: String,
+    pub message: String,
+    pub suggestion: String,
+}
+
+#[derive(Template)]
+#[template(path = "objective_new.html")]
+struct NewPage {
+    f: Frame,
+    form: DraftForm,
+    kinds: Vec<(&'static str, &'static str)>,
+    owners: Vec<(String, String)>,
+    cycles: Vec<(i64, String)>,
+    parents: Vec<(i64, String)>,
+    measures: Vec<(&'static str, &'static str)>,
+    checked: bool,
+    findings: Vec<Hint>,
+}
+
+async fn new_page(
+    st: &AppState,
+    u: &PageUser,
+    form: DraftForm,
+    error: Option<String>,
+    findings: Option<Vec<Hint>>,
+) -> Response {
+    let a = &u.session.actor;
+    let loaded = async {
+        let l = load(st, u).await?;
+        let org = st.app.org_snapshot(a.tenant.0).await?;
+        Ok::<_, AppError>((l, org))
+    }
+    .await;
+    let (l, org) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(u, &e),
+    };
+    let mut f = Frame::for_user(u, "goals", "new_objective", "/objectives/new");
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
+    let t = f.t;
+    let mut owners = vec![(format!("person:{}", a.person.0), format!("{}（{}）", u.session.name, t.s("me")))];
+    for x in org
+        .units
+        .iter()
+        .filter(|x| tandem_domain::policy::may_set_goals_for(a, Owner::OrgUnit(OrgUnitId(x.id)), &org.tree))
+    {
+        owners.push((format!("org_unit:{}", x.id), x.name.clone()));
+    }
+    let cycle: Option<i64> = form.cycle.parse().ok();
+    let cycle = pick_cycle(&l.cycles, cycle);
+    let form = DraftForm { cycle: cycle.map(|c| c.to_string()).unwrap_or_default(), ..form };
+    let page = NewPage {
+        kinds: vec![
+            ("aspirational", t.s("kind_aspirational")),
+            ("committed", t.s("kind_committed")),
+            ("learning", t.s("kind_learning")),
+        ],
+        owners,
+        cycles: l.cycles.iter().filter(|c| c.state != "closed").map(|c| (c.id, c.name.clone())).collect(),
+        parents: l
+            .all
+            .iter()
+            .filter(|o| o.status == "published" && Some(o.cycle) == cycle)
+            .map(|o| (o.id, format!("{} · {}", o.owner_name, o.title)))
+            .collect(),
+        measures: measure_options(t),
+        checked: findings.is_some(),
+        findings: findings.unwrap_or_default(),
+        form,
+        f,
+    };
+    render(status, page)
+}
+
+pub async fn new_objective(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
+    let form = DraftForm {
+        kind: "aspirational".into(),
+        owner: format!("person:{}", u.session.actor.person.0),
+        cycle: q.cycle.map(|c| c.to_string()).unwrap_or_default(),
+        krs: vec![KrFields { measure: "increase".into(), ..Default::default() }; 4],
+        ..Default::default()
+    };
+    new_page(&st, &u, form, None, None).await
+}
+
+fn draft_form(fields: &HashMap<String, String>) -> DraftForm {
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    DraftForm {
+        title: get("title"),
+        kind: get("kind"),
+        owner: get("owner"),
+        cycle: get("cycle"),
+        parent: get("parent"),
+        krs: (0..4)
+            .map(|i| KrFields {
+                title: get(&format!("kr{i}_title")),
+                measure: get(&format!("kr{i}_measure")),
+                baseline: get(&format!("kr{i}_baseline")),
+                target: get(&format!("kr{i}_target")),
+                unit: get(&format!("kr{i}_unit")),
+            })
+            .collect(),
+    }
+}
+
+fn hints(form: &DraftForm, t: Tr) -> Vec<Hint> {
+    let rows: Vec<usize> = (0..form.krs.len()).filter(|i| !form.krs[*i].title.trim().is_empty()).collect();
+    let draft = Draft {
+        objectives: vec![DraftObjective {
+            title: form.title.clone(),
+            kind: Some(form.kind.clone()),
+            owner: None,
+            key_results: rows
+                .iter()
+                .map(|i| {
+                    let k = &form.krs[*i];
+                    DraftKeyResult {
+                        title: k.title.clone(),
+                        baseline: k.baseline.trim().parse().ok(),
+                        target: k.target.trim().parse().ok(),
+                    }
+                })
+                .collect(),
+        }],
+    };
+    lint(&draft, t.0)
+        .into_iter()
+        .map(|f| {
+            let where_ =
+                match f.target.split("key_results[").nth(1).and_then(|s| s.trim_end_matches(']').parse::<usize>().ok())
+                {
+                    Some(j) => format!("{} {}", t.s("kr_title"), rows.get(j).map(|r| r + 1).unwrap_or(j + 1)),
+                    None => t.s("objective").to_string(),
+                };
+            Hint { rule: f.rule, where_, message: f.message, suggestion: f.suggestion }
+        })
+        .collect()
+}
+
+pub async fn create_objective(
+    State(st): State<AppState>,
+    u: PageUser,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, fields.get("csrf").map(String::as_str).unwrap_or("")) {
+        return r;
+    }
+    let form = draft_form(&fields);
+    let action = fields.get("action").map(String::as_str).unwrap_or("draft");
+    let found = hints(&form, Tr(u.lang));
+    if action == "check" {
+        return new_page(&st, &u, form, None, Some(found)).await;
+    }
+    let result = async {
+        let owner = match form.owner.split_once(':') {
+            Some(("org_unit", id)) => {
+                Some(Owner::OrgUnit(OrgUnitId(id.parse().map_err(|_| Invalid::new("owner", Rule::UnknownRef))?)))
+            }
+            Some(("person", id)) => {
+                Some(Owner::Person(PersonId(id.parse().map_err(|_| Invalid::new("owner", Rule::UnknownRef))?)))
+            }
+            _ => None,
+        };
+        let mut key_results = vec![];
+        for (i, k) in form.krs.iter().enumerate().filter(|(_, k)| !k.title.trim().is_empty()) {
+            let at = |e: Invalid| Invalid::new(format!("{} {} · {}", Tr(u.lang).s("kr_title"), i + 1, e.field), e.rule);
+            key_results.push(NewKeyResult {
+                title: k.title.clone(),
+                measure: if k.measure.is_empty() { "increase".into() } else { k.measure.clone() },
+                baseline: parse_num("baseline", &k.baseline, Some(0.0)).map_err(at)?,
+                target: parse_num("target", &k.target, None).map_err(at)?,
+                unit: k.unit.clone(),
+                ..Default::default()
+            });
+        }
+        let new = NewObjective {
+            title: form.title.clone(),
+            kind: form.kind.clone(),
+            owner,
+            cycle: form.cycle.parse().map_err(|_| Invalid::new("cycle", Rule::Required))?,
+            parent: opt_id(&form.parent)?,
+            publish: action == "publish",
+            key_results,
+            ..Default::default()
+        };
+        st.app.create_objective(&u.session.actor, new).await
+    }
+    .await;
+    match result {
+        Ok(o) => Redirect::to(&format!("/objectives/{}?ok=created", o.id)).into_response(),
+        Err(e) => new_page(&st, &u, form, Some(e.message(u.lang)), Some(found)).await,
+    }
+}

@@ -1,0 +1,71 @@
+// Tandem's own small enhancement: live goal-quality hints while an objective is drafted.
+// The page works without it (the "check" button asks the server for the same hints).
+(function () {
+  const form = document.querySelector('form[data-lint]');
+  const out = document.getElementById('hints');
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  if (!form || !out || !csrf) return;
+  const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+  const num = (v) => (v === null || String(v).trim() === '' || isNaN(Number(v)) ? undefined : Number(v));
+  let timer = null;
+  let seq = 0;
+  function draft() {
+    const fd = new FormData(form);
+    const krs = [];
+    for (let i = 0; i < 4; i++) {
+      const title = String(fd.get('kr' + i + '_title') || '').trim();
+      if (title) krs.push({ title, baseline: num(fd.get('kr' + i + '_baseline')), target: num(fd.get('kr' + i + '_target')) });
+    }
+    return { objectives: [{ title: String(fd.get('title') || ''), kind: String(fd.get('kind') || ''), key_results: krs }] };
+  }
+  function label(target) {
+    const m = /key_results\[(\d+)\]/.exec(target);
+    if (m) return (lang === 'zh' ? '关键结果 ' : 'Key result ') + (Number(m[1]) + 1);
+    return lang === 'zh' ? '目标' : 'Objective';
+  }
+  async function run() {
+    const mine = ++seq;
+    const body = draft();
+    if (!body.objectives[0].title.trim()) return;
+    try {
+      const r = await fetch('/api/v1/lint', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf.content, 'accept-language': lang },
+        body: JSON.stringify(body),
+      });
+      if (!r.ok || mine !== seq) return;
+      const { findings } = await r.json();
+      // Findings refer to the KRs that have a title; map them back to the form's rows.
+      const rows = [];
+      for (let i = 0; i < 4; i++) if (String(new FormData(form).get('kr' + i + '_title') || '').trim()) rows.push(i);
+      out.replaceChildren();
+      if (!findings.length) {
+        const ok = document.createElement('p');
+        ok.className = 'hints-ok';
+        ok.textContent = out.dataset.ok || '';
+        out.append(ok);
+        return;
+      }
+      const ul = document.createElement('ul');
+      ul.className = 'hints';
+      for (const f of findings) {
+        const li = document.createElement('li');
+        li.dataset.rule = f.rule;
+        const m = /key_results\[(\d+)\]/.exec(f.target);
+        const where = m ? label('key_results[' + rows[Number(m[1])] + ']') : label(f.target);
+        const strong = document.createElement('strong');
+        strong.textContent = where + '：';
+        const msg = document.createTextNode(f.message);
+        const sug = document.createElement('span');
+        sug.className = 'sug';
+        sug.textContent = '→ ' + f.suggestion;
+        li.append(strong, msg, sug);
+        ul.append(li);
+      }
+      out.append(ul);
+    } catch (_) { /* offline or signed out: the check button still works */ }
+  }
+  form.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 350); });
+  run();
+})();
