@@ -115,5 +115,21 @@ test('a member drafts an objective, sees the hints, fixes it, publishes it align
   const margin = await node.evaluate((el) => parseInt(el.style.marginLeft, 10));
   assert.ok(margin >= 26 * 3, `aligned under the store objective (indent ${margin}px)`);
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/tree-after.png`, fullPage: true });
+
+  // The alignment map finds it by search and shows it with the chain above it.
+  await page.goto(`${app.base}/goals/map`);
+  await page.fill('#map-q', '稳定如一');
+  await page.click('form[action="/goals/map"] button[type=submit]');
+  const hit = page.locator('#alignment-map g.node.hit');
+  await assert.doesNotReject(hit.waitFor());
+  assert.match(await hit.textContent(), /让每一杯出品都稳定如一/);
+  const chain = await page.locator('#alignment-map g.node').count();
+  assert.ok(chain >= 4, `the match and the three objectives above it (${chain} nodes)`);
+  // Folding a branch hides what is below it.
+  await page.goto(`${app.base}/goals/map`);
+  const store = page.locator('#alignment-map g.node', { hasText: '打造顾客最愿意再来的门店' });
+  const id = await store.getAttribute('data-id');
+  await page.click(`#alignment-map g.toggle[data-toggle="${id}"]`);
+  assert.equal(await page.locator('#alignment-map g.node', { hasText: '让每一杯出品都稳定如一' }).isVisible(), false);
   await page.close();
 });

@@ -32,6 +32,16 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("nav_map", "对齐地图", "Alignment map"),
+    ("alignment_map", "对齐地图", "Alignment map"),
+    (
+        "map_help",
+        "从公司到部门再到个人，按对齐关系从左向右展开；颜色表示含下级在内的整体进度。点击方框查看目标，点击右侧的 − 折叠分支。",
+        "From the company to units to people, left to right by alignment; colours show progress including everything below. Click a box to open it, the − on its right to fold a branch.",
+    ),
+    ("map_search_ph", "目标、关键结果或负责人", "Objective, key result or owner"),
+    ("map_no_match", "没有匹配的目标。", "No objective matches."),
+    ("map_hits", "个目标匹配（连同其上级链一起显示）", "objectives match (shown with the chain above them)"),
     ("nav_goals", "我的目标", "My goals"),
     ("nav_tree", "目标树", "Goal tree"),
     ("nav_kpis", "KPI", "KPIs"),

@@ -69,3 +69,33 @@
   form.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 350); });
   run();
 })();
+
+// Alignment map: fold and unfold a node's subtree.
+(function () {
+  const svg = document.querySelector('svg.amap');
+  if (!svg) return;
+  const kids = {};
+  svg.querySelectorAll('g.node').forEach((g) => {
+    const p = g.dataset.parent;
+    if (p) (kids[p] = kids[p] || []).push(g.dataset.id);
+  });
+  function setFolded(id, folded) {
+    for (const k of kids[id] || []) {
+      svg.querySelector('g.node[data-id="' + k + '"]').classList.toggle('folded', folded);
+      const edge = svg.querySelector('path[data-child="' + k + '"]');
+      if (edge) edge.classList.toggle('folded', folded);
+      const t = svg.querySelector('g.toggle[data-toggle="' + k + '"]');
+      // A folded child's own subtree stays hidden; unfolding shows it as the child left it.
+      if (folded || !t || t.dataset.closed !== '1') setFolded(k, folded);
+    }
+  }
+  svg.querySelectorAll('g.toggle').forEach((t) => {
+    t.addEventListener('click', (e) => {
+      e.preventDefault();
+      const closed = t.dataset.closed === '1';
+      t.dataset.closed = closed ? '0' : '1';
+      t.querySelector('text').textContent = closed ? '−' : '+';
+      setFolded(t.dataset.toggle, !closed);
+    });
+  });
+})();

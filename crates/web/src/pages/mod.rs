@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/goals") }))
         .route("/goals", get(goals::my_goals))
         .route("/goals/tree", get(goals::tree))
+        .route("/goals/map", get(goals::map))
         .route("/kpis", get(goals::kpi_board))
         .route("/objectives", post(goals::create_objective))
         .route("/objectives/new", get(goals::new_objective))
