@@ -291,7 +291,7 @@ mod tests {
             }
         }
         let mut used = std::collections::BTreeSet::new();
-        for part in text.split("s(\"").skip(1) {
+        for part in text.split(".s(\"").skip(1) {
             if let Some(end) = part.find('"') {
                 used.insert(&part[..end]);
             }

@@ -44,46 +44,56 @@ fn fit(s: &str, width: usize) -> String {
     out
 }
 
-/// Draws the nodes (parents are those present in `nodes`; others start a new tree).
-pub fn alignment_map(nodes: &[MapNode], title: &str) -> String {
-    let ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
-    let children = |id: i64| nodes.iter().enumerate().filter(move |(_, n)| n.parent == Some(id)).map(|(i, _)| i);
-    let roots: Vec<usize> =
-        nodes.iter().enumerate().filter(|(_, n)| n.parent.is_none_or(|p| !ids.contains(&p))).map(|(i, _)| i).collect();
-    // Place leaves on rows in depth-first order; parents at the middle of their children.
-    let mut pos: Vec<(f64, f64)> = vec![(0.0, 0.0); nodes.len()];
-    let mut depth_of = vec![0usize; nodes.len()];
-    let mut next_row = 0.0;
-    let mut seen = vec![false; nodes.len()];
-    fn place(
-        i: usize,
-        depth: usize,
-        nodes: &[MapNode],
-        kids: &dyn Fn(i64) -> Vec<usize>,
-        pos: &mut Vec<(f64, f64)>,
-        depth_of: &mut Vec<usize>,
-        next_row: &mut f64,
-        seen: &mut Vec<bool>,
-    ) -> f64 {
-        seen[i] = true;
-        depth_of[i] = depth;
-        let ks: Vec<usize> = kids(nodes[i].id).into_iter().filter(|k| !seen[*k]).collect();
-        let y = if ks.is_empty() {
-            let y = *next_row;
-            *next_row += 1.0;
-            y
+struct Layout {
+    /// Children of each node (by index), so a large map is laid out in linear time.
+    kids: Vec<Vec<usize>>,
+    pos: Vec<(f64, f64)>,
+    depth_of: Vec<usize>,
+    next_row: f64,
+    seen: Vec<bool>,
+}
+
+impl Layout {
+    /// Places node `i` and its subtree; answers the row it sits on.
+    fn place(&mut self, i: usize, depth: usize, nodes: &[MapNode]) -> f64 {
+        self.seen[i] = true;
+        self.depth_of[i] = depth;
+        let kids: Vec<usize> =
+            (0..nodes.len()).filter(|k| nodes[*k].parent == Some(nodes[i].id) && !self.seen[*k]).collect();
+        let y = if kids.is_empty() {
+            self.next_row += 1.0;
+            self.next_row - 1.0
         } else {
-            let ys: Vec<f64> =
-                ks.iter().map(|k| place(*k, depth + 1, nodes, kids, pos, depth_of, next_row, seen)).collect();
+            let ys: Vec<f64> = kids.iter().map(|k| self.place(*k, depth + 1, nodes)).collect();
             (ys[0] + ys[ys.len() - 1]) / 2.0
         };
-        pos[i] = (depth as f64, y);
+        self.pos[i] = (depth as f64, y);
         y
     }
-    let kids = |id: i64| children(id).collect::<Vec<_>>();
-    for r in &roots {
-        place(*r, 0, nodes, &kids, &mut pos, &mut depth_of, &mut next_row, &mut seen);
+}
+
+/// Draws the nodes (parents are those present in `nodes`; others start a new tree).
+pub fn alignment_map(nodes: &[MapNode], title: &str) -> String {
+    let index: std::collections::HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let parent_of: Vec<Option<usize>> = nodes.iter().map(|n| n.parent.and_then(|p| index.get(&p).copied())).collect();
+    let mut kids = vec![vec![]; nodes.len()];
+    for (i, p) in parent_of.iter().enumerate() {
+        if let Some(p) = p {
+            kids[*p].push(i);
+        }
     }
+    // Place leaves on rows in depth-first order; parents at the middle of their children.
+    let mut lay = Layout {
+        kids,
+        pos: vec![(0.0, 0.0); nodes.len()],
+        depth_of: vec![0; nodes.len()],
+        next_row: 0.0,
+        seen: vec![false; nodes.len()],
+    };
+    for r in (0..nodes.len()).filter(|i| parent_of[*i].is_none()) {
+        lay.place(r, 0, nodes);
+    }
+    let Layout { kids, pos, depth_of, next_row, .. } = lay;
     let max_depth = depth_of.iter().copied().max().unwrap_or(0) as f64;
     let width = PAD * 2.0 + max_depth * COL + BOX_W;
     let height = PAD * 2.0 + next_row.max(1.0) * ROW;
@@ -97,7 +107,7 @@ pub fn alignment_map(nodes: &[MapNode], title: &str) -> String {
     );
     s.push_str("<g class=\"edges\">");
     for (i, n) in nodes.iter().enumerate() {
-        if let Some(p) = n.parent.and_then(|p| nodes.iter().position(|x| x.id == p)) {
+        if let Some(p) = parent_of[i] {
             let (px, py) = xy(p);
             let (cx, cy) = xy(i);
             let (x1, y1, x2, y2) = (px + BOX_W, py + BOX_H / 2.0, cx, cy + BOX_H / 2.0);
@@ -108,8 +118,8 @@ pub fn alignment_map(nodes: &[MapNode], title: &str) -> String {
     s.push_str("</g>");
     for (i, n) in nodes.iter().enumerate() {
         let (x, y) = xy(i);
-        let parent = n.parent.filter(|p| ids.contains(p)).map(|p| p.to_string()).unwrap_or_default();
-        let has_kids = nodes.iter().any(|c| c.parent == Some(n.id));
+        let parent = parent_of[i].map(|p| nodes[p].id.to_string()).unwrap_or_default();
+        let has_kids = !kids[i].is_empty();
         let _ = write!(
             s,
             r#"<g class="node band-{}{}" data-id="{}" data-parent="{parent}" transform="translate({x} {y})">"#,
