@@ -8,6 +8,7 @@ pub mod cycles;
 pub mod demo;
 mod demo_goals;
 pub mod error;
+pub mod exchange;
 pub mod goals;
 pub mod history;
 pub mod import;

@@ -130,3 +130,14 @@ impl App {
         Ok(tenant_view(&after))
     }
 }
+
+impl App {
+    /// Acts as a named person of a tenant, for operator commands (`tandem export --as …`):
+    /// whoever runs them holds the database, and the person's own rights still apply.
+    pub async fn operator_actor(&self, slug: &str, email: &str) -> Result<crate::Actor> {
+        let t = self.tenant_by_slug(slug).await?;
+        let email = tandem_domain::text::Email::parse("as", email)?;
+        let p = tandem_store::people::by_email(&self.db, t.id, email.as_str()).await?.ok_or(AppError::NotFound)?;
+        Ok(crate::accounts::actor_of(&p))
+    }
+}

@@ -42,6 +42,30 @@ enum Command {
     Admin(AdminCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Write a cycle's OKRs and KPIs as a tandem/v1 document (what the person may see).
+    Export {
+        #[arg(long, default_value = "demo")]
+        tenant: String,
+        /// Act as this person (their visibility applies).
+        #[arg(long = "as")]
+        as_email: String,
+        #[arg(long)]
+        cycle: i64,
+        /// `yaml` or `json`.
+        #[arg(long, default_value = "yaml")]
+        format: String,
+    },
+    /// Read a tandem/v1 document into a cycle, all or nothing.
+    Import {
+        #[arg(long, default_value = "demo")]
+        tenant: String,
+        /// Act as this person (their rights apply).
+        #[arg(long = "as")]
+        as_email: String,
+        #[arg(long)]
+        cycle: i64,
+        file: PathBuf,
+    },
     /// Check the OKRs in a YAML or JSON draft for the usual traps.
     Lint {
         /// The draft: `objectives: [{title, kind, key_results: [{title}]}]`.
@@ -137,6 +161,26 @@ async fn open(cli: &Cli) -> Fallible<App> {
 
 async fn run(cli: Cli) -> Fallible<()> {
     match &cli.command {
+        Command::Export { tenant, as_email, cycle, format } => {
+            let app = open(&cli).await?;
+            let a = app.operator_actor(tenant, as_email).await?;
+            let doc = app.export_cycle(&a, *cycle).await?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                print!("{}", tandem_app::exchange::to_yaml(&doc)?);
+            }
+            Ok(())
+        }
+        Command::Import { tenant, as_email, cycle, file } => {
+            let app = open(&cli).await?;
+            let a = app.operator_actor(tenant, as_email).await?;
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let doc = tandem_app::exchange::parse_document(&text)?;
+            let s = app.import_cycle(&a, *cycle, &doc).await?;
+            println!("imported {} objectives, {} key results, {} KPIs", s.objectives, s.key_results, s.kpis);
+            Ok(())
+        }
         Command::Lint { file, format, lang } => {
             let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let lang = tandem_domain::Lang::parse(lang).unwrap_or_default();

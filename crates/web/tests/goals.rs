@@ -20,6 +20,7 @@ on_both_engines! {
     archived_objectives_leave_the_roll_up => archive;
     drafts_are_checked_for_quality => lint_api;
     an_objective_and_its_key_results_land_together => atomic_create;
+    a_cycle_round_trips_through_the_open_format => round_trip;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -418,4 +419,95 @@ async fn atomic_create(t: &TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["key_results"].as_array().map(Vec::len), Some(2));
     assert!(close(r.body["score"].as_f64().unwrap_or(-1.0), 0.0));
+}
+
+/// The file's ids replaced by their order, and the cycle left out: what must survive a round trip.
+fn normalised(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    let mut ids: HashMap<i64, usize> = HashMap::new();
+    let mut n = 0;
+    for o in doc["objectives"].as_array().cloned().unwrap_or_default() {
+        ids.insert(o["id"].as_i64().unwrap_or(0), n);
+        n += 1;
+        for k in o["key_results"].as_array().cloned().unwrap_or_default() {
+            ids.insert(k["id"].as_i64().unwrap_or(0), n);
+            n += 1;
+        }
+    }
+    let map = |v: &mut Value, ids: &HashMap<i64, usize>| {
+        if let Some(i) = v.as_i64() {
+            *v = json!(ids.get(&i).map(|x| *x as i64).unwrap_or(i));
+        }
+    };
+    doc["cycle"] = Value::Null;
+    for o in doc["objectives"].as_array_mut().into_iter().flatten() {
+        map(&mut o["id"], &ids);
+        map(&mut o["parent"], &ids);
+        for s in o["supports"].as_array_mut().into_iter().flatten() {
+            map(s, &ids);
+        }
+        for k in o["key_results"].as_array_mut().into_iter().flatten() {
+            map(&mut k["id"], &ids);
+        }
+    }
+    for k in doc["kpis"].as_array_mut().into_iter().flatten() {
+        k["id"] = Value::Null;
+        map(&mut k["derived_from"]["id"], &ids);
+    }
+    doc
+}
+
+async fn round_trip(t: &TestDb) {
+    let a = api(t).await;
+    let ceo = a.login("ceo@demo.example").await;
+    let q = quarter(&a, &ceo).await;
+    let next = a
+        .items("/api/v1/cycles", &ceo)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "planning")
+        .and_then(|c| c["id"].as_i64())
+        .expect("next quarter");
+    let first = a.call("GET", &format!("/api/v1/cycles/{q}/export"), Some(&ceo), None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body["format"], "tandem/v1");
+    assert!(first.body["objectives"].as_array().map(Vec::len).unwrap_or(0) >= 10);
+    // KPIs live in monthly cycles; the quarter's file carries none, and a member's file never carries others' KPIs.
+    let req = axum::http::Request::post(format!("/api/v1/cycles/{next}/import"))
+        .header("authorization", format!("Bearer {ceo}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(first.body.to_string()))
+        .expect("req");
+    let imported = a.raw(req).await;
+    assert_eq!(imported.status, StatusCode::OK, "{:?}", imported.body);
+    assert_eq!(imported.body["objectives"].as_u64(), first.body["objectives"].as_array().map(|v| v.len() as u64));
+    let second = a.call("GET", &format!("/api/v1/cycles/{next}/export"), Some(&ceo), None).await;
+    assert_eq!(normalised(&second.body), normalised(&first.body), "the same goals, links and numbers");
+    // YAML too, and a broken file changes nothing.
+    let yaml = axum::http::Request::get(format!("/api/v1/cycles/{next}/export?format=yaml"))
+        .header("authorization", format!("Bearer {ceo}"))
+        .body(axum::body::Body::empty())
+        .expect("req");
+    let y = a.raw(yaml).await;
+    assert!(y.body.as_str().is_some_and(|s| s.starts_with("format: tandem/v1")));
+    let before = a.items(&format!("/api/v1/objectives?cycle={next}"), &ceo).await.len();
+    let mut broken = first.body.clone();
+    broken["objectives"][3]["key_results"][0]["title"] = json!("");
+    let req = axum::http::Request::post(format!("/api/v1/cycles/{next}/import"))
+        .header("authorization", format!("Bearer {ceo}"))
+        .body(axum::body::Body::from(broken.to_string()))
+        .expect("req");
+    let r = a.raw(req).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("objectives[3].key_results[0].title"))
+    );
+    assert_eq!(a.items(&format!("/api/v1/objectives?cycle={next}"), &ceo).await.len(), before, "nothing half-applied");
+    // A member may not import goals for others.
+    let member = a.login("zhang.wei@demo.example").await;
+    let req = axum::http::Request::post(format!("/api/v1/cycles/{next}/import"))
+        .header("authorization", format!("Bearer {member}"))
+        .body(axum::body::Body::from(first.body.to_string()))
+        .expect("req");
+    assert_eq!(a.raw(req).await.status, StatusCode::FORBIDDEN);
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cycles;
+pub mod exchange;
 pub mod goals;
 pub mod kpis;
 pub mod lint;
@@ -65,6 +66,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_kpis, kpis::create_kpi))
         .routes(routes!(kpis::get_kpi, kpis::update_kpi))
         .routes(routes!(lint::lint_draft))
+        .routes(routes!(exchange::export_cycle))
+        .routes(routes!(exchange::import_cycle))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).
