@@ -318,8 +318,7 @@ impl App {
             let supports: Vec<i64> =
                 o.supports.iter().map(|s| new_obj.get(s).copied().unwrap_or(*s)).filter(|s| *s != row.id).collect();
             goals::set_supports(&mut tx, a.tenant.0, row.id, &supports).await?;
-            let mut c =
-                Change::create("objective", row.id, serde_json::json!({"title": row.title, "imported_from": o.id}));
+            let mut c = Change::create("objective", row.id, crate::goals::objective_json(&row, &supports));
             c.reason = Some("import".into());
             record(&mut tx, Some(a), a.tenant.0, now, c).await?;
             summary.objectives += 1;
@@ -357,7 +356,7 @@ impl App {
                     Some(a),
                     a.tenant.0,
                     now,
-                    Change::create("key_result", id, serde_json::json!({"title": kr.title})),
+                    Change::create("key_result", id, crate::goals::kr_json(&kr, &owners)),
                 )
                 .await?;
                 summary.key_results += 1;

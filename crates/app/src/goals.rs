@@ -759,17 +759,17 @@ fn long_text(field: &str, s: &str) -> Result<String, Invalid> {
     if t.chars().count() > 4000 { Err(Invalid::new(field, Rule::TooLong { max: 4000 })) } else { Ok(t.to_string()) }
 }
 
-fn objective_json(o: &ObjectiveRow, supports: &[i64]) -> serde_json::Value {
+pub(crate) fn objective_json(o: &ObjectiveRow, supports: &[i64]) -> serde_json::Value {
     serde_json::json!({
         "title": o.title, "description": o.description, "kind": o.kind, "owner": {"type": o.owner_type, "id": o.owner_id},
         "cycle": o.cycle_id, "parent": o.parent_id, "supports": supports, "status": o.status,
     })
 }
 
-fn kr_json(k: &KeyResultRow, owners: &[(String, i64, f64)]) -> serde_json::Value {
+pub(crate) fn kr_json(k: &KeyResultRow, owners: &[(String, i64, f64)]) -> serde_json::Value {
     serde_json::json!({
         "objective": k.objective_id, "title": k.title, "measure": k.measure, "baseline": k.baseline, "target": k.target,
-        "unit": k.unit, "weight": k.weight,
+        "current": k.current, "unit": k.unit, "weight": k.weight,
         "owners": owners.iter().map(|(t, i, w)| serde_json::json!({"type": t, "id": i, "weight": w})).collect::<Vec<_>>(),
     })
 }

@@ -21,6 +21,7 @@ on_both_engines! {
     drafts_are_checked_for_quality => lint_api;
     an_objective_and_its_key_results_land_together => atomic_create;
     a_cycle_round_trips_through_the_open_format => round_trip;
+    goals_can_be_seen_as_of_a_past_moment => as_of;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -510,4 +511,77 @@ async fn round_trip(t: &TestDb) {
         .body(axum::body::Body::from(first.body.to_string()))
         .expect("req");
     assert_eq!(a.raw(req).await.status, StatusCode::FORBIDDEN);
+}
+
+async fn as_of(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &li).await;
+    let store = objs.iter().find(|o| o["owner_name"] == "上海南京西路店").expect("store objective");
+    let (oid, kid) = (store["id"].as_i64().expect("id"), store["key_results"][0]["id"].as_i64().expect("kr"));
+    let fmt = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).expect("rfc3339");
+    let before = fmt(time::OffsetDateTime::now_utc());
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let r = a
+        .call(
+            "PATCH",
+            &format!("/api/v1/key-results/{kid}"),
+            Some(&li),
+            Some(json!({"target": 2.5, "title": "高峰时段顾客等待时间从5分钟降至2.5分钟", "reason": "新设备到店"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after = fmt(time::OffsetDateTime::now_utc() + time::Duration::seconds(1));
+    let then = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at={}", urlenc(&before)), Some(&li), None).await;
+    assert_eq!(then.status, StatusCode::OK, "{:?}", then.body);
+    assert_eq!(then.body["key_results"][0]["target"].as_f64(), Some(3.0));
+    assert_eq!(then.body["key_results"][0]["current"].as_f64(), Some(3.8));
+    assert!(close(then.body["key_results"][0]["score"].as_f64().unwrap_or(0.0), 0.6));
+    let now = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at={}", urlenc(&after)), Some(&li), None).await;
+    assert_eq!(now.body["key_results"][0]["target"].as_f64(), Some(2.5));
+    let d = a
+        .call(
+            "GET",
+            &format!("/api/v1/objectives/{oid}/diff?from={}&to={}", urlenc(&before), urlenc(&after)),
+            Some(&li),
+            None,
+        )
+        .await;
+    let changes: Vec<(String, Value, Value)> = d.body["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| (c["field"].as_str().unwrap_or("").to_string(), c["before"].clone(), c["after"].clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (
+                "title".to_string(),
+                json!("高峰时段顾客等待时间从5分钟降至3分钟"),
+                json!("高峰时段顾客等待时间从5分钟降至2.5分钟")
+            ),
+            ("target".to_string(), json!(3.0), json!(2.5)),
+        ]
+    );
+    let r = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at=2000-01-01"), Some(&li), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "it did not exist yet");
+    let r = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at=yesterday"), Some(&li), None).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("at")));
+    // Someone who may not see a draft may not see its past either.
+    let draft = a
+        .items("/api/v1/objectives", &a.login("zhang.wei@demo.example").await)
+        .await
+        .into_iter()
+        .find(|o| o["status"] == "draft")
+        .expect("draft");
+    let lin = a.login("lin.xiao@demo.example").await;
+    let r = a
+        .call("GET", &format!("/api/v1/objectives/{}/as-of?at={}", draft["id"], urlenc(&after)), Some(&lin), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+fn urlenc(s: &str) -> String {
+    s.replace(':', "%3A").replace('+', "%2B")
 }

@@ -2,6 +2,7 @@
 //! browser. Every route is registered through `routes!`, which also writes it into the OpenAPI
 //! document, so the document cannot miss a route.
 
+pub mod asof;
 pub mod auth;
 pub mod cycles;
 pub mod exchange;
@@ -66,6 +67,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_kpis, kpis::create_kpi))
         .routes(routes!(kpis::get_kpi, kpis::update_kpi))
         .routes(routes!(lint::lint_draft))
+        .routes(routes!(asof::as_of))
+        .routes(routes!(asof::diff))
         .routes(routes!(exchange::export_cycle))
         .routes(routes!(exchange::import_cycle))
 }
