@@ -82,6 +82,12 @@ impl AppError {
                 ("last_admin", Lang::En) => "You cannot remove your own admin role; ask another admin".into(),
                 ("self_deactivate", Lang::Zh) => "不能停用自己的账号".into(),
                 ("self_deactivate", Lang::En) => "You cannot deactivate your own account".into(),
+                ("already_decided", Lang::Zh) => "该申请已被处理".into(),
+                ("already_decided", Lang::En) => "This request has already been decided".into(),
+                ("kpi_locked", Lang::Zh) => "周期已开始，KPI 已锁定：请提交变更申请，由 HR 审批".into(),
+                ("kpi_locked", Lang::En) => {
+                    "The cycle is running and the KPI is locked: file a change request for HR to approve".into()
+                }
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),
                 ("cycle_closed", Lang::En) => "This cycle is closed and read-only".into(),
                 (_, Lang::Zh) => "与现有数据冲突".into(),

@@ -89,6 +89,14 @@ pub struct ManageCycles(());
 #[derive(Debug, Clone, Copy)]
 pub struct ManagePeople(());
 
+/// May approve or reject KPI change requests (HR).
+#[derive(Debug, Clone, Copy)]
+pub struct DecideKpiChanges(());
+
+pub fn decide_kpi_changes(a: &Actor) -> Option<DecideKpiChanges> {
+    a.has(Role::Hr).then_some(DecideKpiChanges(()))
+}
+
 pub fn manage_org(a: &Actor) -> Option<ManageOrg> {
     a.has(Role::Admin).then_some(ManageOrg(()))
 }

@@ -328,3 +328,86 @@ pub async fn kpi_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KpiRow>>
         .fetch_optional(tx.conn())
         .await?)
 }
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KpiChangeRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub kpi_id: i64,
+    pub requested_by: i64,
+    pub reason: String,
+    pub changes_json: String,
+    pub before_json: String,
+    /// `pending`, `approved`, `rejected`.
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub decision_note: String,
+    pub created_at: i64,
+}
+
+const CHG: &str = "tenant_id, id, kpi_id, requested_by, reason, changes_json, before_json, status, decided_by, decided_at, \
+                   decision_note, created_at";
+
+pub async fn insert_kpi_change(tx: &mut Tx, c: &KpiChangeRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO kpi_change_requests ({CHG}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(c.tenant_id)
+    .bind(c.id)
+    .bind(c.kpi_id)
+    .bind(c.requested_by)
+    .bind(&c.reason)
+    .bind(&c.changes_json)
+    .bind(&c.before_json)
+    .bind(&c.status)
+    .bind(c.decided_by)
+    .bind(c.decided_at)
+    .bind(&c.decision_note)
+    .bind(c.created_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Decides a pending request; answers false when it was no longer pending (decided meanwhile).
+pub async fn decide_kpi_change(
+    tx: &mut Tx,
+    tenant: i64,
+    id: i64,
+    status: &str,
+    by: i64,
+    at: i64,
+    note: &str,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE kpi_change_requests SET status = $3, decided_by = $4, decided_at = $5, decision_note = $6 \
+         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(status)
+    .bind(by)
+    .bind(at)
+    .bind(note)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn kpi_changes(db: &Db, tenant: i64) -> Result<Vec<KpiChangeRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CHG} FROM kpi_change_requests WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(tenant)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn kpi_change_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KpiChangeRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {CHG} FROM kpi_change_requests WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}

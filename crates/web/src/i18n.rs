@@ -32,6 +32,25 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("change_requests", "KPI 变更申请", "KPI change requests"),
+    (
+        "change_requests_help",
+        "周期开始后 KPI 锁定，任何调整都需写明原因并由 HR 审批；批准后自动生效并记入变更记录。",
+        "Once the cycle runs, KPIs are locked: a change needs a reason and HR's approval, and is applied and recorded when approved.",
+    ),
+    ("no_change_requests", "暂无变更申请。", "No change requests."),
+    ("requested_change", "申请的变更", "Requested change"),
+    ("requested_by", "申请人", "requested by"),
+    ("change_reason", "原因", "Reason"),
+    ("decision_note", "审批意见（可选）", "Note (optional)"),
+    ("approve", "批准", "Approve"),
+    ("reject", "驳回", "Reject"),
+    ("approved", "已批准", "Approved"),
+    ("rejected", "已驳回", "Rejected"),
+    ("pending", "待审批", "Pending"),
+    ("request_change", "申请变更", "Request a change"),
+    ("new_target", "新的目标值", "New target"),
+    ("submit_request", "提交申请", "Submit"),
     ("nav_map", "对齐地图", "Alignment map"),
     ("alignment_map", "对齐地图", "Alignment map"),
     (

@@ -22,6 +22,8 @@ on_both_engines! {
     an_objective_and_its_key_results_land_together => atomic_create;
     a_cycle_round_trips_through_the_open_format => round_trip;
     goals_can_be_seen_as_of_a_past_moment => as_of;
+    locked_kpis_change_only_through_hr => kpi_change_requests;
+    pages_show_kpis_only_to_their_circle => kpi_pages;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -584,4 +586,104 @@ async fn as_of(t: &TestDb) {
 
 fn urlenc(s: &str) -> String {
     s.replace(':', "%3A").replace('+', "%2B")
+}
+
+async fn kpi_change_requests(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let kpi =
+        a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("a report's KPI");
+    let kid = kpi["id"].as_i64().expect("id");
+    assert_eq!(kpi["locked"], true);
+    let r = a.call("PATCH", &format!("/api/v1/kpis/{kid}"), Some(&li), Some(json!({"target": 0.2}))).await;
+    assert_eq!(r.code(), "kpi_locked");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{kid}/change-requests"),
+            Some(&li),
+            Some(json!({"changes": {"target": 0.2}, "reason": "  "})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{kid}/change-requests"),
+            Some(&li),
+            Some(json!({"changes": {"target": 0.2, "pass": 0.3}, "reason": "新收银系统上线首月，差错率基线偏高"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let rid = r.body["id"].as_i64().expect("id");
+    assert_eq!(r.body["status"], "pending");
+    // Private like the KPI: an unrelated member sees no request; the owner and HR do.
+    let lin = a.login("lin.xiao@demo.example").await;
+    assert!(a.items("/api/v1/kpi-change-requests", &lin).await.is_empty());
+    assert!(a.items("/api/v1/kpi-change-requests?status=pending", &hr).await.iter().any(|x| x["id"] == json!(rid)));
+    let qin = a.login("qin.yue@demo.example").await;
+    assert!(
+        a.items("/api/v1/kpi-change-requests", &qin).await.iter().any(|x| x["id"] == json!(rid)),
+        "the owner sees it"
+    );
+    // Only HR decides.
+    let r = a
+        .call("POST", &format!("/api/v1/kpi-change-requests/{rid}/decision"), Some(&li), Some(json!({"approve": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpi-change-requests/{rid}/decision"),
+            Some(&hr),
+            Some(json!({"approve": true, "note": "同意，下月复核"})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("approved")));
+    let k = a.call("GET", &format!("/api/v1/kpis/{kid}"), Some(&hr), None).await;
+    assert_eq!((k.body["target"].as_f64(), k.body["pass"].as_f64()), (Some(0.2), Some(0.3)));
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpi-change-requests/{rid}/decision"),
+            Some(&hr),
+            Some(json!({"approve": false})),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "already_decided"));
+    // The applied change carries the request's reason in the KPI's history.
+    let s = a.app.authenticate(&hr).await.expect("hr");
+    let hist = tandem_store::events::for_entity(&a.app.db, s.actor.tenant.0, "kpi", kid).await.expect("history");
+    let last = hist.last().expect("event");
+    assert!(last.reason.as_deref().is_some_and(|r| r.starts_with("新收银系统上线首月")));
+    assert_eq!(last.before.as_ref().map(|b| b["target"].clone()), Some(json!(0.1)));
+}
+
+/// The pages are doors too: someone outside a KPI's circle never sees its name or numbers.
+async fn kpi_pages(t: &TestDb) {
+    let a = api(t).await;
+    let page = |email: &'static str, path: &'static str| {
+        let app = a.app.clone();
+        let router = a.router.clone();
+        async move {
+            let s = app.login(&format!("{email}@demo.example"), "demo-2026", None, "test").await.expect("login");
+            let req = axum::http::Request::get(path)
+                .header("cookie", format!("tandem_session={}", s.secret))
+                .body(axum::body::Body::empty())
+                .expect("req");
+            let resp = tower::ServiceExt::oneshot(router, req).await.expect("page");
+            assert_eq!(resp.status(), StatusCode::OK, "{email} {path}");
+            let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    let secret_kpi = "收银差错率";
+    for path in ["/kpis", "/goals", "/kpis/requests"] {
+        assert!(!page("lin.xiao", path).await.contains(secret_kpi), "R&D member on {path}");
+        assert!(!page("zhang.wei", path).await.contains(secret_kpi), "a peer of the owner on {path}");
+    }
+    assert!(page("qin.yue", "/goals").await.contains(secret_kpi), "the owner");
+    assert!(page("li.na", "/kpis").await.contains(secret_kpi), "the manager");
+    assert!(page("hr", "/kpis").await.contains(secret_kpi), "HR");
 }

@@ -115,7 +115,7 @@ pub struct NewKpi {
     pub derived_from: Option<DerivedDto>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 pub struct KpiPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -200,4 +200,106 @@ pub async fn update_kpi(
         weight: req.weight,
     };
     Ok(Json(st.app.update_kpi(&c.session.actor, id, patch).await.in_lang(c.lang)?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangeRequestIn {
+    pub changes: KpiPatch,
+    /// Why the KPI should change (required).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangeRequestDto {
+    pub id: i64,
+    pub kpi: i64,
+    pub kpi_name: String,
+    pub owner_name: String,
+    pub requested_by: i64,
+    pub requested_by_name: String,
+    pub reason: String,
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    /// `pending`, `approved`, `rejected`.
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decision_note: String,
+}
+
+impl From<tandem_app::kpis::ChangeRequestView> for ChangeRequestDto {
+    fn from(r: tandem_app::kpis::ChangeRequestView) -> Self {
+        ChangeRequestDto {
+            id: r.id,
+            kpi: r.kpi,
+            kpi_name: r.kpi_name,
+            owner_name: r.owner_name,
+            requested_by: r.requested_by,
+            requested_by_name: r.requested_by_name,
+            reason: r.reason,
+            changes: serde_json::to_value(&r.changes).unwrap_or_default(),
+            before: r.before,
+            status: r.status,
+            decided_by: r.decided_by,
+            decision_note: r.decision_note,
+        }
+    }
+}
+
+fn app_patch(p: KpiPatch) -> AppPatch {
+    AppPatch { name: p.name, target: p.target, pass: p.pass, warn: p.warn, unit: p.unit, weight: p.weight }
+}
+
+/// Ask HR to change a locked KPI, with a reason.
+#[utoipa::path(post, path = "/api/v1/kpis/{id}/change-requests", tag = "kpis", params(("id" = i64, Path)), request_body = ChangeRequestIn,
+    responses((status = 201, body = ChangeRequestDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_change(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ChangeRequestIn>,
+) -> Result<(StatusCode, Json<ChangeRequestDto>), ApiError> {
+    let r =
+        st.app.request_kpi_change(&c.session.actor, id, app_patch(req.changes), &req.reason).await.in_lang(c.lang)?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ChangeQuery {
+    /// `pending`, `approved` or `rejected`.
+    pub status: Option<String>,
+}
+
+/// Change requests on KPIs you may see (HR: the whole queue).
+#[utoipa::path(get, path = "/api/v1/kpi-change-requests", tag = "kpis", params(ChangeQuery),
+    responses((status = 200, body = ItemsOf<ChangeRequestDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_changes(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+) -> Result<Json<ItemsOf<ChangeRequestDto>>, ApiError> {
+    let items = st.app.list_kpi_changes(&c.session.actor, q.status.as_deref()).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Decision {
+    pub approve: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// HR approves (the change is applied and recorded with its reason) or rejects a request.
+#[utoipa::path(post, path = "/api/v1/kpi-change-requests/{id}/decision", tag = "kpis", params(("id" = i64, Path)), request_body = Decision,
+    responses((status = 200, body = ChangeRequestDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<Decision>,
+) -> Result<Json<ChangeRequestDto>, ApiError> {
+    let a = &c.session.actor;
+    let cap = tandem_domain::policy::decide_kpi_changes(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
+    Ok(Json(st.app.decide_kpi_change(cap, a, id, req.approve, &req.note).await.in_lang(c.lang)?.into()))
 }

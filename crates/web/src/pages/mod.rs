@@ -31,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/goals/tree", get(goals::tree))
         .route("/goals/map", get(goals::map))
         .route("/kpis", get(goals::kpi_board))
+        .route("/kpis/requests", get(goals::kpi_requests))
+        .route("/kpis/requests/{id}", post(goals::decide_request))
+        .route("/kpis/{id}/change-requests", post(goals::request_change))
         .route("/objectives", post(goals::create_objective))
         .route("/objectives/new", get(goals::new_objective))
         .route("/objectives/{id}", get(goals::objective))
@@ -68,6 +71,8 @@ pub struct Frame {
     pub is_admin: bool,
     pub is_hr: bool,
     pub is_people_admin: bool,
+    /// HR proper (not admin): decides KPI change requests.
+    pub is_hr_only: bool,
 }
 
 impl Frame {
@@ -87,6 +92,7 @@ impl Frame {
             is_admin: a.has(Role::Admin),
             is_hr: a.has(Role::Hr) || a.has(Role::Admin),
             is_people_admin: a.has(Role::Hr) || a.has(Role::Admin),
+            is_hr_only: a.has(Role::Hr),
         }
     }
 
@@ -105,6 +111,7 @@ impl Frame {
             is_admin: false,
             is_hr: false,
             is_people_admin: false,
+            is_hr_only: false,
         }
     }
 
