@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod asof;
+pub mod cascade;
 pub mod clock;
 pub mod cycles;
 pub mod demo;

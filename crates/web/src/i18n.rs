@@ -32,6 +32,19 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("upstream_changes", "上游变更", "Upstream changes"),
+    (
+        "no_upstream_changes",
+        "你的目标对齐的上级目标、你的 KPI 来源的关键结果，自设定以来都没有变更。",
+        "Nothing your objectives align to or your KPIs derive from has changed since you set them.",
+    ),
+    ("derive_kpi", "派生 KPI", "Derive a KPI"),
+    ("kpi_for", "指派给", "For"),
+    ("derive_kpi_ph", "例如：顾客等待时间不超过3分钟", "e.g. Customer waiting time at most 3 minutes"),
+    ("direction", "方向", "Direction"),
+    ("higher_better", "越高越好", "Higher is better"),
+    ("lower_better", "越低越好", "Lower is better"),
+    ("create_aligned", "创建对齐到此的目标", "Create an aligned objective"),
     ("change_requests", "KPI 变更申请", "KPI change requests"),
     (
         "change_requests_help",

@@ -24,6 +24,7 @@ on_both_engines! {
     goals_can_be_seen_as_of_a_past_moment => as_of;
     locked_kpis_change_only_through_hr => kpi_change_requests;
     pages_show_kpis_only_to_their_circle => kpi_pages;
+    downstream_owners_see_upstream_changes => cascade_notices;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -686,4 +687,52 @@ async fn kpi_pages(t: &TestDb) {
     assert!(page("qin.yue", "/goals").await.contains(secret_kpi), "the owner");
     assert!(page("li.na", "/kpis").await.contains(secret_kpi), "the manager");
     assert!(page("hr", "/kpis").await.contains(secret_kpi), "HR");
+}
+
+async fn cascade_notices(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    assert!(a.items("/api/v1/me/upstream-changes", &zhang).await.is_empty(), "nothing changed yet");
+    // Li Na changes the store KR that Zhang Wei's KPI was derived from, with a reason.
+    let store = a
+        .items("/api/v1/objectives", &li)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "上海南京西路店")
+        .expect("store objective");
+    let kr = store["key_results"][0]["id"].as_i64().expect("kr");
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let r = a
+        .call(
+            "PATCH",
+            &format!("/api/v1/key-results/{kr}"),
+            Some(&li),
+            Some(json!({"target": 2.5, "reason": "新设备到店"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let notes = a.items("/api/v1/me/upstream-changes", &zhang).await;
+    let kpi_note = notes.iter().find(|n| n["mine_kind"] == "kpi").expect("the derived KPI's owner is told");
+    assert_eq!(kpi_note["upstream_id"], json!(kr));
+    assert_eq!(kpi_note["reason"], "新设备到店");
+    assert_eq!(kpi_note["changes"], json!([{"field": "target", "before": 3.0, "after": 2.5}]));
+    // Zhang's own objective is aligned to the store objective, not to the KR: no objective notice for a KR change.
+    assert!(notes.iter().all(|n| n["mine_kind"] == "kpi"));
+    // Renaming the store objective tells the owner of what is aligned to it.
+    let r = a
+        .call(
+            "PATCH",
+            &format!("/api/v1/objectives/{}", store["id"]),
+            Some(&li),
+            Some(json!({"title": "打造顾客最愿意再来、最愿意推荐的门店", "reason": "加入推荐"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let notes = a.items("/api/v1/me/upstream-changes", &zhang).await;
+    let o = notes.iter().find(|n| n["mine_kind"] == "objective").expect("aligned objective's owner is told");
+    assert_eq!(o["changes"][0]["field"], "title");
+    assert_eq!(o["changes"][0]["before"], "打造顾客最愿意再来的门店");
+    // Someone with nothing downstream hears nothing.
+    assert!(a.items("/api/v1/me/upstream-changes", &a.login("lin.xiao@demo.example").await).await.is_empty());
 }

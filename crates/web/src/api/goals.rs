@@ -410,3 +410,61 @@ pub async fn update_key_result(
     };
     Ok(Json(st.app.update_key_result(&c.session.actor, id, patch).await.in_lang(c.lang)?.into()))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldChangeDto {
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UpstreamChangeDto {
+    /// Yours: `objective` or `kpi`.
+    pub mine_kind: String,
+    pub mine_id: i64,
+    pub mine_title: String,
+    /// What it is aligned to or derived from: `objective` or `key_result`.
+    pub upstream_kind: String,
+    pub upstream_id: i64,
+    pub upstream_title: String,
+    /// µs since the epoch.
+    pub at: i64,
+    pub actor: Option<i64>,
+    pub action: String,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChangeDto>,
+}
+
+/// What changed upstream of your objectives and KPIs since you set them (newest first).
+#[utoipa::path(get, path = "/api/v1/me/upstream-changes", tag = "goals", responses((status = 200, body = ItemsOf<UpstreamChangeDto>), (status = 401, body = ErrorBody)))]
+pub async fn upstream_changes(
+    State(st): State<AppState>,
+    c: Caller,
+) -> Result<Json<ItemsOf<UpstreamChangeDto>>, ApiError> {
+    let items = st.app.upstream_changes(&c.session.actor).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf {
+        items: items
+            .into_iter()
+            .map(|u| UpstreamChangeDto {
+                mine_kind: u.mine_kind.into(),
+                mine_id: u.mine_id,
+                mine_title: u.mine_title,
+                upstream_kind: u.upstream_kind.into(),
+                upstream_id: u.upstream_id,
+                upstream_title: u.upstream_title,
+                at: u.at,
+                actor: u.actor,
+                action: u.action,
+                reason: u.reason,
+                changes: u
+                    .changes
+                    .into_iter()
+                    .map(|f| FieldChangeDto { field: f.field, before: f.before, after: f.after })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

@@ -70,6 +70,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_changes))
         .routes(routes!(kpis::decide))
         .routes(routes!(lint::lint_draft))
+        .routes(routes!(goals::upstream_changes))
         .routes(routes!(asof::as_of))
         .routes(routes!(asof::diff))
         .routes(routes!(exchange::export_cycle))

@@ -62,6 +62,7 @@ fn pct(score: f64) -> (u32, String) {
 pub struct KrCard {
     pub id: i64,
     pub title: String,
+    pub unit: String,
     pub nums: String,
     pub target: String,
     pub score_pct: u32,
@@ -117,6 +118,7 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
                 KrCard {
                     id: k.id,
                     title: k.title.clone(),
+                    unit: k.unit.clone(),
                     nums: format!(
                         "{} → {} {} · {} {}{}",
                         num(k.baseline),
@@ -200,6 +202,8 @@ pub struct CycleQuery {
     cycle: Option<i64>,
     unit: Option<String>,
     ok: Option<String>,
+    /// For a new objective: the objective to align it to (the cascade in one step).
+    parent: Option<i64>,
 }
 
 /// The cycle to show: the one asked for, else the running quarter, else the newest.
@@ -227,10 +231,18 @@ async fn load(st: &AppState, u: &PageUser) -> Result<Loaded, AppError> {
     Ok(Loaded { cycles, all, titles, kr_titles })
 }
 
+pub struct Notice {
+    pub when: String,
+    pub mine: String,
+    pub upstream: String,
+    pub what: String,
+}
+
 #[derive(Template)]
 #[template(path = "goals.html")]
 struct GoalsPage {
     f: Frame,
+    notices: Vec<Notice>,
     cycles: Vec<(i64, String)>,
     cycle: i64,
     mine: Vec<Card>,
@@ -244,10 +256,11 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let l = load(&st, &u).await?;
         let org = st.app.org_snapshot(a.tenant.0).await?;
         let kpis = st.app.list_kpis(a, &KpiFilter { cycle: None, owner: Some(a.person.0) }).await?;
-        Ok::<_, AppError>((l, org, kpis))
+        let notices = st.app.upstream_changes(a).await?;
+        Ok::<_, AppError>((l, org, kpis, notices))
     }
     .await;
-    let (l, org, kpis) = match loaded {
+    let (l, org, kpis, notices) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -271,7 +284,25 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         })
         .map(|o| card(o, &l.titles, t))
         .collect();
+    let notices = notices
+        .iter()
+        .map(|n| {
+            let what = n
+                .changes
+                .iter()
+                .map(|c| format!("{} {} → {}", c.field, super::short(Some(&c.before)), super::short(Some(&c.after))))
+                .collect::<Vec<_>>()
+                .join("；");
+            let what = match (&n.reason, what.is_empty()) {
+                (Some(r), false) => format!("{what}（{}{r}）", t.0.pick("原因：", "reason: ")),
+                (_, true) => n.action.clone(),
+                (None, false) => what,
+            };
+            Notice { when: super::fmt_time(n.at), mine: n.mine_title.clone(), upstream: n.upstream_title.clone(), what }
+        })
+        .collect();
     let page = GoalsPage {
+        notices,
         cycles: l.cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
         mine,
@@ -391,7 +422,11 @@ pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<Cycle
 struct ObjectivePage {
     f: Frame,
     o: Card,
+    cycle_id: i64,
     cycle_name: String,
+    /// People the caller may set KPIs for (empty: no "derive a KPI" form).
+    kpi_owners: Vec<(i64, String)>,
+    kpi_cycles: Vec<(i64, String)>,
     children: Vec<Card>,
     measures: Vec<(&'static str, &'static str)>,
     history: Vec<HistoryItem>,
@@ -417,6 +452,21 @@ async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<Stri
     f.error = error;
     let t = f.t;
     let page = ObjectivePage {
+        kpi_owners: org
+            .people
+            .iter()
+            .filter(|p| {
+                p.active == 1 && tandem_domain::policy::may_edit_kpi(a, Owner::Person(PersonId(p.id)), &org.tree)
+            })
+            .map(|p| (p.id, format!("{} · {}", p.name, p.title)))
+            .collect(),
+        kpi_cycles: {
+            // Months first (KPIs usually run monthly), the running one on top.
+            let mut c: Vec<&CycleView> = l.cycles.iter().filter(|c| c.state != "closed").collect();
+            c.sort_by_key(|c| (c.kind != "month", c.state != "active", c.start.clone()));
+            c.into_iter().map(|c| (c.id, c.name.clone())).collect()
+        },
+        cycle_id: o.cycle,
         cycle_name: l.cycles.iter().find(|c| c.id == o.cycle).map(|c| c.name.clone()).unwrap_or_default(),
         children: l.all.iter().filter(|c| c.parent == Some(id)).map(|c| card(c, &l.titles, t)).collect(),
         measures: measure_options(t),
@@ -657,6 +707,7 @@ pub async fn new_objective(State(st): State<AppState>, u: PageUser, Query(q): Qu
         kind: "aspirational".into(),
         owner: format!("person:{}", u.session.actor.person.0),
         cycle: q.cycle.map(|c| c.to_string()).unwrap_or_default(),
+        parent: q.parent.map(|p| p.to_string()).unwrap_or_default(),
         krs: vec![KrFields { measure: "increase".into(), ..Default::default() }; 4],
         ..Default::default()
     };
@@ -999,5 +1050,63 @@ pub async fn decide_request(
     match st.app.decide_kpi_change(cap, a, id, form.approve == "true", &form.note).await {
         Ok(_) => Redirect::to("/kpis/requests?ok=saved").into_response(),
         Err(e) => requests_page(&st, &u, Some(e.message(u.lang)), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeriveForm {
+    #[serde(default)]
+    csrf: String,
+    objective: i64,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    pass: String,
+    #[serde(default)]
+    warn: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    cycle: String,
+}
+
+/// The cascade's last step: a KPI for a team member, derived from a key result.
+pub async fn derive_kpi(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(kr): Path<i64>,
+    Form(form): Form<DeriveForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async {
+        let pass = parse_num("pass", &form.pass, None)?;
+        let warn = if form.warn.trim().is_empty() { None } else { Some(parse_num("warn", &form.warn, None)?) };
+        let owner: i64 = form.owner.parse().map_err(|_| Invalid::new("owner", Rule::Required))?;
+        let new = tandem_app::kpis::NewKpi {
+            name: form.name.clone(),
+            owner: Some(tandem_app::goals::OwnerRef { kind: tandem_app::goals::OwnerKind::Person, id: owner }),
+            cycle: form.cycle.parse().map_err(|_| Invalid::new("cycle", Rule::Required))?,
+            granularity: "month".into(),
+            direction: form.direction.clone(),
+            target: pass,
+            pass: Some(pass),
+            warn,
+            unit: form.unit.clone(),
+            weight: None,
+            derived_from: Some(DerivedFrom::KeyResult(tandem_domain::ids::KeyResultId(kr))),
+        };
+        st.app.create_kpi(&u.session.actor, new).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/kpis?ok=created").into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
     }
 }

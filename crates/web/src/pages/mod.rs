@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}/status", post(goals::set_status))
         .route("/objectives/{id}/key-results", post(goals::add_key_result))
         .route("/key-results/{id}", post(goals::adjust_key_result))
+        .route("/key-results/{id}/kpis", post(goals::derive_kpi))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
@@ -424,7 +425,7 @@ pub fn history_items(
         .collect()
 }
 
-fn short(v: Option<&serde_json::Value>) -> String {
+pub(crate) fn short(v: Option<&serde_json::Value>) -> String {
     match v {
         None | Some(serde_json::Value::Null) => "∅".into(),
         Some(serde_json::Value::String(s)) => s.clone(),
