@@ -389,6 +389,29 @@ impl App {
             kpi("原料缺货率", person(peng.person), "lower", 0.5, 1.0, 2.0, "%", Some(supply_krs[0])),
         )
         .await?;
+        // HR's KPI library, per job family.
+        let hr = self.demo_actor(t, "hr").await?;
+        let cap = tandem_domain::policy::manage_kpi_library(&hr).ok_or(AppError::Forbidden)?;
+        for (family, name, direction, pass, warn, unit) in [
+            ("门店·茶饮师", "出品标准抽检合格率", "higher", 98.0, 95.0, "%"),
+            ("门店·店长", "顾客平均等待时间", "lower", 3.0, 4.0, "分钟"),
+            ("门店·店长", "门店月营业额达成率", "higher", 100.0, 90.0, "%"),
+            ("门店·收银员", "收银差错率", "lower", 0.2, 0.5, "%"),
+            ("供应链·采购", "原料缺货率", "lower", 1.0, 2.0, "%"),
+            ("研发·饮品研发师", "新品研发节点按期完成率", "higher", 90.0, 80.0, "%"),
+        ] {
+            let new = crate::notes::NewTemplate {
+                job_family: family.into(),
+                name: name.into(),
+                granularity: "month".into(),
+                direction: direction.into(),
+                pass,
+                warn: Some(warn),
+                unit: unit.into(),
+                weight: None,
+            };
+            self.create_template(cap, &hr, new).await?;
+        }
         Ok(true)
     }
 }

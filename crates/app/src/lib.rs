@@ -16,6 +16,7 @@ pub mod history;
 pub mod import;
 pub mod kpis;
 pub mod lint;
+pub mod notes;
 pub mod org;
 pub mod people;
 pub mod tenants;

@@ -93,6 +93,14 @@ pub struct ManagePeople(());
 #[derive(Debug, Clone, Copy)]
 pub struct DecideKpiChanges(());
 
+/// May keep the KPI library (HR).
+#[derive(Debug, Clone, Copy)]
+pub struct ManageKpiLibrary(());
+
+pub fn manage_kpi_library(a: &Actor) -> Option<ManageKpiLibrary> {
+    a.has(Role::Hr).then_some(ManageKpiLibrary(()))
+}
+
 pub fn decide_kpi_changes(a: &Actor) -> Option<DecideKpiChanges> {
     a.has(Role::Hr).then_some(DecideKpiChanges(()))
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod goals;
+pub mod notes;
 pub mod org;
 pub mod people;
 pub mod tenants;

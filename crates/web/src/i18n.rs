@@ -32,6 +32,25 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("comments", "讨论", "Discussion"),
+    (
+        "no_comments",
+        "还没有讨论。OKR 是公开的，欢迎提出建议或提供支持。",
+        "No discussion yet. OKRs are public: suggest, ask, or offer help.",
+    ),
+    ("comment_ph", "写下你的建议或能提供的支持…", "A suggestion, a question, or help you can offer…"),
+    ("post_comment", "发表", "Post"),
+    ("kpi_library", "KPI 指标库", "KPI library"),
+    (
+        "kpi_library_help",
+        "HR 按岗位族维护的 KPI 模板，主管为团队设定 KPI 时可以直接参照。",
+        "KPI templates HR keeps per job family, for managers setting their team's KPIs.",
+    ),
+    ("no_templates", "指标库还是空的。", "The library is empty."),
+    ("job_family", "岗位族", "Job family"),
+    ("add_template", "添加模板", "Add a template"),
+    ("remove", "删除", "Remove"),
+    ("library_hr_only", "指标库由 HR 维护。", "HR keeps the library."),
     ("upstream_changes", "上游变更", "Upstream changes"),
     (
         "no_upstream_changes",

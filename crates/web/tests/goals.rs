@@ -25,6 +25,7 @@ on_both_engines! {
     locked_kpis_change_only_through_hr => kpi_change_requests;
     pages_show_kpis_only_to_their_circle => kpi_pages;
     downstream_owners_see_upstream_changes => cascade_notices;
+    objectives_are_discussed_and_hr_keeps_a_kpi_library => comments_and_library;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -735,4 +736,58 @@ async fn cascade_notices(t: &TestDb) {
     assert_eq!(o["changes"][0]["before"], "打造顾客最愿意再来的门店");
     // Someone with nothing downstream hears nothing.
     assert!(a.items("/api/v1/me/upstream-changes", &a.login("lin.xiao@demo.example").await).await.is_empty());
+}
+
+async fn comments_and_library(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &zhang).await;
+    let published = objs
+        .iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .and_then(|o| o["id"].as_i64())
+        .expect("published");
+    let draft = objs.iter().find(|o| o["status"] == "draft").and_then(|o| o["id"].as_i64()).expect("draft");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/objectives/{published}/comments"),
+            Some(&lin),
+            Some(json!({"body": "研发这边可以提供新的出杯流程"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.body["author_name"], "林晓");
+    assert_eq!(a.items(&format!("/api/v1/objectives/{published}/comments"), &zhang).await.len(), 1);
+    let r =
+        a.call("POST", &format!("/api/v1/objectives/{draft}/comments"), Some(&lin), Some(json!({"body": "x"}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "no comments on a draft one may not see");
+    let r = a
+        .call("POST", &format!("/api/v1/objectives/{published}/comments"), Some(&lin), Some(json!({"body": "   "})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The library: everyone reads, HR writes.
+    let hr = a.login("hr@demo.example").await;
+    assert!(a.items("/api/v1/kpi-templates", &zhang).await.len() >= 5);
+    let new = json!({"job_family": "门店·值班主管", "name": "交接班差错次数", "direction": "lower_is_better", "pass": 1, "warn": 3, "unit": "次"});
+    assert_eq!(
+        a.call("POST", "/api/v1/kpi-templates", Some(&zhang), Some(new.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = a.call("POST", "/api/v1/kpi-templates", Some(&hr), Some(new)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    assert_eq!(
+        a.call("DELETE", &format!("/api/v1/kpi-templates/{id}"), Some(&zhang), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        a.call("DELETE", &format!("/api/v1/kpi-templates/{id}"), Some(&hr), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        a.call("DELETE", &format!("/api/v1/kpi-templates/{id}"), Some(&hr), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -9,6 +9,7 @@ pub mod exchange;
 pub mod goals;
 pub mod kpis;
 pub mod lint;
+pub mod notes;
 pub mod org;
 pub mod people;
 pub mod tenant;
@@ -70,6 +71,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_changes))
         .routes(routes!(kpis::decide))
         .routes(routes!(lint::lint_draft))
+        .routes(routes!(notes::list_comments, notes::add_comment))
+        .routes(routes!(notes::list_templates, notes::create_template))
+        .routes(routes!(notes::delete_template))
         .routes(routes!(goals::upstream_changes))
         .routes(routes!(asof::as_of))
         .routes(routes!(asof::diff))

@@ -430,6 +430,8 @@ struct ObjectivePage {
     children: Vec<Card>,
     measures: Vec<(&'static str, &'static str)>,
     history: Vec<HistoryItem>,
+    /// (when, who, text)
+    comments: Vec<(String, String, String)>,
 }
 
 async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<String>, ok: Option<&str>) -> Response {
@@ -439,10 +441,11 @@ async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<Stri
         let l = load(st, u).await?;
         let org = st.app.org_snapshot(a.tenant.0).await?;
         let hist = st.app.objective_history(a, id).await?;
-        Ok::<_, AppError>((o, l, org, hist))
+        let comments = st.app.comments_on(a, id).await?;
+        Ok::<_, AppError>((o, l, org, hist, comments))
     }
     .await;
-    let (o, l, org, hist) = match loaded {
+    let (o, l, org, hist, comments) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -471,6 +474,7 @@ async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<Stri
         children: l.all.iter().filter(|c| c.parent == Some(id)).map(|c| card(c, &l.titles, t)).collect(),
         measures: measure_options(t),
         history: history_items(&hist, &org, t),
+        comments: comments.into_iter().map(|c| (super::fmt_time(c.created_at), c.author_name, c.body)).collect(),
         o: card(&o, &l.titles, t),
         f,
     };
@@ -1108,5 +1112,144 @@ pub async fn derive_kpi(
         Ok(_) => Redirect::to("/kpis?ok=created").into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
         Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn comment(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CommentForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.add_comment(&u.session.actor, id, &form.body).await {
+        Ok(_) => Redirect::to(&format!("/objectives/{id}#comments")).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
+    }
+}
+
+pub struct TemplateLine {
+    pub id: i64,
+    pub job_family: String,
+    pub name: String,
+    pub period: &'static str,
+    pub thresholds: String,
+}
+
+#[derive(Template)]
+#[template(path = "library.html")]
+struct LibraryPage {
+    f: Frame,
+    templates: Vec<TemplateLine>,
+}
+
+async fn library_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Option<&str>) -> Response {
+    let templates = match st.app.list_templates(&u.session.actor).await {
+        Ok(t) => t,
+        Err(e) => return user_error_page(u, &e),
+    };
+    let mut f = Frame::for_user(u, "kpis", "kpi_library", "/kpis/library").with_ok(ok);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
+    let t = f.t;
+    let templates = templates
+        .into_iter()
+        .map(|x| {
+            let (better, worse) = if x.direction == "lower_is_better" { ("≤", ">") } else { ("≥", "<") };
+            let mut th = format!("{} {better} {}{}", t.s("pass"), num(x.pass), x.unit);
+            if let Some(w) = x.warn {
+                th.push_str(&format!(" · {} {worse} {}{}", t.s("fail"), num(w), x.unit));
+            }
+            TemplateLine {
+                id: x.id,
+                job_family: x.job_family,
+                name: x.name,
+                period: match x.granularity.as_str() {
+                    "week" => t.s("kind_week"),
+                    "quarter" => t.s("kind_quarter"),
+                    _ => t.s("kind_month"),
+                },
+                thresholds: th,
+            }
+        })
+        .collect();
+    render(status, LibraryPage { f, templates })
+}
+
+pub async fn library(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
+    library_page(&st, &u, None, q.ok.as_deref()).await
+}
+
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    job_family: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    pass: String,
+    #[serde(default)]
+    warn: String,
+    #[serde(default)]
+    unit: String,
+}
+
+pub async fn add_template(State(st): State<AppState>, u: PageUser, Form(form): Form<TemplateForm>) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let a = &u.session.actor;
+    let result = async {
+        let cap = tandem_domain::policy::manage_kpi_library(a).ok_or(AppError::Forbidden)?;
+        let new = tandem_app::notes::NewTemplate {
+            job_family: form.job_family.clone(),
+            name: form.name.clone(),
+            granularity: "month".into(),
+            direction: form.direction.clone(),
+            pass: parse_num("pass", &form.pass, None)?,
+            warn: if form.warn.trim().is_empty() { None } else { Some(parse_num("warn", &form.warn, None)?) },
+            unit: form.unit.clone(),
+            weight: None,
+        };
+        st.app.create_template(cap, a, new).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/kpis/library?ok=created").into_response(),
+        Err(e) => library_page(&st, &u, Some(e.message(u.lang)), None).await,
+    }
+}
+
+pub async fn remove_template(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<super::CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let a = &u.session.actor;
+    let Some(cap) = tandem_domain::policy::manage_kpi_library(a) else {
+        return user_error_page(&u, &AppError::Forbidden);
+    };
+    match st.app.delete_template(cap, a, id).await {
+        Ok(()) => Redirect::to("/kpis/library?ok=saved").into_response(),
+        Err(e) => library_page(&st, &u, Some(e.message(u.lang)), None).await,
     }
 }
