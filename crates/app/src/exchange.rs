@@ -17,7 +17,7 @@ use tandem_domain::kpi::{DerivedFrom, Direction, Thresholds};
 use tandem_domain::policy;
 use tandem_domain::text::Name;
 use tandem_domain::{Invalid, Rule};
-use tandem_store::goals::{self, KeyResultRow, KpiRow, ObjectiveRow};
+use tandem_store::goals::{self, KpiRow, ObjectiveRow};
 
 pub const FORMAT: &str = "tandem/v1";
 
@@ -326,21 +326,8 @@ impl App {
                 let spec = KeyResultSpec::parse(&k.title, &k.measure, k.baseline, k.target, &k.unit, k.weight)?;
                 let id = tx.next_id().await?;
                 new_kr.insert(k.id, id);
-                let kr = KeyResultRow {
-                    tenant_id: a.tenant.0,
-                    id,
-                    objective_id: row.id,
-                    title: spec.title.into_string(),
-                    measure: spec.measure.as_str().into(),
-                    baseline: spec.baseline,
-                    target: spec.target,
-                    current: finite("current", k.current.unwrap_or(k.baseline))?,
-                    unit: spec.unit,
-                    weight: spec.weight.get(),
-                    position: pos as i64,
-                    created_at: now,
-                    updated_at: now,
-                };
+                let current = finite("current", k.current.unwrap_or(k.baseline))?;
+                let kr = crate::goals::kr_row(a.tenant.0, id, row.id, spec, current, pos as i64, now);
                 goals::insert_key_result(&mut tx, &kr).await?;
                 let owners: Vec<(String, i64, f64)> = k
                     .owners

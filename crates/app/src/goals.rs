@@ -482,21 +482,7 @@ impl App {
         record(&mut tx, Some(a), a.tenant.0, now, Change::create("objective", row.id, objective_json(&row, &supports)))
             .await?;
         for (position, (spec, current, owners)) in krs.into_iter().enumerate() {
-            let kr = KeyResultRow {
-                tenant_id: a.tenant.0,
-                id: tx.next_id().await?,
-                objective_id: row.id,
-                title: spec.title.into_string(),
-                measure: spec.measure.as_str().into(),
-                baseline: spec.baseline,
-                target: spec.target,
-                current,
-                unit: spec.unit,
-                weight: spec.weight.get(),
-                position: position as i64,
-                created_at: now,
-                updated_at: now,
-            };
+            let kr = kr_row(a.tenant.0, tx.next_id().await?, row.id, spec, current, position as i64, now);
             goals::insert_key_result(&mut tx, &kr).await?;
             goals::set_kr_owners(&mut tx, a.tenant.0, kr.id, &owners).await?;
             record(&mut tx, Some(a), a.tenant.0, now, Change::create("key_result", kr.id, kr_json(&kr, &owners)))
@@ -656,21 +642,8 @@ impl App {
         let owners = Self::check_kr_owners(&new.owners, &org)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let row = KeyResultRow {
-            tenant_id: a.tenant.0,
-            id: tx.next_id().await?,
-            objective_id: objective,
-            title: spec.title.into_string(),
-            measure: spec.measure.as_str().into(),
-            baseline: spec.baseline,
-            target: spec.target,
-            current,
-            unit: spec.unit,
-            weight: spec.weight.get(),
-            position: goals.key_results_of(objective).count() as i64,
-            created_at: now,
-            updated_at: now,
-        };
+        let position = goals.key_results_of(objective).count() as i64;
+        let row = kr_row(a.tenant.0, tx.next_id().await?, objective, spec, current, position, now);
         goals::insert_key_result(&mut tx, &row).await?;
         goals::set_kr_owners(&mut tx, a.tenant.0, row.id, &owners).await?;
         goals::bump_version(&mut tx, a.tenant.0).await?;
@@ -757,6 +730,33 @@ impl App {
 fn long_text(field: &str, s: &str) -> Result<String, Invalid> {
     let t = s.trim();
     if t.chars().count() > 4000 { Err(Invalid::new(field, Rule::TooLong { max: 4000 })) } else { Ok(t.to_string()) }
+}
+
+/// A new key result's row from its checked spec.
+pub(crate) fn kr_row(
+    tenant: i64,
+    id: i64,
+    objective: i64,
+    spec: KeyResultSpec,
+    current: f64,
+    position: i64,
+    now: i64,
+) -> KeyResultRow {
+    KeyResultRow {
+        tenant_id: tenant,
+        id,
+        objective_id: objective,
+        title: spec.title.into_string(),
+        measure: spec.measure.as_str().into(),
+        baseline: spec.baseline,
+        target: spec.target,
+        current,
+        unit: spec.unit,
+        weight: spec.weight.get(),
+        position,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub(crate) fn objective_json(o: &ObjectiveRow, supports: &[i64]) -> serde_json::Value {

@@ -50,6 +50,26 @@ fn measure_options(t: Tr) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// "pass ≥ 98% · warn ≥ 95% · fail < 95%", the way the direction reads.
+fn thresholds_text(t: Tr, direction: &str, pass: f64, warn: Option<f64>, unit: &str) -> String {
+    let (better, worse) = if direction == "lower_is_better" { ("≤", ">") } else { ("≥", "<") };
+    let mut th = format!("{} {better} {}{unit}", t.s("pass"), num(pass));
+    let fail_line = warn.unwrap_or(pass);
+    if let Some(w) = warn {
+        th.push_str(&format!(" · {} {better} {}{unit}", t.s("warn"), num(w)));
+    }
+    th.push_str(&format!(" · {} {worse} {}{unit}", t.s("fail"), num(fail_line)));
+    th
+}
+
+fn period_label(t: Tr, granularity: &str) -> &'static str {
+    match granularity {
+        "week" => t.s("kind_week"),
+        "quarter" => t.s("kind_quarter"),
+        _ => t.s("kind_month"),
+    }
+}
+
 fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
@@ -160,30 +180,14 @@ pub struct KpiLine {
 fn kpi_lines(kpis: &[KpiView], titles: &HashMap<i64, String>, kr_titles: &HashMap<i64, String>, t: Tr) -> Vec<KpiLine> {
     kpis.iter()
         .map(|k| {
-            let (better, worse) = if k.direction == "lower_is_better" { ("≤", ">") } else { ("≥", "<") };
-            let mut th = format!("{} {better} {}{}", t.s("pass"), num(k.pass), k.unit);
-            if let Some(w) = k.warn {
-                th.push_str(&format!(
-                    " · {} {better} {}{} · {} {worse} {}{}",
-                    t.s("warn"),
-                    num(w),
-                    k.unit,
-                    t.s("fail"),
-                    num(w),
-                    k.unit
-                ));
-            }
+            let th = thresholds_text(t, &k.direction, k.pass, k.warn, &k.unit);
             KpiLine {
                 id: k.id,
                 can_request: k.can_edit && k.locked,
                 target_raw: num(k.target),
                 name: k.name.clone(),
                 owner_name: k.owner_name.clone(),
-                period: match k.granularity.as_str() {
-                    "week" => t.s("kind_week"),
-                    "quarter" => t.s("kind_quarter"),
-                    _ => t.s("kind_month"),
-                },
+                period: period_label(t, &k.granularity),
                 target: format!("{}{}", num(k.target), k.unit),
                 thresholds: th,
                 locked: k.locked,
@@ -204,6 +208,20 @@ pub struct CycleQuery {
     ok: Option<String>,
     /// For a new objective: the objective to align it to (the cascade in one step).
     parent: Option<i64>,
+}
+
+/// The cycles, the one to show, its objectives (optionally one unit's) and the org.
+async fn cycle_objectives(
+    st: &AppState,
+    a: &tandem_domain::policy::Actor,
+    asked: Option<i64>,
+    unit: Option<i64>,
+) -> Result<(Vec<CycleView>, i64, Vec<ObjectiveView>, tandem_app::org::OrgSnapshot), AppError> {
+    let cycles = st.app.list_cycles(a).await?;
+    let cycle = pick_cycle(&cycles, asked).unwrap_or(0);
+    let objs = st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
+    let org = st.app.org_snapshot(a.tenant.0).await?;
+    Ok((cycles, cycle, objs, org))
 }
 
 /// The cycle to show: the one asked for, else the running quarter, else the newest.
@@ -364,16 +382,7 @@ struct TreePage {
 pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
     let a = &u.session.actor;
     let unit = q.unit.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
-    let loaded = async {
-        let cycles = st.app.list_cycles(a).await?;
-        let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
-        let objs =
-            st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
-        let org = st.app.org_snapshot(a.tenant.0).await?;
-        Ok::<_, AppError>((cycles, cycle, objs, org))
-    }
-    .await;
-    let (cycles, cycle, objs, org) = match loaded {
+    let (cycles, cycle, objs, org) = match cycle_objectives(&st, a, q.cycle, unit).await {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -853,16 +862,7 @@ pub struct MapQuery {
 pub async fn map(State(st): State<AppState>, u: PageUser, Query(q): Query<MapQuery>) -> Response {
     let a = &u.session.actor;
     let unit = q.unit.as_deref().and_then(|s| s.trim().parse::<i64>().ok());
-    let loaded = async {
-        let cycles = st.app.list_cycles(a).await?;
-        let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
-        let objs =
-            st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
-        let org = st.app.org_snapshot(a.tenant.0).await?;
-        Ok::<_, AppError>((cycles, cycle, objs, org))
-    }
-    .await;
-    let (cycles, cycle, objs, org) = match loaded {
+    let (cycles, cycle, objs, org) = match cycle_objectives(&st, a, q.cycle, unit).await {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -1166,20 +1166,12 @@ async fn library_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Op
     let templates = templates
         .into_iter()
         .map(|x| {
-            let (better, worse) = if x.direction == "lower_is_better" { ("≤", ">") } else { ("≥", "<") };
-            let mut th = format!("{} {better} {}{}", t.s("pass"), num(x.pass), x.unit);
-            if let Some(w) = x.warn {
-                th.push_str(&format!(" · {} {worse} {}{}", t.s("fail"), num(w), x.unit));
-            }
+            let th = thresholds_text(t, &x.direction, x.pass, x.warn, &x.unit);
             TemplateLine {
                 id: x.id,
                 job_family: x.job_family,
                 name: x.name,
-                period: match x.granularity.as_str() {
-                    "week" => t.s("kind_week"),
-                    "quarter" => t.s("kind_quarter"),
-                    _ => t.s("kind_month"),
-                },
+                period: period_label(t, &x.granularity),
                 thresholds: th,
             }
         })
