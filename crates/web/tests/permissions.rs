@@ -26,6 +26,9 @@ enum Can {
     Locked,
 }
 
+/// (who, password, read draft, read published, read KPI, write draft, write published, write KPI)
+type Row = (&'static str, &'static str, bool, bool, bool, Can, Can, Can);
+
 async fn page_status(a: &Api, email: &str, password: &str, path: &str) -> (StatusCode, String) {
     let s = a.app.login(email, password, None, "test").await.expect("login");
     let req = axum::http::Request::get(path)
@@ -73,8 +76,7 @@ async fn matrix(t: &TestDb) {
     let kpi_name = kpi["name"].as_str().expect("name").to_string();
 
     use Can::*;
-    // (who, password, read draft, read published, read KPI, write draft, write published, write KPI)
-    let rows: [(&str, &str, bool, bool, bool, Can, Can, Can); 10] = [
+    let rows: [Row; 10] = [
         ("zhang.wei@demo.example", "demo-2026", true, true, true, Yes, Yes, Forbidden), // self: a person does not set their own KPIs
         ("yang.fan@demo.example", "demo-2026", false, true, false, Hidden, Forbidden, Hidden), // same team
         ("lin.xiao@demo.example", "demo-2026", false, true, false, Hidden, Forbidden, Hidden), // other team
