@@ -32,6 +32,9 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("edit_objective", "编辑目标", "Edit objective"),
+    ("description", "说明", "Description"),
+    ("supports", "横向支持（其他团队的目标）", "Supports (other teams' objectives)"),
     ("comments", "讨论", "Discussion"),
     (
         "no_comments",

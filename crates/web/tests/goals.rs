@@ -26,6 +26,7 @@ on_both_engines! {
     pages_show_kpis_only_to_their_circle => kpi_pages;
     downstream_owners_see_upstream_changes => cascade_notices;
     objectives_are_discussed_and_hr_keeps_a_kpi_library => comments_and_library;
+    the_edit_form_rewords_and_realigns => edit_form;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -790,4 +791,46 @@ async fn comments_and_library(t: &TestDb) {
         a.call("DELETE", &format!("/api/v1/kpi-templates/{id}"), Some(&hr), None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+async fn edit_form(t: &TestDb) {
+    let a = api(t).await;
+    let s = a.app.login("huang.lei@demo.example", "demo-2026", None, "test").await.expect("login");
+    let tok = a.login("huang.lei@demo.example").await;
+    let objs = a.items("/api/v1/objectives", &tok).await;
+    let mkt = objs.iter().find(|o| o["owner_name"] == "市场品牌部").expect("marketing objective");
+    let id = mkt["id"].as_i64().expect("id");
+    let other = objs.iter().find(|o| o["owner_name"] == "华南大区").and_then(|o| o["id"].as_i64()).expect("south");
+    let post = |body: String| {
+        axum::http::Request::post(format!("/objectives/{id}"))
+            .header("cookie", format!("tandem_session={}", s.secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("req")
+    };
+    let enc = |v: &str| v.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    // A running cycle: rewording without a reason is refused, and the form keeps the page.
+    let r = a
+        .raw(post(format!(
+            "csrf={}&title={}&kind=aspirational&parent={}&supports_{other}=1",
+            s.session.csrf,
+            enc("让云栖成为华东年轻人最爱的茶饮品牌"),
+            mkt["parent"]
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = a
+        .raw(post(format!(
+            "csrf={}&title={}&kind=aspirational&parent={}&supports_{other}=1&reason={}",
+            s.session.csrf,
+            enc("让云栖成为华东年轻人最爱的茶饮品牌"),
+            mkt["parent"],
+            enc("聚焦年轻客群")
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let now = a.call("GET", &format!("/api/v1/objectives/{id}"), Some(&tok), None).await.body;
+    assert_eq!(now["title"], "让云栖成为华东年轻人最爱的茶饮品牌");
+    assert_eq!(now["supports"], json!([other]));
+    assert_eq!(now["parent"], mkt["parent"]);
 }

@@ -441,6 +441,11 @@ struct ObjectivePage {
     history: Vec<HistoryItem>,
     /// (when, who, text)
     comments: Vec<(String, String, String)>,
+    description: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// Published objectives of the same cycle it may align to or support.
+    candidates: Vec<(i64, String)>,
+    supports: Vec<i64>,
 }
 
 async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<String>, ok: Option<&str>) -> Response {
@@ -484,6 +489,19 @@ async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<Stri
         measures: measure_options(t),
         history: history_items(&hist, &org, t),
         comments: comments.into_iter().map(|c| (super::fmt_time(c.created_at), c.author_name, c.body)).collect(),
+        description: o.description.clone(),
+        kinds: vec![
+            ("aspirational", t.s("kind_aspirational")),
+            ("committed", t.s("kind_committed")),
+            ("learning", t.s("kind_learning")),
+        ],
+        candidates: l
+            .all
+            .iter()
+            .filter(|c| c.id != id && c.cycle == o.cycle && c.status == "published")
+            .map(|c| (c.id, format!("{} · {}", c.owner_name, c.title)))
+            .collect(),
+        supports: o.supports.clone(),
         o: card(&o, &l.titles, t),
         f,
     };
@@ -1243,5 +1261,38 @@ pub async fn remove_template(
     match st.app.delete_template(cap, a, id).await {
         Ok(()) => Redirect::to("/kpis/library?ok=saved").into_response(),
         Err(e) => library_page(&st, &u, Some(e.message(u.lang)), None).await,
+    }
+}
+
+/// Rewords, re-kinds or re-aligns an objective (with a reason once its cycle runs).
+pub async fn edit_objective(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, fields.get("csrf").map(String::as_str).unwrap_or("")) {
+        return r;
+    }
+    let get = |k: &str| fields.get(k).cloned();
+    let result = async {
+        let supports: Vec<i64> =
+            fields.keys().filter_map(|k| k.strip_prefix("supports_")).filter_map(|v| v.parse().ok()).collect();
+        let patch = ObjectivePatch {
+            title: get("title"),
+            description: get("description"),
+            kind: get("kind"),
+            parent: Some(opt_id(&get("parent").unwrap_or_default())?),
+            supports: Some(supports),
+            reason: get("reason"),
+            ..Default::default()
+        };
+        st.app.update_objective(&u.session.actor, id, patch).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=saved")).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
     }
 }

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kpis/{id}/change-requests", post(goals::request_change))
         .route("/objectives", post(goals::create_objective))
         .route("/objectives/new", get(goals::new_objective))
-        .route("/objectives/{id}", get(goals::objective))
+        .route("/objectives/{id}", get(goals::objective).post(goals::edit_objective))
         .route("/objectives/{id}/status", post(goals::set_status))
         .route("/objectives/{id}/key-results", post(goals::add_key_result))
         .route("/key-results/{id}", post(goals::adjust_key_result))
