@@ -32,6 +32,10 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("as_of", "历史版本", "As of a date"),
+    ("changed_since", "此后的变化", "Changed since"),
+    ("no_changes", "此后没有变化。", "Nothing changed since."),
+    ("not_yet", "那一天这个目标还不存在。", "The objective did not exist yet on that day."),
     ("edit_objective", "编辑目标", "Edit objective"),
     ("description", "说明", "Description"),
     ("supports", "横向支持（其他团队的目标）", "Supports (other teams' objectives)"),

@@ -27,6 +27,7 @@ on_both_engines! {
     downstream_owners_see_upstream_changes => cascade_notices;
     objectives_are_discussed_and_hr_keeps_a_kpi_library => comments_and_library;
     the_edit_form_rewords_and_realigns => edit_form;
+    the_objective_page_shows_a_past_version => as_of_page;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -833,4 +834,38 @@ async fn edit_form(t: &TestDb) {
     assert_eq!(now["title"], "让云栖成为华东年轻人最爱的茶饮品牌");
     assert_eq!(now["supports"], json!([other]));
     assert_eq!(now["parent"], mkt["parent"]);
+}
+
+async fn as_of_page(t: &TestDb) {
+    let a = api(t).await;
+    let s = a.app.login("li.na@demo.example", "demo-2026", None, "test").await.expect("login");
+    let tok = a.login("li.na@demo.example").await;
+    let id = a
+        .items("/api/v1/objectives", &tok)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "上海南京西路店")
+        .and_then(|o| o["id"].as_i64())
+        .expect("id");
+    let get = |q: String| {
+        let router = a.router.clone();
+        let secret = s.secret.clone();
+        async move {
+            let req = axum::http::Request::get(format!("/objectives/{id}{q}"))
+                .header("cookie", format!("tandem_session={secret}"))
+                .body(axum::body::Body::empty())
+                .expect("req");
+            let resp = tower::ServiceExt::oneshot(router, req).await.expect("page");
+            let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    assert!(get("?as_of=2000-01-01".into()).await.contains("那一天这个目标还不存在"));
+    let today = time::OffsetDateTime::now_utc().date();
+    let page = get(format!("?as_of={}", tandem_domain::cycle::format_date(today))).await;
+    assert!(
+        page.contains("此后没有变化") && page.contains("高峰时段顾客等待时间从5分钟降至3分钟"),
+        "today's version with its KRs"
+    );
+    assert!(get("?as_of=2026-13-45".into()).await.contains("不是有效日期"), "a bad date is explained, in Chinese");
 }

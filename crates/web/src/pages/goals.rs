@@ -446,9 +446,80 @@ struct ObjectivePage {
     /// Published objectives of the same cycle it may align to or support.
     candidates: Vec<(i64, String)>,
     supports: Vec<i64>,
+    as_of_date: String,
+    as_of: Option<AsOfView>,
+}
+
+pub struct AsOfView {
+    /// Set when the objective did not exist yet at that date.
+    pub missing: Option<String>,
+    pub title: String,
+    pub score: String,
+    /// (title, numbers)
+    pub krs: Vec<(String, String)>,
+    pub changes: Vec<String>,
 }
 
 async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<String>, ok: Option<&str>) -> Response {
+    objective_page_as_of(st, u, id, error, ok, None).await
+}
+
+async fn as_of_view(st: &AppState, u: &PageUser, id: i64, date: &str, t: Tr) -> Result<AsOfView, AppError> {
+    let at = tandem_app::asof::end_of_day_us(date)?;
+    let a = &u.session.actor;
+    let missing = |m: String| AsOfView {
+        missing: Some(m),
+        title: String::new(),
+        score: String::new(),
+        krs: vec![],
+        changes: vec![],
+    };
+    let snap = match st.app.objective_as_of(a, id, at).await {
+        Ok(s) => s,
+        Err(AppError::NotFound) => return Ok(missing(t.s("not_yet").into())),
+        Err(e) => return Err(e),
+    };
+    let changes = st
+        .app
+        .objective_diff(a, id, at, st.app.now())
+        .await?
+        .into_iter()
+        .map(|d| {
+            format!("{} · {}: {} → {}", d.title, d.field, super::short(Some(&d.before)), super::short(Some(&d.after)))
+        })
+        .collect();
+    Ok(AsOfView {
+        missing: None,
+        title: snap.title,
+        score: snap.score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "—".into()),
+        krs: snap
+            .key_results
+            .iter()
+            .map(|k| {
+                let nums = format!(
+                    "{} → {} {} · {} {} · {:.2}",
+                    num(k.baseline),
+                    num(k.target),
+                    k.unit,
+                    t.s("current"),
+                    num(k.current),
+                    k.score
+                );
+                (k.title.clone(), nums)
+            })
+            .collect(),
+        changes,
+    })
+}
+
+async fn objective_page_as_of(
+    st: &AppState,
+    u: &PageUser,
+    id: i64,
+    error: Option<String>,
+    ok: Option<&str>,
+    as_of: Option<&str>,
+) -> Response {
     let a = &u.session.actor;
     let loaded = async {
         let o = st.app.get_objective(a, id).await?;
@@ -502,19 +573,36 @@ async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<Stri
             .map(|c| (c.id, format!("{} · {}", c.owner_name, c.title)))
             .collect(),
         supports: o.supports.clone(),
+        as_of_date: as_of.map(String::from).unwrap_or_else(|| tandem_domain::cycle::format_date(st.app.clock.today())),
+        as_of: match as_of {
+            Some(d) => Some(as_of_view(st, u, id, d, t).await.unwrap_or_else(|e| AsOfView {
+                missing: Some(e.message(u.lang)),
+                title: String::new(),
+                score: String::new(),
+                krs: vec![],
+                changes: vec![],
+            })),
+            None => None,
+        },
         o: card(&o, &l.titles, t),
         f,
     };
     render(status, page)
 }
 
+#[derive(Deserialize, Default)]
+pub struct ObjectiveQuery {
+    ok: Option<String>,
+    as_of: Option<String>,
+}
+
 pub async fn objective(
     State(st): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<OkQuery>,
+    Query(q): Query<ObjectiveQuery>,
 ) -> Response {
-    objective_page(&st, &u, id, None, q.ok.as_deref()).await
+    objective_page_as_of(&st, &u, id, None, q.ok.as_deref(), q.as_of.as_deref().filter(|d| !d.is_empty())).await
 }
 
 #[derive(Deserialize)]
