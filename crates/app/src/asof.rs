@@ -118,6 +118,21 @@ impl App {
         }))
     }
 
+    /// A cycle's goal tree as it stood at `at`: every objective the caller may see that existed
+    /// then and was not archived, with its key results and scores of that moment.
+    pub async fn tree_as_of(&self, a: &Actor, cycle: i64, at: i64) -> Result<Vec<ObjectiveAsOf>> {
+        let filter = crate::goals::ObjectiveFilter { cycle: Some(cycle), include_archived: true, ..Default::default() };
+        let mut out = vec![];
+        for o in self.list_objectives(a, &filter).await? {
+            if let Some(snap) = self.as_of(a, o.id, at).await? {
+                if snap.status != "archived" {
+                    out.push(snap);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// What changed on an objective and its key results between two moments.
     pub async fn objective_diff(&self, a: &Actor, id: i64, from: i64, to: i64) -> Result<Vec<Difference>> {
         let before = self.as_of(a, id, from).await?;

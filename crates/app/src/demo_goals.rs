@@ -282,20 +282,21 @@ impl App {
         )
         .await?;
         let zhang = self.demo_actor(t, "zhang.wei").await?;
-        self.demo_objective(
-            &zhang,
-            Owner::Person(zhang.person),
-            quarter,
-            "让值班时段的出品又快又稳",
-            "aspirational",
-            Some(sh_o),
-            true,
-            &[
-                ("高峰时段平均出杯时间从4分钟降至2.5分钟", "decrease", 4.0, 2.5, 3.1, "分钟"),
-                ("值班时段顾客投诉从每月6起降至2起以内", "decrease", 6.0, 2.0, 4.0, "起"),
-            ],
-        )
-        .await?;
+        let (_, duty_krs) = self
+            .demo_objective(
+                &zhang,
+                Owner::Person(zhang.person),
+                quarter,
+                "让值班时段的出品又快又稳",
+                "aspirational",
+                Some(sh_o),
+                true,
+                &[
+                    ("高峰时段平均出杯时间从4分钟降至2.5分钟", "decrease", 4.0, 2.5, 3.1, "分钟"),
+                    ("值班时段顾客投诉从每月6起降至2起以内", "decrease", 6.0, 2.0, 4.0, "起"),
+                ],
+            )
+            .await?;
         let lin = self.demo_actor(t, "lin.xiao").await?;
         self.demo_objective(
             &lin,
@@ -372,6 +373,14 @@ impl App {
             )
             .await?;
         }
+        // Piece-rate output beside the complaints KR it was meant to serve: the seeds' textile
+        // case in a tea shop, where output can keep passing while complaints stay high.
+        let yang = staff("yang.fan").await?;
+        self.create_kpi(
+            &li,
+            kpi("每班出杯数（计件）", person(yang.person), "higher", 300.0, 280.0, 250.0, "杯", Some(duty_krs[1])),
+        )
+        .await?;
         let qin = staff("qin.yue").await?;
         self.create_kpi(&li, kpi("收银差错率", person(qin.person), "lower", 0.1, 0.2, 0.5, "%", None)).await?;
         self.create_kpi(

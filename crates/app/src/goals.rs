@@ -292,7 +292,7 @@ impl App {
         Ok(snap)
     }
 
-    pub(crate) async fn bands_of(&self, tenant: i64) -> Result<BandThresholds> {
+    pub async fn bands_of(&self, tenant: i64) -> Result<BandThresholds> {
         Ok(App::bands(&self.tenant(tandem_domain::ids::TenantId(tenant)).await?))
     }
 

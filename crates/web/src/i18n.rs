@@ -32,6 +32,8 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("tree_as_of", "目标树的历史版本，截至", "The goal tree as it stood at the end of"),
+    ("back_to_now", "回到现在", "back to now"),
     ("as_of", "历史版本", "As of a date"),
     ("changed_since", "此后的变化", "Changed since"),
     ("no_changes", "此后没有变化。", "Nothing changed since."),

@@ -570,6 +570,22 @@ async fn as_of(t: &TestDb) {
             ("target".to_string(), json!(3.0), json!(2.5)),
         ]
     );
+    // The whole tree as of a moment: archiving after it does not change the past.
+    let q = quarter(&a, &li).await;
+    let live = a.items(&format!("/api/v1/objectives?cycle={q}"), &li).await.len();
+    let hz = objs.iter().find(|o| o["owner_name"] == "杭州西湖店").and_then(|o| o["id"].as_i64()).expect("hz");
+    let zhao = a.login("zhao.min@demo.example").await;
+    let mid = fmt(time::OffsetDateTime::now_utc());
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(
+        a.call("DELETE", &format!("/api/v1/objectives/{hz}"), Some(&zhao), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let past = a.items(&format!("/api/v1/objectives/as-of?cycle={q}&at={}", urlenc(&mid)), &li).await;
+    assert_eq!(past.len(), live, "the archived objective is still in the past tree");
+    assert!(past.iter().any(|o| o["id"] == json!(hz)));
+    assert_eq!(a.items(&format!("/api/v1/objectives?cycle={q}"), &li).await.len(), live - 1);
+    assert!(a.items(&format!("/api/v1/objectives/as-of?cycle={q}&at=2000-01-01"), &li).await.is_empty());
     let r = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at=2000-01-01"), Some(&li), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "it did not exist yet");
     let r = a.call("GET", &format!("/api/v1/objectives/{oid}/as-of?at=yesterday"), Some(&li), None).await;

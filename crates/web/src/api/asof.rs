@@ -146,3 +146,23 @@ pub async fn diff(
             .collect(),
     }))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct TreeAsOfQuery {
+    pub cycle: i64,
+    /// `YYYY-MM-DD` (end of that day, UTC) or an RFC 3339 time.
+    pub at: String,
+}
+
+/// A cycle's goal tree as it stood at a past moment (objectives you may see).
+#[utoipa::path(get, path = "/api/v1/objectives/as-of", tag = "goals", params(TreeAsOfQuery),
+    responses((status = 200, body = super::ItemsOf<ObjectiveAsOfDto>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tree_as_of(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<TreeAsOfQuery>,
+) -> Result<Json<super::ItemsOf<ObjectiveAsOfDto>>, ApiError> {
+    let at = moment("at", &q.at).in_lang(c.lang)?;
+    let items = st.app.tree_as_of(&c.session.actor, q.cycle, at).await.in_lang(c.lang)?;
+    Ok(Json(super::ItemsOf { items: items.into_iter().map(Into::into).collect() }))
+}

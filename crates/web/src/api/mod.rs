@@ -76,6 +76,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notes::delete_template))
         .routes(routes!(goals::upstream_changes))
         .routes(routes!(asof::as_of))
+        .routes(routes!(asof::tree_as_of))
         .routes(routes!(asof::diff))
         .routes(routes!(exchange::export_cycle))
         .routes(routes!(exchange::import_cycle))

@@ -208,6 +208,8 @@ pub struct CycleQuery {
     ok: Option<String>,
     /// For a new objective: the objective to align it to (the cascade in one step).
     parent: Option<i64>,
+    /// For the tree: show it as of this date.
+    as_of: Option<String>,
 }
 
 /// The cycles, the one to show, its objectives (optionally one unit's) and the org.
@@ -377,6 +379,52 @@ struct TreePage {
     units: Vec<UnitOption>,
     unit: String,
     nodes: Vec<TreeNode>,
+    /// A past date the tree is shown as of (empty: live).
+    as_of: String,
+}
+
+/// One objective as the tree shows it (live, or as of a date).
+struct NodeSrc {
+    id: i64,
+    parent: Option<i64>,
+    title: String,
+    owner_name: String,
+    kind: String,
+    status: String,
+    score: f64,
+    band: &'static str,
+    kr_count: usize,
+}
+
+/// Depth-first order: roots (whose parent is not shown) first, children under their parent.
+fn tree_nodes(src: &[NodeSrc], t: Tr) -> Vec<TreeNode> {
+    let ids: Vec<i64> = src.iter().map(|o| o.id).collect();
+    let mut nodes = vec![];
+    let mut stack: Vec<(&NodeSrc, usize)> =
+        src.iter().filter(|o| o.parent.is_none_or(|p| !ids.contains(&p))).rev().map(|o| (o, 0)).collect();
+    while let Some((o, depth)) = stack.pop() {
+        if nodes.len() > src.len() {
+            break;
+        }
+        let (p, text) = pct(o.score);
+        nodes.push(TreeNode {
+            id: o.id,
+            title: o.title.clone(),
+            owner_name: o.owner_name.clone(),
+            kind_label: kind_label(t, &o.kind),
+            status: o.status.clone(),
+            status_label: status_label(t, &o.status),
+            depth,
+            band: o.band,
+            pct: p,
+            text,
+            kr_count: o.kr_count,
+        });
+        for c in src.iter().filter(|c| c.parent == Some(o.id)).rev() {
+            stack.push((c, depth + 1));
+        }
+    }
+    nodes
 }
 
 pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
@@ -386,41 +434,65 @@ pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<Cycle
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
-    let f = Frame::for_user(&u, "tree", "goal_tree", "/goals/tree");
+    let mut f = Frame::for_user(&u, "tree", "goal_tree", "/goals/tree");
     let t = f.t;
-    // Roots are objectives whose parent is not shown here; children follow their parent.
-    let ids: Vec<i64> = objs.iter().map(|o| o.id).collect();
-    let mut nodes = vec![];
-    let mut stack: Vec<(&ObjectiveView, usize)> =
-        objs.iter().filter(|o| o.parent.is_none_or(|p| !ids.contains(&p))).rev().map(|o| (o, 0)).collect();
-    while let Some((o, depth)) = stack.pop() {
-        if nodes.len() > objs.len() {
-            break;
+    let as_of = q.as_of.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    let src: Vec<NodeSrc> = match as_of {
+        None => objs
+            .iter()
+            .map(|o| NodeSrc {
+                id: o.id,
+                parent: o.parent,
+                title: o.title.clone(),
+                owner_name: o.owner_name.clone(),
+                kind: o.kind.clone(),
+                status: o.status.clone(),
+                score: o.rollup,
+                band: o.rollup_band.as_str(),
+                kr_count: o.key_results.len(),
+            })
+            .collect(),
+        Some(d) => {
+            let past = async {
+                let at = tandem_app::asof::end_of_day_us(d)?;
+                let bands = st.app.bands_of(a.tenant.0).await?;
+                Ok::<_, AppError>((st.app.tree_as_of(a, cycle, at).await?, bands))
+            }
+            .await;
+            match past {
+                Ok((snaps, bands)) => snaps
+                    .into_iter()
+                    .filter(|s| unit.is_none() || objs.iter().any(|o| o.id == s.id))
+                    .map(|s| NodeSrc {
+                        id: s.id,
+                        parent: s.parent,
+                        owner_name: objs
+                            .iter()
+                            .find(|o| o.id == s.id)
+                            .map(|o| o.owner_name.clone())
+                            .unwrap_or_default(),
+                        score: s.score.unwrap_or(0.0),
+                        band: bands.band(s.score.unwrap_or(0.0)).as_str(),
+                        kr_count: s.key_results.len(),
+                        title: s.title,
+                        kind: s.kind,
+                        status: s.status,
+                    })
+                    .collect(),
+                Err(e) => {
+                    f.error = Some(e.message(u.lang));
+                    vec![]
+                }
+            }
         }
-        let (p, text) = pct(o.rollup);
-        nodes.push(TreeNode {
-            id: o.id,
-            title: o.title.clone(),
-            owner_name: o.owner_name.clone(),
-            kind_label: kind_label(t, &o.kind),
-            status: o.status.clone(),
-            status_label: status_label(t, &o.status),
-            depth,
-            band: o.rollup_band.as_str(),
-            pct: p,
-            text,
-            kr_count: o.key_results.len(),
-        });
-        for c in objs.iter().filter(|c| c.parent == Some(o.id)).rev() {
-            stack.push((c, depth + 1));
-        }
-    }
+    };
     let page = TreePage {
         cycles: cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
         units: unit_options(&org),
         unit: unit.map(|x| x.to_string()).unwrap_or_default(),
-        nodes,
+        nodes: tree_nodes(&src, t),
+        as_of: as_of.unwrap_or_default().to_string(),
         f,
     };
     render(StatusCode::OK, page)
