@@ -124,10 +124,10 @@ impl App {
         let filter = crate::goals::ObjectiveFilter { cycle: Some(cycle), include_archived: true, ..Default::default() };
         let mut out = vec![];
         for o in self.list_objectives(a, &filter).await? {
-            if let Some(snap) = self.as_of(a, o.id, at).await? {
-                if snap.status != "archived" {
-                    out.push(snap);
-                }
+            if let Some(snap) = self.as_of(a, o.id, at).await?
+                && snap.status != "archived"
+            {
+                out.push(snap);
             }
         }
         Ok(out)
