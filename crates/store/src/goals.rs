@@ -256,7 +256,7 @@ pub async fn set_kr_owners(tx: &mut Tx, tenant: i64, kr: i64, owners: &[(String,
 }
 
 pub async fn kr_owners(db: &Db, tenant: i64) -> Result<Vec<KrOwnerRow>> {
-    Ok(sqlx::query_as("SELECT tenant_id, kr_id, owner_type, owner_id, weight FROM kr_owners WHERE tenant_id = $1")
+    Ok(sqlx::query_as("SELECT tenant_id, kr_id, owner_type, owner_id, weight FROM kr_owners WHERE tenant_id = $1 ORDER BY kr_id, weight DESC, owner_id")
         .bind(tenant)
         .fetch_all(db.pool())
         .await?)

@@ -32,6 +32,10 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("from_library", "从指标库选择（可选）", "From the KPI library (optional)"),
+    ("shared_with", "与其他部门共同承担（可选）", "Shared with another unit (optional)"),
+    ("not_shared", "（不共担）", "(not shared)"),
+    ("their_share", "对方占比 %", "Their share %"),
     ("tree_as_of", "目标树的历史版本，截至", "The goal tree as it stood at the end of"),
     ("back_to_now", "回到现在", "back to now"),
     ("as_of", "历史版本", "As of a date"),

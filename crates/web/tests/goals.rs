@@ -28,6 +28,7 @@ on_both_engines! {
     objectives_are_discussed_and_hr_keeps_a_kpi_library => comments_and_library;
     the_edit_form_rewords_and_realigns => edit_form;
     the_objective_page_shows_a_past_version => as_of_page;
+    pages_derive_kpis_from_the_library_and_share_krs => derive_and_share;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -884,4 +885,79 @@ async fn as_of_page(t: &TestDb) {
         "today's version with its KRs"
     );
     assert!(get("?as_of=2026-13-45".into()).await.contains("不是有效日期"), "a bad date is explained, in Chinese");
+}
+
+async fn derive_and_share(t: &TestDb) {
+    let a = api(t).await;
+    let s = a.app.login("li.na@demo.example", "demo-2026", None, "test").await.expect("login");
+    let tok = a.login("li.na@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let store = a
+        .items("/api/v1/objectives", &tok)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "上海南京西路店")
+        .expect("store");
+    let (oid, kr) = (store["id"].as_i64().expect("id"), store["key_results"][0]["id"].as_i64().expect("kr"));
+    let tpl = a
+        .items("/api/v1/kpi-templates", &tok)
+        .await
+        .into_iter()
+        .find(|x| x["name"] == "顾客平均等待时间")
+        .and_then(|x| x["id"].as_i64())
+        .expect("template");
+    let people = a.items("/api/v1/people", &hr).await;
+    let zhu = people.iter().find(|p| p["email"] == "zhu.qi@demo.example").and_then(|p| p["id"].as_i64()).expect("zhu");
+    let month = a
+        .items("/api/v1/cycles", &hr)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "month" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("month");
+    let post = |path: String, body: String| {
+        axum::http::Request::post(path)
+            .header("cookie", format!("tandem_session={}", s.secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("req")
+    };
+    let r = a.raw(post(format!("/key-results/{kr}/kpis"), format!("csrf={}&objective={oid}&owner={zhu}&template={tpl}&cycle={month}&name=&pass=&warn=&unit=&direction=higher_is_better", s.session.csrf))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.body);
+    let k = a
+        .items("/api/v1/kpis", &hr)
+        .await
+        .into_iter()
+        .find(|k| k["owner"]["id"] == json!(zhu) && k["name"] == "顾客平均等待时间")
+        .expect("derived KPI");
+    assert_eq!(
+        (k["direction"].as_str(), k["pass"].as_f64(), k["warn"].as_f64(), k["unit"].as_str()),
+        (Some("lower_is_better"), Some(3.0), Some(4.0), Some("分钟")),
+        "from the template"
+    );
+    assert_eq!(k["derived_from"], json!({"type": "key_result", "id": kr}));
+    let mkt = a.id_of("/api/v1/org-units", &hr, "name", "市场品牌部").await;
+    let enc = |v: &str| v.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let r = a
+        .raw(post(
+            format!("/objectives/{oid}/key-results"),
+            format!(
+                "csrf={}&title={}&measure=increase&baseline=10&target=30&unit=%25&co_owner={mkt}&co_share=40",
+                s.session.csrf,
+                enc("会员推荐新客占比从10%提升至30%")
+            ),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let o = a.call("GET", &format!("/api/v1/objectives/{oid}"), Some(&tok), None).await.body;
+    let shared = o["key_results"]
+        .as_array()
+        .expect("krs")
+        .iter()
+        .find(|k| k["owners"].as_array().is_some_and(|w| w.len() == 2))
+        .cloned()
+        .expect("shared KR");
+    let w: Vec<f64> =
+        shared["owners"].as_array().expect("owners").iter().map(|x| x["weight"].as_f64().unwrap_or(0.0)).collect();
+    assert_eq!(w, vec![60.0, 40.0]);
 }

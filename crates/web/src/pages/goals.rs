@@ -520,6 +520,10 @@ struct ObjectivePage {
     supports: Vec<i64>,
     as_of_date: String,
     as_of: Option<AsOfView>,
+    /// KPI library templates: (id, "family · name").
+    templates: Vec<(i64, String)>,
+    /// Org units a KR can be shared with: (id, name).
+    units: Vec<(i64, String)>,
 }
 
 pub struct AsOfView {
@@ -599,10 +603,11 @@ async fn objective_page_as_of(
         let org = st.app.org_snapshot(a.tenant.0).await?;
         let hist = st.app.objective_history(a, id).await?;
         let comments = st.app.comments_on(a, id).await?;
-        Ok::<_, AppError>((o, l, org, hist, comments))
+        let templates = st.app.list_templates(a).await?;
+        Ok::<_, AppError>((o, l, org, hist, comments, templates))
     }
     .await;
-    let (o, l, org, hist, comments) = match loaded {
+    let (o, l, org, hist, comments, templates) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -645,6 +650,8 @@ async fn objective_page_as_of(
             .map(|c| (c.id, format!("{} · {}", c.owner_name, c.title)))
             .collect(),
         supports: o.supports.clone(),
+        templates: templates.iter().map(|x| (x.id, format!("{} · {}", x.job_family, x.name))).collect(),
+        units: unit_options(&org).into_iter().map(|x| (x.id, format!("{}{}", x.indent, x.name))).collect(),
         as_of_date: as_of.map(String::from).unwrap_or_else(|| tandem_domain::cycle::format_date(st.app.clock.today())),
         as_of: match as_of {
             Some(d) => Some(as_of_view(st, u, id, d, t).await.unwrap_or_else(|e| AsOfView {
@@ -765,6 +772,10 @@ pub struct AddKrForm {
     target: String,
     #[serde(default)]
     unit: String,
+    #[serde(default)]
+    co_owner: String,
+    #[serde(default)]
+    co_share: String,
 }
 
 pub async fn add_key_result(
@@ -777,12 +788,25 @@ pub async fn add_key_result(
         return r;
     }
     let result = async {
+        // A shared KR: the objective's owner and another unit, by share in percent.
+        let owners = match opt_id(&form.co_owner)? {
+            Some(unit) => {
+                let share = parse_num("co_share", &form.co_share, Some(50.0))?;
+                if !(1.0..=99.0).contains(&share) {
+                    return Err(Invalid::new("co_share", Rule::OutOfRange { min: 1.0, max: 99.0 }).into());
+                }
+                let o = st.app.get_objective(&u.session.actor, id).await?;
+                vec![(o.owner, 100.0 - share), (Owner::OrgUnit(OrgUnitId(unit)), share)]
+            }
+            None => vec![],
+        };
         let new = NewKeyResult {
             title: form.title.clone(),
             measure: form.measure.clone(),
             baseline: parse_num("baseline", &form.baseline, Some(0.0))?,
             target: parse_num("target", &form.target, None)?,
             unit: form.unit.clone(),
+            owners,
             ..Default::default()
         };
         st.app.add_key_result(&u.session.actor, id, new).await
@@ -1254,6 +1278,8 @@ pub struct DeriveForm {
     unit: String,
     #[serde(default)]
     cycle: String,
+    #[serde(default)]
+    template: String,
 }
 
 /// The cascade's last step: a KPI for a team member, derived from a key result.
@@ -1267,19 +1293,32 @@ pub async fn derive_kpi(
         return r;
     }
     let result = async {
-        let pass = parse_num("pass", &form.pass, None)?;
-        let warn = if form.warn.trim().is_empty() { None } else { Some(parse_num("warn", &form.warn, None)?) };
+        // A library template fills whatever the form left empty.
+        let tpl = match opt_id(&form.template)? {
+            Some(tid) => st.app.list_templates(&u.session.actor).await?.into_iter().find(|x| x.id == tid),
+            None => None,
+        };
+        let pass = parse_num("pass", &form.pass, tpl.as_ref().map(|x| x.pass))?;
+        let warn = if form.warn.trim().is_empty() {
+            tpl.as_ref().and_then(|x| x.warn)
+        } else {
+            Some(parse_num("warn", &form.warn, None)?)
+        };
         let owner: i64 = form.owner.parse().map_err(|_| Invalid::new("owner", Rule::Required))?;
+        let pick = |field: &str, from_tpl: Option<String>| {
+            if field.trim().is_empty() { from_tpl.unwrap_or_default() } else { field.to_string() }
+        };
+        let direction = tpl.as_ref().map(|x| x.direction.clone()).unwrap_or_else(|| form.direction.clone());
         let new = tandem_app::kpis::NewKpi {
-            name: form.name.clone(),
+            name: pick(&form.name, tpl.as_ref().map(|x| x.name.clone())),
             owner: Some(tandem_app::goals::OwnerRef { kind: tandem_app::goals::OwnerKind::Person, id: owner }),
             cycle: form.cycle.parse().map_err(|_| Invalid::new("cycle", Rule::Required))?,
             granularity: "month".into(),
-            direction: form.direction.clone(),
+            direction,
             target: pass,
             pass: Some(pass),
             warn,
-            unit: form.unit.clone(),
+            unit: pick(&form.unit, tpl.as_ref().map(|x| x.unit.clone())),
             weight: None,
             derived_from: Some(DerivedFrom::KeyResult(tandem_domain::ids::KeyResultId(kr))),
         };
