@@ -88,6 +88,8 @@ impl AppError {
                 ("kpi_locked", Lang::En) => {
                     "The cycle is running and the KPI is locked: file a change request for HR to approve".into()
                 }
+                ("not_running", Lang::Zh) => "只有进行中周期里的目标才能打卡更新".into(),
+                ("not_running", Lang::En) => "Check-ins are for objectives of a running cycle".into(),
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),
                 ("cycle_closed", Lang::En) => "This cycle is closed and read-only".into(),
                 (_, Lang::Zh) => "与现有数据冲突".into(),

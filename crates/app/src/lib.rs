@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod asof;
 pub mod cascade;
+pub mod checkins;
 pub mod clock;
 pub mod cycles;
 pub mod demo;

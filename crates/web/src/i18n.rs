@@ -32,6 +32,13 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("check_in", "打卡更新", "Check in"),
+    ("new_value", "最新数值", "New value"),
+    ("confidence", "信心（0–10）", "Confidence (0–10)"),
+    ("q_progress", "本周进展", "Progress this week"),
+    ("q_blockers", "遇到的阻碍", "Blockers"),
+    ("q_help", "需要的帮助", "Help needed"),
+    ("submit_check_in", "提交", "Submit"),
     ("from_library", "从指标库选择（可选）", "From the KPI library (optional)"),
     ("shared_with", "与其他部门共同承担（可选）", "Shared with another unit (optional)"),
     ("not_shared", "（不共担）", "(not shared)"),

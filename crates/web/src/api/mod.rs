@@ -4,6 +4,7 @@
 
 pub mod asof;
 pub mod auth;
+pub mod checkins;
 pub mod cycles;
 pub mod exchange;
 pub mod goals;
@@ -71,6 +72,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_changes))
         .routes(routes!(kpis::decide))
         .routes(routes!(lint::lint_draft))
+        .routes(routes!(checkins::list, checkins::create))
         .routes(routes!(notes::list_comments, notes::add_comment))
         .routes(routes!(notes::list_templates, notes::create_template))
         .routes(routes!(notes::delete_template))

@@ -524,6 +524,9 @@ struct ObjectivePage {
     templates: Vec<(i64, String)>,
     /// Org units a KR can be shared with: (id, name).
     units: Vec<(i64, String)>,
+    /// The objective runs in an active cycle and the caller carries it.
+    can_check_in: bool,
+    confidences: Vec<u8>,
 }
 
 pub struct AsOfView {
@@ -652,6 +655,10 @@ async fn objective_page_as_of(
         supports: o.supports.clone(),
         templates: templates.iter().map(|x| (x.id, format!("{} · {}", x.job_family, x.name))).collect(),
         units: unit_options(&org).into_iter().map(|x| (x.id, format!("{}{}", x.indent, x.name))).collect(),
+        can_check_in: o.can_edit
+            && o.status == "published"
+            && l.cycles.iter().any(|c| c.id == o.cycle && c.state == "active"),
+        confidences: (0..=10).collect(),
         as_of_date: as_of.map(String::from).unwrap_or_else(|| tandem_domain::cycle::format_date(st.app.clock.today())),
         as_of: match as_of {
             Some(d) => Some(as_of_view(st, u, id, d, t).await.unwrap_or_else(|e| AsOfView {
@@ -1493,5 +1500,47 @@ pub async fn edit_objective(
         Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=saved")).into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
         Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    csrf: String,
+    objective: i64,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    confidence: String,
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    blockers: String,
+    #[serde(default)]
+    help: String,
+}
+
+pub async fn check_in(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(kr): Path<i64>,
+    Form(form): Form<CheckInForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async {
+        let value = parse_num("value", &form.value, None)?;
+        let confidence =
+            form.confidence.trim().parse::<i64>().map_err(|_| Invalid::new("confidence", Rule::NotANumber))?;
+        let input =
+            tandem_domain::checkin::CheckIn::parse(value, confidence, &form.progress, &form.blockers, &form.help)?;
+        st.app.check_in(&u.session.actor, kr, input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=saved", form.objective)).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
     }
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}/key-results", post(goals::add_key_result))
         .route("/key-results/{id}", post(goals::adjust_key_result))
         .route("/key-results/{id}/kpis", post(goals::derive_kpi))
+        .route("/key-results/{id}/check-ins", post(goals::check_in))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))

@@ -1,0 +1,74 @@
+//! Check-ins on key results.
+
+use crate::error::Result;
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CheckInRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub kr_id: i64,
+    pub author_id: i64,
+    pub value: f64,
+    /// The KR's value before this check-in.
+    pub previous: f64,
+    pub confidence: i64,
+    pub progress: String,
+    pub blockers: String,
+    pub help: String,
+    pub created_at: i64,
+}
+
+const COLS: &str = "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at";
+
+pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO check_ins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(c.tenant_id)
+        .bind(c.id)
+        .bind(c.kr_id)
+        .bind(c.author_id)
+        .bind(c.value)
+        .bind(c.previous)
+        .bind(c.confidence)
+        .bind(&c.progress)
+        .bind(&c.blockers)
+        .bind(&c.help)
+        .bind(c.created_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A key result's check-ins, newest first.
+pub async fn for_kr(db: &Db, tenant: i64, kr: i64) -> Result<Vec<CheckInRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND kr_id = $2 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(tenant)
+    .bind(kr)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Takes the key result's row for this write (a no-op update locks it on PostgreSQL; SQLite has
+/// one writer anyway), so concurrent check-ins on one KR commit one after the other.
+pub async fn lock_kr(tx: &mut Tx, tenant: i64, kr: i64) -> Result<()> {
+    sqlx::query("UPDATE key_results SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(kr)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Sets a key result's current value inside a write.
+pub async fn set_current(tx: &mut Tx, tenant: i64, kr: i64, value: f64, at: i64) -> Result<()> {
+    sqlx::query("UPDATE key_results SET current = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(kr)
+        .bind(value)
+        .bind(at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
