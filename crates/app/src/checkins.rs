@@ -155,3 +155,53 @@ impl App {
         Ok(CheckInOutcome { check_in, key_result, objective, ancestors })
     }
 }
+
+/// A key result waiting for its owner's weekly check-in.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Owed {
+    pub key_result: i64,
+    pub title: String,
+    pub objective: i64,
+    pub objective_title: String,
+    /// When it was last checked in (µs), if ever.
+    pub last_check_in: Option<i64>,
+}
+
+const WEEK_US: i64 = 7 * 24 * 3600 * 1_000_000;
+
+impl App {
+    /// What do I owe: the key results I carry in running cycles with no check-in for a week.
+    pub async fn owed_check_ins(&self, a: &Actor) -> Result<Vec<Owed>> {
+        let (goals_now, org, cycles) =
+            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.list_cycles(a))?;
+        let active: Vec<i64> = cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
+        let led: Vec<i64> = org.units.iter().filter(|u| u.manager_id == Some(a.person.0)).map(|u| u.id).collect();
+        let mine = |t: &str, id: i64| (t == "person" && id == a.person.0) || (t == "org_unit" && led.contains(&id));
+        let now = self.now();
+        let mut out = vec![];
+        for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
+            for k in goals_now.key_results_of(o.id) {
+                let owners: Vec<_> = goals_now.kr_owners.iter().filter(|w| w.kr_id == k.id).collect();
+                let carries = if owners.is_empty() {
+                    mine(&o.owner_type, o.owner_id)
+                } else {
+                    owners.iter().any(|w| mine(&w.owner_type, w.owner_id))
+                };
+                if !carries {
+                    continue;
+                }
+                let last = checkins::for_kr(&self.db, a.tenant.0, k.id).await?.first().map(|c| c.created_at);
+                if last.is_none_or(|t| now - t >= WEEK_US) {
+                    out.push(Owed {
+                        key_result: k.id,
+                        title: k.title.clone(),
+                        objective: o.id,
+                        objective_title: o.title.clone(),
+                        last_check_in: last,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}

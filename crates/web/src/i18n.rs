@@ -32,6 +32,7 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("owed_title", "本周待打卡", "Owed a check-in this week"),
     ("check_in", "打卡更新", "Check in"),
     ("new_value", "最新数值", "New value"),
     ("confidence", "信心（0–10）", "Confidence (0–10)"),

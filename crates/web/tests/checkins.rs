@@ -13,6 +13,7 @@ on_both_engines! {
     a_check_in_moves_every_score_above_it => live_scores;
     concurrent_check_ins_lose_nothing => concurrent;
     the_objective_page_takes_a_check_in => page_check_in;
+    the_inbox_lists_what_is_owed => inbox;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -188,4 +189,28 @@ async fn page_check_in(t: &TestDb) {
     assert!(close(k["current"].as_f64().unwrap_or(0.0), 3.0));
     // 6 → 2 complaints, now 3: 0.75.
     assert!(close(k["score"].as_f64().unwrap_or(0.0), 0.75));
+}
+
+async fn inbox(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let owed = a.items("/api/v1/me/inbox", &zhang).await;
+    assert_eq!(owed.len(), 2, "both KRs of his published objective; not the draft's");
+    let kid = owed[0]["key_result"].as_i64().expect("kr");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 3.0, "confidence": 6})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let owed = a.items("/api/v1/me/inbox", &zhang).await;
+    assert_eq!(owed.len(), 1, "checked in this week");
+    assert!(owed.iter().all(|o| o["key_result"] != json!(kid)));
+    // A unit's KRs are owed by its manager.
+    let li = a.login("li.na@demo.example").await;
+    assert!(a.items("/api/v1/me/inbox", &li).await.iter().any(|o| o["objective_title"] == "打造顾客最愿意再来的门店"));
+    assert!(a.items("/api/v1/me/inbox", &a.login("hr@demo.example").await).await.is_empty());
 }

@@ -121,3 +121,31 @@ pub async fn create(
         }),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct OwedDto {
+    pub key_result: i64,
+    pub title: String,
+    pub objective: i64,
+    pub objective_title: String,
+    /// µs since the epoch; null if never checked in.
+    pub last_check_in: Option<i64>,
+}
+
+/// What you owe: key results you carry in running cycles with no check-in for a week.
+#[utoipa::path(get, path = "/api/v1/me/inbox", tag = "check-ins", responses((status = 200, body = ItemsOf<OwedDto>), (status = 401, body = ErrorBody)))]
+pub async fn inbox(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<OwedDto>>, ApiError> {
+    let items = st.app.owed_check_ins(&c.session.actor).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf {
+        items: items
+            .into_iter()
+            .map(|o| OwedDto {
+                key_result: o.key_result,
+                title: o.title,
+                objective: o.objective,
+                objective_title: o.objective_title,
+                last_check_in: o.last_check_in,
+            })
+            .collect(),
+    }))
+}

@@ -73,6 +73,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::decide))
         .routes(routes!(lint::lint_draft))
         .routes(routes!(checkins::list, checkins::create))
+        .routes(routes!(checkins::inbox))
         .routes(routes!(notes::list_comments, notes::add_comment))
         .routes(routes!(notes::list_templates, notes::create_template))
         .routes(routes!(notes::delete_template))

@@ -263,6 +263,8 @@ pub struct Notice {
 struct GoalsPage {
     f: Frame,
     notices: Vec<Notice>,
+    /// Key results owed a check-in: (objective id, KR title, objective title).
+    owed: Vec<(i64, String, String)>,
     cycles: Vec<(i64, String)>,
     cycle: i64,
     mine: Vec<Card>,
@@ -277,10 +279,11 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let org = st.app.org_snapshot(a.tenant.0).await?;
         let kpis = st.app.list_kpis(a, &KpiFilter { cycle: None, owner: Some(a.person.0) }).await?;
         let notices = st.app.upstream_changes(a).await?;
-        Ok::<_, AppError>((l, org, kpis, notices))
+        let owed = st.app.owed_check_ins(a).await?;
+        Ok::<_, AppError>((l, org, kpis, notices, owed))
     }
     .await;
-    let (l, org, kpis, notices) = match loaded {
+    let (l, org, kpis, notices, owed) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -322,6 +325,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         })
         .collect();
     let page = GoalsPage {
+        owed: owed.into_iter().map(|w| (w.objective, w.title, w.objective_title)).collect(),
         notices,
         cycles: l.cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
