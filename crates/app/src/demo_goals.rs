@@ -398,6 +398,31 @@ impl App {
             kpi("原料缺货率", person(peng.person), "lower", 0.5, 1.0, 2.0, "%", Some(supply_krs[0])),
         )
         .await?;
+        // Last month's and this month's numbers, as HR collected them.
+        let hr_actor = self.demo_actor(t, "hr").await?;
+        let today = self.clock.today();
+        let this_month = format!("{}-{:02}", today.year(), today.month() as u8);
+        let last = today.replace_day(1).ok().and_then(|d| d.previous_day()).unwrap_or(today);
+        let last_month = format!("{}-{:02}", last.year(), last.month() as u8);
+        let numbers: [(&str, &str, f64, f64); 10] = [
+            ("门店顾客平均等待时间不超过3分钟", "李娜", 3.6, 3.4),
+            ("高峰时段出杯时间不超过3分钟", "张伟", 3.2, 2.9),
+            ("出品标准抽检合格率", "杨帆", 96.5, 97.0),
+            ("出品标准抽检合格率", "朱琪", 98.2, 98.6),
+            ("每班出杯数（计件）", "杨帆", 310.0, 332.0),
+            ("收银差错率", "秦月", 0.18, 0.12),
+            ("单店月营业额", "王磊", 52.0, 48.0),
+            ("门店NPS", "李娜", 38.0, 41.0),
+            ("新品研发节点按期完成率", "林晓", 88.0, 76.0),
+            ("原料缺货率", "彭丽", 1.6, 1.2),
+        ];
+        let all_kpis = self.list_kpis(&hr_actor, &crate::kpis::KpiFilter::default()).await?;
+        for (name, owner, before, now) in numbers {
+            if let Some(k) = all_kpis.iter().find(|k| k.name == name && k.owner_name == owner) {
+                self.record_kpi_value(&hr_actor, k.id, &last_month, before).await?;
+                self.record_kpi_value(&hr_actor, k.id, &this_month, now).await?;
+            }
+        }
         // HR's KPI library, per job family.
         let hr = self.demo_actor(t, "hr").await?;
         let cap = tandem_domain::policy::manage_kpi_library(&hr).ok_or(AppError::Forbidden)?;

@@ -422,3 +422,99 @@ impl App {
         self.list_kpi_changes(a, None).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)
     }
 }
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiValueView {
+    pub kpi: i64,
+    pub period: String,
+    pub value: f64,
+    /// `pass`, `warn` or `fail` by the KPI's thresholds and direction.
+    pub status: tandem_domain::kpi::KpiStatus,
+    pub author: Option<i64>,
+    pub source: String,
+    pub recorded_at: i64,
+}
+
+fn thresholds_of(k: &KpiView) -> Result<Thresholds> {
+    Ok(Thresholds::new(Direction::parse("direction", &k.direction)?, k.pass, k.warn)?)
+}
+
+impl App {
+    /// A KPI's values by period, oldest first (only to those who may see the KPI).
+    pub async fn kpi_values(&self, a: &Actor, kpi: i64) -> Result<Vec<KpiValueView>> {
+        let k = self.get_kpi(a, kpi).await?;
+        let t = thresholds_of(&k)?;
+        Ok(goals::kpi_values(&self.db, a.tenant.0)
+            .await?
+            .into_iter()
+            .filter(|v| v.kpi_id == kpi)
+            .map(|v| KpiValueView {
+                kpi,
+                status: t.evaluate(v.value),
+                period: v.period,
+                value: v.value,
+                author: v.author_id,
+                source: v.source,
+                recorded_at: v.created_at,
+            })
+            .collect())
+    }
+
+    /// The latest value of every KPI the caller may see, by KPI id.
+    pub async fn latest_kpi_values(&self, a: &Actor) -> Result<std::collections::HashMap<i64, KpiValueView>> {
+        let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
+        let mut out = std::collections::HashMap::new();
+        for v in goals::kpi_values(&self.db, a.tenant.0).await? {
+            let Some(k) = kpis.iter().find(|k| k.id == v.kpi_id) else { continue };
+            let t = thresholds_of(k)?;
+            out.insert(
+                v.kpi_id,
+                KpiValueView {
+                    kpi: v.kpi_id,
+                    status: t.evaluate(v.value),
+                    period: v.period,
+                    value: v.value,
+                    author: v.author_id,
+                    source: v.source,
+                    recorded_at: v.created_at,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Records a KPI's value for a period (those who set the KPI, and HR, report its numbers;
+    /// a second value for the same period replaces the first, on the record).
+    pub async fn record_kpi_value(&self, a: &Actor, kpi: i64, period: &str, value: f64) -> Result<KpiValueView> {
+        let k = self.get_kpi(a, kpi).await?;
+        let org = self.org_snapshot(a.tenant.0).await?;
+        if !policy::may_edit_kpi(a, k.owner, &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        let period = tandem_domain::kpi::parse_period(PeriodKind::parse("granularity", &k.granularity)?, period)?;
+        let value = finite("value", value)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let before = goals::kpi_value_in(&mut tx, a.tenant.0, kpi, &period).await?;
+        let row = goals::KpiValueRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            kpi_id: kpi,
+            period: period.clone(),
+            value,
+            author_id: Some(a.person.0),
+            source: "manual".into(),
+            created_at: now,
+        };
+        goals::upsert_kpi_value(&mut tx, &row).await?;
+        let after = serde_json::json!({"period": period, "value": value});
+        let mut c = match &before {
+            Some(b) => Change::update("kpi", kpi, serde_json::json!({"period": b.period, "value": b.value}), after),
+            None => Change::create("kpi", kpi, after),
+        };
+        c.action = "value";
+        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        tx.commit().await?;
+        self.kpi_values(a, kpi).await?.into_iter().find(|v| v.period == period).ok_or(AppError::NotFound)
+    }
+}

@@ -107,9 +107,48 @@ pub struct Kpi {
     pub derived_from: Option<DerivedFrom>,
 }
 
+/// Checks a period label for a granularity: `2026-11` (month), `2026-Q4` (quarter),
+/// `2026-W47` (ISO week).
+pub fn parse_period(granularity: PeriodKind, s: &str) -> Result<String, Invalid> {
+    let s = s.trim().to_ascii_uppercase();
+    let bad = || Invalid::new("period", Rule::OneOf(&["YYYY-MM", "YYYY-Qn", "YYYY-Www"]));
+    let (year, rest) = s.split_once('-').ok_or_else(bad)?;
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    if !(2000..=2100).contains(&year) {
+        return Err(bad());
+    }
+    let ok = match granularity {
+        PeriodKind::Month => rest.len() == 2 && rest.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m)),
+        PeriodKind::Quarter => {
+            rest.strip_prefix('Q').is_some_and(|q| q.len() == 1 && q.parse::<u8>().is_ok_and(|q| (1..=4).contains(&q)))
+        }
+        PeriodKind::Week => {
+            rest.strip_prefix('W').is_some_and(|w| w.len() == 2 && w.parse::<u8>().is_ok_and(|w| (1..=53).contains(&w)))
+        }
+        _ => false,
+    };
+    if ok { Ok(s) } else { Err(bad()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period(PeriodKind::Month, "2026-11"), Ok("2026-11".into()));
+        assert_eq!(parse_period(PeriodKind::Quarter, "2026-q4"), Ok("2026-Q4".into()));
+        assert_eq!(parse_period(PeriodKind::Week, "2026-W47"), Ok("2026-W47".into()));
+        for (g, bad) in [
+            (PeriodKind::Month, "2026-13"),
+            (PeriodKind::Month, "2026-Q4"),
+            (PeriodKind::Quarter, "2026-Q5"),
+            (PeriodKind::Week, "2026-W54"),
+            (PeriodKind::Month, "26-11"),
+        ] {
+            assert!(parse_period(g, bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pass_warn_fail_by_direction() {

@@ -411,3 +411,58 @@ pub async fn kpi_change_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<K
         .fetch_optional(tx.conn())
         .await?)
 }
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KpiValueRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub kpi_id: i64,
+    pub period: String,
+    pub value: f64,
+    pub author_id: Option<i64>,
+    pub source: String,
+    pub created_at: i64,
+}
+
+/// Records a period's value; a second value for the same period replaces the first.
+pub async fn upsert_kpi_value(tx: &mut Tx, v: &KpiValueRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kpi_values (tenant_id, id, kpi_id, period, value, author_id, source, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (tenant_id, kpi_id, period) DO UPDATE SET value = $5, author_id = $6, source = $7, created_at = $8",
+    )
+    .bind(v.tenant_id)
+    .bind(v.id)
+    .bind(v.kpi_id)
+    .bind(&v.period)
+    .bind(v.value)
+    .bind(v.author_id)
+    .bind(&v.source)
+    .bind(v.created_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn kpi_value_in(tx: &mut Tx, tenant: i64, kpi: i64, period: &str) -> Result<Option<KpiValueRow>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, kpi_id, period, value, author_id, source, created_at FROM kpi_values \
+         WHERE tenant_id = $1 AND kpi_id = $2 AND period = $3",
+    )
+    .bind(tenant)
+    .bind(kpi)
+    .bind(period)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Every period value of a tenant's KPIs, oldest period first.
+pub async fn kpi_values(db: &Db, tenant: i64) -> Result<Vec<KpiValueRow>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, kpi_id, period, value, author_id, source, created_at FROM kpi_values \
+         WHERE tenant_id = $1 ORDER BY kpi_id, period",
+    )
+    .bind(tenant)
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -32,6 +32,8 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("latest_value", "最新", "Latest"),
+    ("no_value_yet", "暂无数据", "No value yet"),
     ("owed_title", "本周待打卡", "Owed a check-in this week"),
     ("check_in", "打卡更新", "Check in"),
     ("new_value", "最新数值", "New value"),

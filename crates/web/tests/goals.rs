@@ -29,6 +29,7 @@ on_both_engines! {
     the_edit_form_rewords_and_realigns => edit_form;
     the_objective_page_shows_a_past_version => as_of_page;
     pages_derive_kpis_from_the_library_and_share_krs => derive_and_share;
+    kpi_values_are_judged_by_their_thresholds => kpi_values;
 }
 
 async fn quarter(a: &Api, tok: &str) -> i64 {
@@ -960,4 +961,51 @@ async fn derive_and_share(t: &TestDb) {
     let w: Vec<f64> =
         shared["owners"].as_array().expect("owners").iter().map(|x| x["weight"].as_f64().unwrap_or(0.0)).collect();
     assert_eq!(w, vec![60.0, 40.0]);
+}
+
+async fn kpi_values(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    // Zhang's KPI: lower is better, pass ≤ 3, warn ≤ 3.5 (minutes).
+    let k = a.items("/api/v1/kpis", &zhang).await.first().cloned().expect("kpi");
+    let id = k["id"].as_i64().expect("id");
+    let post = |tok: &str, period: &str, value: f64| {
+        let tok = tok.to_string();
+        let body = json!({"period": period, "value": value});
+        let a = &a;
+        async move { a.call("POST", &format!("/api/v1/kpis/{id}/values"), Some(&tok), Some(body)).await }
+    };
+    assert_eq!(post(&zhang, "2026-10", 2.0).await.status, StatusCode::FORBIDDEN, "nobody reports their own KPI");
+    assert_eq!(post(&lin, "2026-10", 2.0).await.status, StatusCode::NOT_FOUND);
+    let r = post(&li, "2026-Q4", 2.0).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("period")),
+        "a monthly KPI takes months"
+    );
+    assert_eq!(post(&li, "2026-09", 2.8).await.body["status"], "pass");
+    assert_eq!(post(&li, "2026-10", 3.3).await.body["status"], "warn");
+    assert_eq!(post(&li, "2026-11", 3.9).await.body["status"], "fail");
+    let r = post(&li, "2026-11", 3.2).await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::CREATED, Some("warn")),
+        "a correction replaces the value"
+    );
+    let values = a.items(&format!("/api/v1/kpis/{id}/values"), &zhang).await;
+    let trend: Vec<(String, String)> = values
+        .iter()
+        .map(|v| (v["period"].as_str().unwrap_or("").into(), v["status"].as_str().unwrap_or("").into()))
+        .collect();
+    assert_eq!(
+        trend,
+        vec![("2026-09".into(), "pass".into()), ("2026-10".into(), "warn".into()), ("2026-11".into(), "warn".into())]
+    );
+    assert_eq!(
+        a.call("GET", &format!("/api/v1/kpis/{id}/values"), Some(&lin), None).await.status,
+        StatusCode::NOT_FOUND,
+        "numbers stay private"
+    );
 }

@@ -303,3 +303,67 @@ pub async fn decide(
     let cap = tandem_domain::policy::decide_kpi_changes(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
     Ok(Json(st.app.decide_kpi_change(cap, a, id, req.approve, &req.note).await.in_lang(c.lang)?.into()))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct KpiValueDto {
+    pub kpi: i64,
+    /// `YYYY-MM`, `YYYY-Qn` or `YYYY-Www` by the KPI's granularity.
+    pub period: String,
+    pub value: f64,
+    /// `pass`, `warn` or `fail`.
+    pub status: String,
+    pub author: Option<i64>,
+    pub source: String,
+    /// µs since the epoch.
+    pub recorded_at: i64,
+}
+
+impl From<tandem_app::kpis::KpiValueView> for KpiValueDto {
+    fn from(v: tandem_app::kpis::KpiValueView) -> Self {
+        let status = match v.status {
+            tandem_domain::kpi::KpiStatus::Pass => "pass",
+            tandem_domain::kpi::KpiStatus::Warn => "warn",
+            tandem_domain::kpi::KpiStatus::Fail => "fail",
+        };
+        KpiValueDto {
+            kpi: v.kpi,
+            period: v.period,
+            value: v.value,
+            status: status.into(),
+            author: v.author,
+            source: v.source,
+            recorded_at: v.recorded_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewKpiValue {
+    pub period: String,
+    pub value: f64,
+}
+
+/// A KPI's values by period with pass / warn / fail, oldest first (404 outside its circle).
+#[utoipa::path(get, path = "/api/v1/kpis/{id}/values", tag = "kpis", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemsOf<KpiValueDto>), (status = 404, body = ErrorBody)))]
+pub async fn list_values(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ItemsOf<KpiValueDto>>, ApiError> {
+    let items = st.app.kpi_values(&c.session.actor, id).await.in_lang(c.lang)?;
+    Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
+}
+
+/// Record a period's value (whoever sets the KPI, or HR); a repeat replaces it, on the record.
+#[utoipa::path(post, path = "/api/v1/kpis/{id}/values", tag = "kpis", params(("id" = i64, Path)), request_body = NewKpiValue,
+    responses((status = 201, body = KpiValueDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_value(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<NewKpiValue>,
+) -> Result<(StatusCode, Json<KpiValueDto>), ApiError> {
+    let v = st.app.record_kpi_value(&c.session.actor, id, &req.period, req.value).await.in_lang(c.lang)?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}

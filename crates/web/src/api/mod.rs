@@ -69,6 +69,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis::list_kpis, kpis::create_kpi))
         .routes(routes!(kpis::get_kpi, kpis::update_kpi))
         .routes(routes!(kpis::request_change))
+        .routes(routes!(kpis::list_values, kpis::record_value))
         .routes(routes!(kpis::list_changes))
         .routes(routes!(kpis::decide))
         .routes(routes!(lint::lint_draft))

@@ -165,6 +165,8 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
 }
 
 pub struct KpiLine {
+    /// The latest period's value: (period, value with unit, status code, status label).
+    pub latest: Option<(String, String, &'static str, &'static str)>,
     pub id: i64,
     pub can_request: bool,
     pub target_raw: String,
@@ -177,11 +179,25 @@ pub struct KpiLine {
     pub derived: Option<String>,
 }
 
-fn kpi_lines(kpis: &[KpiView], titles: &HashMap<i64, String>, kr_titles: &HashMap<i64, String>, t: Tr) -> Vec<KpiLine> {
+fn kpi_lines(
+    kpis: &[KpiView],
+    titles: &HashMap<i64, String>,
+    kr_titles: &HashMap<i64, String>,
+    latest: &HashMap<i64, tandem_app::kpis::KpiValueView>,
+    t: Tr,
+) -> Vec<KpiLine> {
     kpis.iter()
         .map(|k| {
             let th = thresholds_text(t, &k.direction, k.pass, k.warn, &k.unit);
             KpiLine {
+                latest: latest.get(&k.id).map(|v| {
+                    let (code, label) = match v.status {
+                        tandem_domain::kpi::KpiStatus::Pass => ("pass", t.s("pass")),
+                        tandem_domain::kpi::KpiStatus::Warn => ("warn", t.s("warn")),
+                        tandem_domain::kpi::KpiStatus::Fail => ("fail", t.s("fail")),
+                    };
+                    (v.period.clone(), format!("{}{}", num(v.value), k.unit), code, label)
+                }),
                 id: k.id,
                 can_request: k.can_edit && k.locked,
                 target_raw: num(k.target),
@@ -280,10 +296,11 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let kpis = st.app.list_kpis(a, &KpiFilter { cycle: None, owner: Some(a.person.0) }).await?;
         let notices = st.app.upstream_changes(a).await?;
         let owed = st.app.owed_check_ins(a).await?;
-        Ok::<_, AppError>((l, org, kpis, notices, owed))
+        let latest = st.app.latest_kpi_values(a).await?;
+        Ok::<_, AppError>((l, org, kpis, notices, owed, latest))
     }
     .await;
-    let (l, org, kpis, notices, owed) = match loaded {
+    let (l, org, kpis, notices, owed, latest) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -331,7 +348,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         cycle,
         mine,
         team,
-        kpis: kpi_lines(&kpis, &l.titles, &l.kr_titles, t),
+        kpis: kpi_lines(&kpis, &l.titles, &l.kr_titles, &latest, t),
         f,
     };
     render(StatusCode::OK, page)
@@ -348,15 +365,16 @@ pub async fn kpi_board(State(st): State<AppState>, u: PageUser) -> Response {
     let loaded = async {
         let l = load(&st, &u).await?;
         let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
-        Ok::<_, AppError>((l, kpis))
+        let latest = st.app.latest_kpi_values(&u.session.actor).await?;
+        Ok::<_, AppError>((l, kpis, latest))
     }
     .await;
-    let (l, kpis) = match loaded {
+    let (l, kpis, latest) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
     let f = Frame::for_user(&u, "kpis", "kpi_board", "/kpis");
-    let kpis = kpi_lines(&kpis, &l.titles, &l.kr_titles, f.t);
+    let kpis = kpi_lines(&kpis, &l.titles, &l.kr_titles, &latest, f.t);
     render(StatusCode::OK, KpiPage { f, kpis })
 }
 
