@@ -127,6 +127,8 @@ impl App {
         }
         if after != before {
             cycles::update(&mut tx, &after).await?;
+            // Pace and forecasts depend on the cycle's dates and state.
+            tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
             let action = if after.state != before.state { "state_change" } else { "update" };
             record(
                 &mut tx,

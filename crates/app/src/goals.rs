@@ -29,6 +29,10 @@ pub struct GoalSnapshot {
     pub key_results: Vec<KeyResultRow>,
     pub kr_owners: Vec<KrOwnerRow>,
     pub supports: Vec<SupportRow>,
+    /// Check-ins per key result, oldest first: (time µs, value, confidence).
+    pub check_ins: HashMap<i64, Vec<(i64, f64, i64)>>,
+    /// Cycle spans in µs: id → (start, end).
+    pub spans: HashMap<i64, (i64, i64)>,
     graph: ScoreGraph,
     node_of: HashMap<i64, usize>,
     krs_of: HashMap<i64, Vec<usize>>,
@@ -41,6 +45,8 @@ impl GoalSnapshot {
         key_results: Vec<KeyResultRow>,
         kr_owners: Vec<KrOwnerRow>,
         supports: Vec<SupportRow>,
+        check_ins: HashMap<i64, Vec<(i64, f64, i64)>>,
+        spans: HashMap<i64, (i64, i64)>,
     ) -> Self {
         let mut graph = ScoreGraph::new();
         let mut node_of = HashMap::new();
@@ -61,7 +67,15 @@ impl GoalSnapshot {
                 graph.add_key_result(n, k.weight, kr_row_score(k));
             }
         }
-        GoalSnapshot { version, objectives, key_results, kr_owners, supports, graph, node_of, krs_of }
+        GoalSnapshot { version, objectives, key_results, kr_owners, supports, check_ins, spans, graph, node_of, krs_of }
+    }
+
+    /// A key result's score and the progress expected of it at `now` (its cycle's elapsed share).
+    pub fn kr_progress(&self, kr: i64, now: i64) -> Option<(f64, f64)> {
+        let k = self.key_result(kr)?;
+        let o = self.objective(k.objective_id)?;
+        let (start, end) = self.spans.get(&o.cycle_id).copied()?;
+        Some((kr_row_score(k), ((now - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0)))
     }
 
     pub fn objective(&self, id: i64) -> Option<&ObjectiveRow> {
@@ -100,6 +114,16 @@ impl GoalSnapshot {
         }
         false
     }
+}
+
+/// A cycle's first and last moment in µs (UTC).
+pub fn cycle_span_us(start: &str, end: &str) -> Option<(i64, i64)> {
+    let s = tandem_domain::cycle::parse_date("start", start).ok()?;
+    let e = tandem_domain::cycle::parse_date("end", end).ok()?.next_day()?;
+    Some((
+        s.midnight().assume_utc().unix_timestamp() * 1_000_000,
+        e.midnight().assume_utc().unix_timestamp() * 1_000_000 - 1,
+    ))
 }
 
 pub fn kr_row_score(k: &KeyResultRow) -> f64 {
@@ -180,6 +204,16 @@ pub struct KeyResultView {
     pub score: f64,
     pub band: Band,
     pub owners: Vec<KrOwnerView>,
+    /// Where the score should be now: the elapsed share of the cycle.
+    pub expected: f64,
+    /// The end-of-cycle score the check-in history points to.
+    pub forecast: f64,
+    pub at_risk: bool,
+    /// The latest self-reported confidence (0–10), if any.
+    pub confidence: Option<i64>,
+    /// Confidence far from the forecast (optimism or pessimism showing).
+    pub confidence_disagrees: bool,
+    pub last_check_in: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -277,13 +311,21 @@ impl App {
         {
             return Ok(s.clone());
         }
-        let (objectives, key_results, kr_owners, supports) = tokio::try_join!(
+        let (objectives, key_results, kr_owners, supports, checks, cycles) = tokio::try_join!(
             goals::objectives(&self.db, tenant),
             goals::key_results(&self.db, tenant),
             goals::kr_owners(&self.db, tenant),
             goals::supports(&self.db, tenant),
+            tandem_store::checkins::for_tenant(&self.db, tenant),
+            tandem_store::cycles::list(&self.db, tenant),
         )?;
-        let snap = Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports));
+        let mut check_ins: HashMap<i64, Vec<(i64, f64, i64)>> = HashMap::new();
+        for c in checks {
+            check_ins.entry(c.kr_id).or_default().push((c.created_at, c.value, c.confidence));
+        }
+        let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
+        let snap =
+            Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, check_ins, spans));
         let mut cache = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
         // Keep the newest of two concurrent rebuilds.
         if cache.get(&tenant).is_none_or(|s| s.version <= version) {
@@ -312,6 +354,7 @@ impl App {
         goals: &GoalSnapshot,
         org: &OrgSnapshot,
         bands: &BandThresholds,
+        now: i64,
     ) -> ObjectiveView {
         let (score, rollup) = goals.scores(o.id);
         let owner = owner_of(&o.owner_type, o.owner_id);
@@ -319,7 +362,14 @@ impl App {
             .key_results_of(o.id)
             .map(|k| {
                 let s = kr_row_score(k);
+                let pace = pace_of(k, o, goals, now);
                 KeyResultView {
+                    expected: pace.expected,
+                    forecast: pace.forecast,
+                    at_risk: pace.at_risk,
+                    confidence: pace.confidence,
+                    confidence_disagrees: pace.disagrees,
+                    last_check_in: pace.last,
                     id: k.id,
                     objective: k.objective_id,
                     title: k.title.clone(),
@@ -388,7 +438,7 @@ impl App {
                 },
             })
             .filter(|o| Self::visible(a, o, &org))
-            .map(|o| Self::objective_view(a, o, &goals, &org, &bands))
+            .map(|o| Self::objective_view(a, o, &goals, &org, &bands, self.now()))
             .collect())
     }
 
@@ -396,7 +446,7 @@ impl App {
         let (goals, org, bands) =
             tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
         let o = goals.objective(id).filter(|o| Self::visible(a, o, &org)).ok_or(AppError::NotFound)?;
-        Ok(Self::objective_view(a, o, &goals, &org, &bands))
+        Ok(Self::objective_view(a, o, &goals, &org, &bands, self.now()))
     }
 
     /// Checks the links of an objective: parent and supported objectives exist, are visible to
@@ -756,6 +806,49 @@ pub(crate) fn kr_row(
         position,
         created_at: now,
         updated_at: now,
+    }
+}
+
+struct Pace {
+    expected: f64,
+    forecast: f64,
+    at_risk: bool,
+    confidence: Option<i64>,
+    disagrees: bool,
+    last: Option<i64>,
+}
+
+/// A key result's pace, forecast and risk from its check-ins and its cycle's span.
+fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> Pace {
+    use tandem_domain::pace;
+    let (start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
+    let frac = |t: i64| ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
+    let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
+    let history = goals.check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+    let points: Vec<pace::Point> = history
+        .iter()
+        .map(|(t, v, _)| pace::Point { t: frac(*t), score: kr_score(measure, k.baseline, k.target, *v) })
+        .collect();
+    let start_score = kr_score(measure, k.baseline, k.target, k.baseline);
+    // Without check-ins, the value the KR was set up with is the one observation there is.
+    let points = if points.is_empty() {
+        vec![pace::Point { t: frac(k.updated_at.min(now)), score: kr_row_score(k) }]
+    } else {
+        points
+    };
+    let forecast = pace::forecast(start_score, &points);
+    let last = history.last().map(|(t, _, _)| *t);
+    // Stale counts from the last check-in, or from when the KR was set for one never checked in.
+    let days = Some((now - last.unwrap_or(k.created_at)) as f64 / 86_400_000_000.0);
+    let kind = ObjectiveKind::parse("kind", &o.kind).unwrap_or(ObjectiveKind::Aspirational);
+    let confidence = history.last().map(|(_, _, c)| *c);
+    Pace {
+        expected: frac(now),
+        forecast,
+        at_risk: pace::at_risk(kind, forecast, days),
+        confidence,
+        disagrees: confidence.is_some_and(|c| pace::confidence_disagrees(c.clamp(0, 10) as u8, forecast)),
+        last,
     }
 }
 

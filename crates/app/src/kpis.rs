@@ -34,6 +34,9 @@ pub struct KpiView {
     pub locked: bool,
     /// The caller may set this KPI (or, once locked, ask HR to change it).
     pub can_edit: bool,
+    /// Keeps passing while the KR it was derived from stalls behind pace (seed 002's textile
+    /// case): a flag for review.
+    pub diverges: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -148,6 +151,7 @@ impl App {
             derived_from: derived_of(k),
             locked,
             can_edit: policy::may_edit_kpi(a, owner, &org.tree),
+            diverges: false,
         }
     }
 
@@ -167,13 +171,29 @@ impl App {
             self.org_snapshot(a.tenant.0),
             self.running_cycles(a.tenant.0)
         )?;
-        Ok(rows
+        let mut out: Vec<KpiView> = rows
             .iter()
             .filter(|k| f.cycle.is_none_or(|c| k.cycle_id == c))
             .filter(|k| f.owner.is_none_or(|o| k.owner_id == o))
             .filter(|k| policy::may_see_kpi(a, owner_of(&k.owner_type, k.owner_id), &org.tree))
             .map(|k| Self::kpi_view(a, k, &org, running.contains(&k.cycle_id)))
-            .collect())
+            .collect();
+        if out.iter().any(|k| matches!(k.derived_from, Some(DerivedFrom::KeyResult(_)))) {
+            let (values, goals_now) = tokio::try_join!(
+                async { Ok::<_, AppError>(goals::kpi_values(&self.db, a.tenant.0).await?) },
+                self.goal_snapshot(a.tenant.0)
+            )?;
+            let now = self.now();
+            for k in out.iter_mut() {
+                let Some(DerivedFrom::KeyResult(kr)) = k.derived_from else { continue };
+                let Some((score, expected)) = goals_now.kr_progress(kr.0, now) else { continue };
+                let Ok(t) = thresholds_of(k) else { continue };
+                let statuses: Vec<_> =
+                    values.iter().filter(|v| v.kpi_id == k.id).map(|v| t.evaluate(v.value)).collect();
+                k.diverges = tandem_domain::pace::diverges(&statuses, score, expected);
+            }
+        }
+        Ok(out)
     }
 
     pub async fn get_kpi(&self, a: &Actor, id: i64) -> Result<KpiView> {

@@ -14,6 +14,7 @@ pub mod lang;
 pub mod lint;
 pub mod metric;
 pub mod org;
+pub mod pace;
 pub mod policy;
 pub mod rollup;
 pub mod score;

@@ -72,3 +72,11 @@ pub async fn set_current(tx: &mut Tx, tenant: i64, kr: i64, value: f64, at: i64)
         .await?;
     Ok(())
 }
+
+/// Every check-in of a tenant, oldest first per key result (for the score projection).
+pub async fn for_tenant(db: &Db, tenant: i64) -> Result<Vec<CheckInRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM check_ins WHERE tenant_id = $1 ORDER BY kr_id, created_at, id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}

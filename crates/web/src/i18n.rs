@@ -32,6 +32,22 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("diverges", "需复核：KPI 达标而目标停滞", "Review: KPI passes, goal stalls"),
+    (
+        "diverges_help",
+        "这个 KPI 连续达标，但它来源的关键结果落后于进度",
+        "This KPI keeps passing while the key result it serves lags behind pace",
+    ),
+    ("forecast", "预测", "forecast"),
+    ("expected", "应达", "expected"),
+    ("confidence_short", "信心", "confidence"),
+    ("at_risk", "有风险", "At risk"),
+    ("disagrees", "信心与数据不符", "Confidence ≠ data"),
+    (
+        "disagrees_help",
+        "自评信心与按数据预测的结果相差很大",
+        "Self-reported confidence is far from what the data forecasts",
+    ),
     ("latest_value", "最新", "Latest"),
     ("no_value_yet", "暂无数据", "No value yet"),
     ("owed_title", "本周待打卡", "Owed a check-in this week"),

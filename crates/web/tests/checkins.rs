@@ -14,6 +14,7 @@ on_both_engines! {
     concurrent_check_ins_lose_nothing => concurrent;
     the_objective_page_takes_a_check_in => page_check_in;
     the_inbox_lists_what_is_owed => inbox;
+    forecasts_and_divergence_are_shown => pace;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -213,4 +214,51 @@ async fn inbox(t: &TestDb) {
     let li = a.login("li.na@demo.example").await;
     assert!(a.items("/api/v1/me/inbox", &li).await.iter().any(|o| o["objective_title"] == "打造顾客最愿意再来的门店"));
     assert!(a.items("/api/v1/me/inbox", &a.login("hr@demo.example").await).await.is_empty());
+}
+
+async fn pace(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    for o in a.items("/api/v1/objectives", &li).await {
+        for k in o["key_results"].as_array().cloned().unwrap_or_default() {
+            for f in ["expected", "forecast"] {
+                let v = k[f].as_f64().unwrap_or(-1.0);
+                assert!((0.0..=1.0).contains(&v), "{f} of {}", k["title"]);
+            }
+            assert!(k["at_risk"].is_boolean());
+        }
+    }
+    // A check-in far behind pace with high confidence: at risk, and the confidence disagrees.
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let o = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let kid = o["key_results"][0]["id"].as_i64().expect("kr");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 4.0, "confidence": 10})),
+        )
+        .await;
+    let k = &r.body["key_result"];
+    assert_eq!(k["forecast"].as_f64(), Some(0.0), "no progress at all: the line stays at the start");
+    assert_eq!(k["at_risk"], true);
+    assert_eq!(k["confidence"].as_i64(), Some(10));
+    assert_eq!(k["confidence_disagrees"], true);
+    // Piece-rate output keeps passing while the complaints KR it serves lags: flagged exactly
+    // when that KR is more than 0.15 behind pace.
+    let kpis = a.items("/api/v1/kpis", &li).await;
+    let piece = kpis.iter().find(|k| k["name"] == "每班出杯数（计件）").expect("piece-rate KPI");
+    let kr = a.call("GET", &format!("/api/v1/key-results/{}", piece["derived_from"]["id"]), Some(&li), None).await.body;
+    let behind = kr["score"].as_f64().unwrap_or(1.0) + 0.15 < kr["expected"].as_f64().unwrap_or(0.0);
+    assert_eq!(piece["diverges"], json!(behind));
+    let zhu = kpis.iter().find(|k| k["name"] == "出品标准抽检合格率" && k["owner_name"] == "朱琪").expect("zhu");
+    let kr = a.call("GET", &format!("/api/v1/key-results/{}", zhu["derived_from"]["id"]), Some(&li), None).await.body;
+    let behind = kr["score"].as_f64().unwrap_or(1.0) + 0.15 < kr["expected"].as_f64().unwrap_or(0.0);
+    assert_eq!(zhu["diverges"], json!(behind));
 }

@@ -59,6 +59,18 @@ pub struct KeyResultDto {
     /// `red`, `yellow`, `green`.
     pub band: String,
     pub owners: Vec<KrOwnerDto>,
+    /// Expected progress now: the elapsed share of the cycle.
+    pub expected: f64,
+    /// Forecast end-of-cycle score: a least-squares line through the check-in history.
+    pub forecast: f64,
+    /// Forecast below the kind's success floor, or no check-in for 14 days.
+    pub at_risk: bool,
+    /// Latest self-reported confidence (0–10).
+    pub confidence: Option<i64>,
+    /// Confidence far from the forecast.
+    pub confidence_disagrees: bool,
+    /// µs since the epoch.
+    pub last_check_in: Option<i64>,
 }
 
 impl From<KeyResultView> for KeyResultDto {
@@ -80,6 +92,12 @@ impl From<KeyResultView> for KeyResultDto {
                 .into_iter()
                 .map(|o| KrOwnerDto { kind: o.kind.into(), id: o.id, name: o.name, weight: o.weight })
                 .collect(),
+            expected: k.expected,
+            forecast: k.forecast,
+            at_risk: k.at_risk,
+            confidence: k.confidence,
+            confidence_disagrees: k.confidence_disagrees,
+            last_check_in: k.last_check_in,
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct KpiDto {
     pub derived_from: Option<DerivedDto>,
     /// The cycle runs: changes need an HR-approved change request.
     pub locked: bool,
+    /// Keeps passing while the KR it was derived from stalls behind pace: review it.
+    pub diverges: bool,
 }
 
 impl From<KpiView> for KpiDto {
@@ -67,6 +69,7 @@ impl From<KpiView> for KpiDto {
                 DerivedFrom::KeyResult(k) => DerivedDto { kind: "key_result".into(), id: k.0 },
             }),
             locked: k.locked,
+            diverges: k.diverges,
         }
     }
 }

@@ -80,6 +80,10 @@ fn pct(score: f64) -> (u32, String) {
 }
 
 pub struct KrCard {
+    /// "forecast 0.72 · expected 0.58 · confidence 7"
+    pub pace: String,
+    pub at_risk: bool,
+    pub disagrees: bool,
     pub id: i64,
     pub title: String,
     pub unit: String,
@@ -136,6 +140,16 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
             .map(|k| {
                 let (score_pct, score_text) = pct(k.score);
                 KrCard {
+                    pace: {
+                        let mut p =
+                            format!("{} {:.2} · {} {:.2}", t.s("forecast"), k.forecast, t.s("expected"), k.expected);
+                        if let Some(c) = k.confidence {
+                            p.push_str(&format!(" · {} {c}/10", t.s("confidence_short")));
+                        }
+                        p
+                    },
+                    at_risk: k.at_risk,
+                    disagrees: k.confidence_disagrees,
                     id: k.id,
                     title: k.title.clone(),
                     unit: k.unit.clone(),
@@ -165,6 +179,7 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
 }
 
 pub struct KpiLine {
+    pub diverges: bool,
     /// The latest period's value: (period, value with unit, status code, status label).
     pub latest: Option<(String, String, &'static str, &'static str)>,
     pub id: i64,
@@ -190,6 +205,7 @@ fn kpi_lines(
         .map(|k| {
             let th = thresholds_text(t, &k.direction, k.pass, k.warn, &k.unit);
             KpiLine {
+                diverges: k.diverges,
                 latest: latest.get(&k.id).map(|v| {
                     let (code, label) = match v.status {
                         tandem_domain::kpi::KpiStatus::Pass => ("pass", t.s("pass")),
