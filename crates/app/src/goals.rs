@@ -809,17 +809,17 @@ pub(crate) fn kr_row(
     }
 }
 
-struct Pace {
-    expected: f64,
-    forecast: f64,
-    at_risk: bool,
-    confidence: Option<i64>,
-    disagrees: bool,
-    last: Option<i64>,
+pub(crate) struct Pace {
+    pub expected: f64,
+    pub forecast: f64,
+    pub at_risk: bool,
+    pub confidence: Option<i64>,
+    pub disagrees: bool,
+    pub last: Option<i64>,
 }
 
 /// A key result's pace, forecast and risk from its check-ins and its cycle's span.
-fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> Pace {
+pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> Pace {
     use tandem_domain::pace;
     let (start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
     let frac = |t: i64| ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);

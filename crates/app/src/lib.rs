@@ -3,6 +3,7 @@
 //! each change in the event log inside the same transaction. No HTTP here, no SQL either.
 
 pub mod accounts;
+pub mod alerts;
 pub mod asof;
 pub mod cascade;
 pub mod checkins;

@@ -7,6 +7,7 @@
 //! change and its event commit together or not at all. This crate knows rows, not rules: it
 //! depends on the domain crate for ids only, and nothing here decides who may see what.
 
+pub mod alerts;
 pub mod checkins;
 pub mod credentials;
 pub mod cycles;

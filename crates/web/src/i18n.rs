@@ -32,6 +32,8 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("red_lights", "红灯预警", "Red lights"),
+    ("acknowledged", "已确认", "acknowledged"),
     ("diverges", "需复核：KPI 达标而目标停滞", "Review: KPI passes, goal stalls"),
     (
         "diverges_help",

@@ -15,6 +15,7 @@ on_both_engines! {
     the_objective_page_takes_a_check_in => page_check_in;
     the_inbox_lists_what_is_owed => inbox;
     forecasts_and_divergence_are_shown => pace;
+    red_lights_are_raised_once_and_resolve_themselves => red_lights;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -261,4 +262,86 @@ async fn pace(t: &TestDb) {
     let kr = a.call("GET", &format!("/api/v1/key-results/{}", zhu["derived_from"]["id"]), Some(&li), None).await.body;
     let behind = kr["score"].as_f64().unwrap_or(1.0) + 0.15 < kr["expected"].as_f64().unwrap_or(0.0);
     assert_eq!(zhu["diverges"], json!(behind));
+}
+
+async fn red_lights(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let o = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let kid = o["key_results"][0]["id"].as_i64().expect("kr");
+    let mine =
+        |list: &[Value]| list.iter().filter(|x| x["subject_id"] == json!(kid) && x["reason"] == "forecast_red").count();
+    assert_eq!(mine(&a.items("/api/v1/alerts", &zhang).await), 0);
+    // No progress at all: the forecast is red.
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 4.0, "confidence": 5})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let alerts = a.items("/api/v1/alerts", &zhang).await;
+    assert_eq!(mine(&alerts), 1, "raised");
+    let alert = alerts.iter().find(|x| x["subject_id"] == json!(kid)).cloned().expect("alert");
+    for k in ["id", "reason", "state"] {
+        assert!(!alert[k].is_null(), "alert.{k}");
+    }
+    assert_eq!(alert["state"], "open");
+    assert_eq!(mine(&a.items("/api/v1/alerts", &li).await), 1, "the manager sees it");
+    assert_eq!(mine(&a.items("/api/v1/alerts", &zhang).await), 1, "and it is not raised twice");
+    // Acknowledged with a note by the owner; someone unrelated may not.
+    let aid = alert["id"].as_i64().expect("id");
+    assert_eq!(
+        a.call("POST", &format!("/api/v1/alerts/{aid}/acknowledge"), Some(&lin), Some(json!({"note": "x"})))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/alerts/{aid}/acknowledge"),
+            Some(&zhang),
+            Some(json!({"note": "增加一台封口机"})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("acknowledged")));
+    // Back on track: the alert resolves itself.
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 2.6, "confidence": 8})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(mine(&a.items("/api/v1/alerts", &zhang).await), 0, "resolved");
+    // A failing KPI raises an alert only its circle sees.
+    let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
+    let month = "2030-01";
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{}/values", kpi["id"]),
+            Some(&li),
+            Some(json!({"period": month, "value": 0.9})),
+        )
+        .await;
+    assert_eq!(r.body["status"], "fail");
+    let kpi_alert = |list: Vec<Value>| list.iter().any(|x| x["subject_type"] == "kpi" && x["subject_id"] == kpi["id"]);
+    assert!(kpi_alert(a.items("/api/v1/alerts", &li).await), "the manager");
+    assert!(kpi_alert(a.items("/api/v1/alerts", &hr).await), "HR");
+    assert!(!kpi_alert(a.items("/api/v1/alerts", &lin).await), "not someone outside the KPI's circle");
+    assert!(!kpi_alert(a.items("/api/v1/alerts", &zhang).await), "not a peer of the owner");
 }

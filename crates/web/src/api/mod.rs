@@ -2,6 +2,7 @@
 //! browser. Every route is registered through `routes!`, which also writes it into the OpenAPI
 //! document, so the document cannot miss a route.
 
+pub mod alerts;
 pub mod asof;
 pub mod auth;
 pub mod checkins;
@@ -75,6 +76,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lint::lint_draft))
         .routes(routes!(checkins::list, checkins::create))
         .routes(routes!(checkins::inbox))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::acknowledge))
         .routes(routes!(notes::list_comments, notes::add_comment))
         .routes(routes!(notes::list_templates, notes::create_template))
         .routes(routes!(notes::delete_template))

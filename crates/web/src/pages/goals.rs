@@ -283,6 +283,15 @@ async fn load(st: &AppState, u: &PageUser) -> Result<Loaded, AppError> {
     Ok(Loaded { cycles, all, titles, kr_titles })
 }
 
+pub struct RedLight {
+    pub objective: Option<i64>,
+    pub title: String,
+    pub owner: String,
+    pub reason: String,
+    pub acknowledged: bool,
+    pub note: String,
+}
+
 pub struct Notice {
     pub when: String,
     pub mine: String,
@@ -297,6 +306,8 @@ struct GoalsPage {
     notices: Vec<Notice>,
     /// Key results owed a check-in: (objective id, KR title, objective title).
     owed: Vec<(i64, String, String)>,
+    /// Open red lights on my goals and my team's.
+    red_lights: Vec<RedLight>,
     cycles: Vec<(i64, String)>,
     cycle: i64,
     mine: Vec<Card>,
@@ -313,10 +324,11 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let notices = st.app.upstream_changes(a).await?;
         let owed = st.app.owed_check_ins(a).await?;
         let latest = st.app.latest_kpi_values(a).await?;
-        Ok::<_, AppError>((l, org, kpis, notices, owed, latest))
+        let alerts = st.app.list_alerts(a).await?;
+        Ok::<_, AppError>((l, org, kpis, notices, owed, latest, alerts))
     }
     .await;
-    let (l, org, kpis, notices, owed, latest) = match loaded {
+    let (l, org, kpis, notices, owed, latest, alerts) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -357,7 +369,20 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
             Notice { when: super::fmt_time(n.at), mine: n.mine_title.clone(), upstream: n.upstream_title.clone(), what }
         })
         .collect();
+    let red_lights = alerts
+        .into_iter()
+        .filter(|r| r.owner.is_some_and(|o| o == a.person.0 || org.tree.is_above(a.person, PersonId(o))))
+        .map(|r| RedLight {
+            objective: r.objective,
+            reason: crate::api::alerts::reason_text(&r.reason, t.0),
+            acknowledged: r.state == "acknowledged",
+            title: r.subject_title,
+            owner: r.owner_name,
+            note: r.note,
+        })
+        .collect();
     let page = GoalsPage {
+        red_lights,
         owed: owed.into_iter().map(|w| (w.objective, w.title, w.objective_title)).collect(),
         notices,
         cycles: l.cycles.iter().map(|c| (c.id, c.name.clone())).collect(),

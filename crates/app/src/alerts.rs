@@ -1,0 +1,200 @@
+//! Red-light alerts (红灯预警): a KR whose forecast is red, a KR with no check-in for 14 days,
+//! a KPI whose latest value fails its threshold. Raised once per cause while unresolved,
+//! acknowledged with a note, resolved by themselves when the cause goes away.
+
+use crate::error::{AppError, Result};
+use crate::goals::{owner_of, pace_of};
+use crate::kpis::KpiFilter;
+use crate::{Actor, App, Change, record};
+use serde::Serialize;
+use std::collections::HashSet;
+use tandem_domain::cycle::CycleState;
+use tandem_domain::kpi::KpiStatus;
+use tandem_domain::policy;
+use tandem_store::alerts::{self, AlertRow};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertView {
+    pub id: i64,
+    /// `key_result` or `kpi`.
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub subject_title: String,
+    /// The objective a KR alert is about.
+    pub objective: Option<i64>,
+    /// `forecast_red`, `stale` or `kpi_fail`.
+    pub reason: String,
+    pub owner: Option<i64>,
+    pub owner_name: String,
+    /// `open` or `acknowledged`.
+    pub state: String,
+    pub note: String,
+    pub raised_at: i64,
+}
+
+impl App {
+    /// Brings the tenant's alerts in line with the goals as they are now: raises what is newly
+    /// off course, resolves what has recovered. Idempotent; safe to run from any app server.
+    pub async fn sync_alerts(&self, tenant: i64) -> Result<()> {
+        let (goals_now, org, bands, cycles) =
+            tokio::try_join!(self.goal_snapshot(tenant), self.org_snapshot(tenant), self.bands_of(tenant), async {
+                Ok::<_, AppError>(tandem_store::cycles::list(&self.db, tenant).await?)
+            },)?;
+        let active: Vec<i64> = cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
+        let now = self.now();
+        let lead = |t: &str, id: i64| policy::owner_lead(owner_of(t, id), &org.tree).map(|p| p.0);
+        // (subject type, subject id, reason, owner)
+        let mut wanted: Vec<(&'static str, i64, &'static str, Option<i64>)> = vec![];
+        for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
+            for k in goals_now.key_results_of(o.id) {
+                let pace = pace_of(k, o, &goals_now, now);
+                let owner = lead(&o.owner_type, o.owner_id);
+                if bands.band(pace.forecast) == tandem_domain::score::Band::Red {
+                    wanted.push(("key_result", k.id, "forecast_red", owner));
+                }
+                let since = pace.last.unwrap_or(k.created_at);
+                if now - since >= 14 * 86_400_000_000 {
+                    wanted.push(("key_result", k.id, "stale", owner));
+                }
+            }
+        }
+        let kpis = tandem_store::goals::kpis(&self.db, tenant).await?;
+        let values = tandem_store::goals::kpi_values(&self.db, tenant).await?;
+        for k in kpis.iter().filter(|k| active.contains(&k.cycle_id)) {
+            let Some(latest) = values.iter().rev().find(|v| v.kpi_id == k.id) else { continue };
+            let dir = tandem_domain::kpi::Direction::parse("direction", &k.direction)?;
+            let t = tandem_domain::kpi::Thresholds::new(dir, k.pass_threshold, k.warn_threshold)?;
+            if t.evaluate(latest.value) == KpiStatus::Fail {
+                wanted.push(("kpi", k.id, "kpi_fail", lead(&k.owner_type, k.owner_id)));
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        let existing = alerts::unresolved_in(&mut tx, tenant).await?;
+        let key = |t: &str, id: i64, r: &str| format!("{t}:{id}:{r}");
+        let want: HashSet<String> = wanted.iter().map(|(t, id, r, _)| key(t, *id, r)).collect();
+        let have: HashSet<String> = existing.iter().map(|a| key(&a.subject_type, a.subject_id, &a.reason)).collect();
+        let mut changed = false;
+        for a in existing.iter().filter(|a| !want.contains(&key(&a.subject_type, a.subject_id, &a.reason))) {
+            alerts::resolve(&mut tx, tenant, a.id, now).await?;
+            let mut c = Change::update(
+                "alert",
+                a.id,
+                serde_json::json!({"state": a.state}),
+                serde_json::json!({"state": "resolved"}),
+            );
+            c.action = "resolve";
+            record(&mut tx, None, tenant, now, c).await?;
+            changed = true;
+        }
+        for (t, id, r, owner) in wanted.iter().filter(|(t, id, r, _)| !have.contains(&key(t, *id, r))) {
+            let row = AlertRow {
+                tenant_id: tenant,
+                id: tx.next_id().await?,
+                subject_type: (*t).into(),
+                subject_id: *id,
+                reason: (*r).into(),
+                owner_id: *owner,
+                state: "open".into(),
+                note: String::new(),
+                raised_at: now,
+                acknowledged_at: None,
+                resolved_at: None,
+            };
+            alerts::insert(&mut tx, &row).await?;
+            let mut c = Change::create("alert", row.id, serde_json::json!({"subject": t, "id": id, "reason": r}));
+            c.action = "raise";
+            record(&mut tx, None, tenant, now, c).await?;
+            changed = true;
+        }
+        if changed {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Unresolved alerts the caller may see: a KR's with its objective, a KPI's only within the
+    /// KPI's circle.
+    pub async fn list_alerts(&self, a: &Actor) -> Result<Vec<AlertView>> {
+        match self.sync_alerts(a.tenant.0).await {
+            // Another server raised the same alert a moment ago: its row stands.
+            Ok(()) | Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let (rows, goals_now, org, kpis) = tokio::try_join!(
+            async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) },
+            self.goal_snapshot(a.tenant.0),
+            self.org_snapshot(a.tenant.0),
+            async { self.list_kpis(a, &KpiFilter::default()).await },
+        )?;
+        let mut out = vec![];
+        for r in rows {
+            let (title, objective) = match r.subject_type.as_str() {
+                "key_result" => {
+                    let Some(k) = goals_now.key_result(r.subject_id) else { continue };
+                    let Some(o) = goals_now.objective(k.objective_id) else { continue };
+                    let visible = policy::may_see_objective(
+                        a,
+                        o.status != "draft",
+                        tandem_domain::ids::PersonId(o.author_id),
+                        owner_of(&o.owner_type, o.owner_id),
+                        &org.tree,
+                    );
+                    if !visible {
+                        continue;
+                    }
+                    (k.title.clone(), Some(o.id))
+                }
+                _ => match kpis.iter().find(|k| k.id == r.subject_id) {
+                    Some(k) => (k.name.clone(), None),
+                    None => continue,
+                },
+            };
+            out.push(AlertView {
+                id: r.id,
+                subject_type: r.subject_type,
+                subject_id: r.subject_id,
+                subject_title: title,
+                objective,
+                reason: r.reason,
+                owner: r.owner_id,
+                owner_name: r.owner_id.and_then(|p| org.person(p)).map(|p| p.name.clone()).unwrap_or_default(),
+                state: r.state,
+                note: r.note,
+                raised_at: r.raised_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The owner, anyone above them, or HR acknowledges an open alert with what is being done.
+    pub async fn acknowledge_alert(&self, a: &Actor, id: i64, note: &str) -> Result<AlertView> {
+        let alert = self.list_alerts(a).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
+        let org = self.org_snapshot(a.tenant.0).await?;
+        let may = a.has(tandem_domain::policy::Role::Hr)
+            || alert
+                .owner
+                .is_some_and(|o| o == a.person.0 || org.tree.is_above(a.person, tandem_domain::ids::PersonId(o)));
+        if !may {
+            return Err(AppError::Forbidden);
+        }
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(tandem_domain::Invalid::new("note", tandem_domain::Rule::Required).into());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !alerts::acknowledge(&mut tx, a.tenant.0, id, note, now).await? {
+            return Err(AppError::Conflict("already_decided"));
+        }
+        let mut c = Change::update(
+            "alert",
+            id,
+            serde_json::json!({"state": "open"}),
+            serde_json::json!({"state": "acknowledged", "note": note}),
+        );
+        c.action = "acknowledge";
+        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        tx.commit().await?;
+        self.list_alerts(a).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)
+    }
+}
