@@ -9,6 +9,7 @@ pub mod cascade;
 pub mod checkins;
 pub mod clock;
 pub mod cycles;
+pub mod dashboard;
 pub mod demo;
 mod demo_goals;
 pub mod error;

@@ -16,6 +16,7 @@ on_both_engines! {
     the_inbox_lists_what_is_owed => inbox;
     forecasts_and_divergence_are_shown => pace;
     red_lights_are_raised_once_and_resolve_themselves => red_lights;
+    the_dashboard_shows_units_by_band => dashboard;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -344,4 +345,60 @@ async fn red_lights(t: &TestDb) {
     assert!(kpi_alert(a.items("/api/v1/alerts", &hr).await), "HR");
     assert!(!kpi_alert(a.items("/api/v1/alerts", &lin).await), "not someone outside the KPI's circle");
     assert!(!kpi_alert(a.items("/api/v1/alerts", &zhang).await), "not a peer of the owner");
+}
+
+async fn dashboard(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let q = a
+        .items("/api/v1/cycles", &admin)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("quarter");
+    let d = a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&admin), None).await;
+    assert_eq!(d.status, StatusCode::OK);
+    let units = d.body["units"].as_array().expect("units").clone();
+    assert!(units.len() >= 10);
+    let published = a
+        .items(&format!("/api/v1/objectives?cycle={q}"), &admin)
+        .await
+        .iter()
+        .filter(|o| o["status"] == "published")
+        .count();
+    let counted: u64 = units
+        .iter()
+        .map(|u| {
+            u["counts"]["red"].as_u64().unwrap_or(0)
+                + u["counts"]["yellow"].as_u64().unwrap_or(0)
+                + u["counts"]["green"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(counted as usize, published, "every published objective counted once, in its owner's unit");
+    let store = units.iter().find(|u| u["name"] == "上海南京西路店").expect("store");
+    assert!(store["band"].is_string() && store["score"].is_number());
+    let empty = units.iter().find(|u| u["name"] == "财务部").expect("finance");
+    assert!(empty["score"].is_null() && empty["band"].is_null(), "no objectives: no score, not red");
+    assert_eq!(a.call("GET", "/api/v1/dashboard?cycle=1", Some(&admin), None).await.status, StatusCode::NOT_FOUND);
+    // KPI red lights appear only to the KPI's circle.
+    let li = a.login("li.na@demo.example").await;
+    let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
+    a.call(
+        "POST",
+        &format!("/api/v1/kpis/{}/values", kpi["id"]),
+        Some(&li),
+        Some(json!({"period": "2030-01", "value": 0.9})),
+    )
+    .await;
+    let has_kpi_light = |d: &Value| {
+        d["red_lights"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x["subject_type"] == "kpi" && x["subject_id"] == kpi["id"]))
+    };
+    assert!(has_kpi_light(&a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&li), None).await.body));
+    let lin = a.login("lin.xiao@demo.example").await;
+    let theirs = a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&lin), None).await.body;
+    assert!(!has_kpi_light(&theirs));
+    assert!(!theirs.to_string().contains("收银差错率"), "not even its name");
 }

@@ -43,7 +43,7 @@ pub(crate) fn reason_text(reason: &str, lang: tandem_domain::Lang) -> String {
     .to_string()
 }
 
-fn dto(a: AlertView, lang: tandem_domain::Lang) -> AlertDto {
+pub(crate) fn to_dto(a: AlertView, lang: tandem_domain::Lang) -> AlertDto {
     AlertDto {
         reason_text: reason_text(&a.reason, lang),
         id: a.id,
@@ -64,7 +64,7 @@ fn dto(a: AlertView, lang: tandem_domain::Lang) -> AlertDto {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", responses((status = 200, body = ItemsOf<AlertDto>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, c: Caller) -> Result<Json<ItemsOf<AlertDto>>, ApiError> {
     let items = st.app.list_alerts(&c.session.actor).await.in_lang(c.lang)?;
-    Ok(Json(ItemsOf { items: items.into_iter().map(|a| dto(a, c.lang)).collect() }))
+    Ok(Json(ItemsOf { items: items.into_iter().map(|a| to_dto(a, c.lang)).collect() }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -83,5 +83,5 @@ pub async fn acknowledge(
     ApiJson(req): ApiJson<Acknowledge>,
 ) -> Result<Json<AlertDto>, ApiError> {
     let a = st.app.acknowledge_alert(&c.session.actor, id, &req.note).await.in_lang(c.lang)?;
-    Ok(Json(dto(a, c.lang)))
+    Ok(Json(to_dto(a, c.lang)))
 }

@@ -7,6 +7,7 @@ pub mod asof;
 pub mod auth;
 pub mod checkins;
 pub mod cycles;
+pub mod dashboard;
 pub mod exchange;
 pub mod goals;
 pub mod kpis;
@@ -77,6 +78,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkins::list, checkins::create))
         .routes(routes!(checkins::inbox))
         .routes(routes!(alerts::list))
+        .routes(routes!(dashboard::dashboard))
         .routes(routes!(alerts::acknowledge))
         .routes(routes!(notes::list_comments, notes::add_comment))
         .routes(routes!(notes::list_templates, notes::create_template))

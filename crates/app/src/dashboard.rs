@@ -1,0 +1,87 @@
+//! The company dashboard: per org unit, its score and band, how its objectives spread over the
+//! bands, and the red lights the caller may see. A private KPI shows up only as a red light to
+//! those in its circle; no number of it is aggregated here.
+
+use crate::error::Result;
+use crate::goals::{ObjectiveFilter, ObjectiveView};
+use crate::{Actor, App};
+use serde::Serialize;
+use tandem_domain::goal::Owner;
+use tandem_domain::ids::OrgUnitId;
+use tandem_domain::score::Band;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct BandCounts {
+    pub red: usize,
+    pub yellow: usize,
+    pub green: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub parent: Option<i64>,
+    pub depth: usize,
+    /// Mean roll-up of the objectives the unit and its people own (none: no objectives).
+    pub score: Option<f64>,
+    pub band: Option<Band>,
+    pub counts: BandCounts,
+    /// Red lights on the unit's and its people's goals that the caller may see: alert ids.
+    pub red_lights: Vec<i64>,
+}
+
+impl App {
+    pub async fn dashboard(&self, a: &Actor, cycle: i64) -> Result<Vec<UnitRow>> {
+        let filter = ObjectiveFilter { cycle: Some(cycle), ..Default::default() };
+        let (objs, org, bands, alerts) = tokio::try_join!(
+            self.list_objectives(a, &filter),
+            self.org_snapshot(a.tenant.0),
+            self.bands_of(a.tenant.0),
+            self.list_alerts(a),
+        )?;
+        let in_unit = |o: &ObjectiveView, u: OrgUnitId| match o.owner {
+            Owner::OrgUnit(x) => x == u,
+            Owner::Person(p) => org.tree.unit_of(p) == Some(u),
+        };
+        let published: Vec<&ObjectiveView> = objs.iter().filter(|o| o.status == "published").collect();
+        Ok(org
+            .tree
+            .walk()
+            .into_iter()
+            .filter_map(|(uid, depth)| {
+                let u = org.unit(uid.0)?;
+                let mine: Vec<&&ObjectiveView> = published.iter().filter(|o| in_unit(o, uid)).collect();
+                let score = tandem_domain::rollup::weighted_mean(mine.iter().map(|o| (1.0, o.rollup)));
+                let mut counts = BandCounts::default();
+                for o in &mine {
+                    match bands.band(o.rollup) {
+                        Band::Red => counts.red += 1,
+                        Band::Yellow => counts.yellow += 1,
+                        Band::Green => counts.green += 1,
+                    }
+                }
+                let red_lights = alerts
+                    .iter()
+                    .filter(|al| match al.objective {
+                        Some(o) => mine.iter().any(|m| m.id == o),
+                        None => {
+                            al.owner.is_some_and(|p| org.tree.unit_of(tandem_domain::ids::PersonId(p)) == Some(uid))
+                        }
+                    })
+                    .map(|al| al.id)
+                    .collect();
+                Some(UnitRow {
+                    id: u.id,
+                    name: u.name.clone(),
+                    parent: u.parent_id,
+                    depth,
+                    score,
+                    band: score.map(|s| bands.band(s)),
+                    counts,
+                    red_lights,
+                })
+            })
+            .collect())
+    }
+}
