@@ -32,6 +32,13 @@ impl Tr {
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("nav_dashboard", "热力图", "Heat map"),
+    ("heat_map", "公司热力图", "Company heat map"),
+    (
+        "heat_map_help",
+        "每个部门一格：颜色是部门及其成员目标的平均整体进度，圆点是各颜色的目标数；点击进入该部门的目标树。",
+        "One tile per unit: the colour is the mean progress of the goals of the unit and its people, the dots count goals per colour; click to open the unit's goal tree.",
+    ),
     ("red_lights", "红灯预警", "Red lights"),
     ("acknowledged", "已确认", "acknowledged"),
     ("diverges", "需复核：KPI 达标而目标停滞", "Review: KPI passes, goal stalls"),

@@ -401,4 +401,17 @@ async fn dashboard(t: &TestDb) {
     let theirs = a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&lin), None).await.body;
     assert!(!has_kpi_light(&theirs));
     assert!(!theirs.to_string().contains("收银差错率"), "not even its name");
+    // The heat-map page draws a tile per unit, coloured by band, linked to the unit's tree.
+    let s = a.app.login("ceo@demo.example", "demo-2026", None, "test").await.expect("login");
+    let req = axum::http::Request::get(format!("/dashboard?cycle={q}"))
+        .header("cookie", format!("tandem_session={}", s.secret))
+        .body(axum::body::Body::empty())
+        .expect("req");
+    let resp = tower::ServiceExt::oneshot(a.router.clone(), req).await.expect("page");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html =
+        String::from_utf8_lossy(&http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes())
+            .into_owned();
+    assert_eq!(html.matches("class=\"tile heat-").count(), units.len());
+    assert!(html.contains(&format!("/goals/tree?cycle={q}&amp;unit={}", store["id"])));
 }

@@ -1607,3 +1607,62 @@ pub async fn check_in(
         Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
     }
 }
+
+pub struct HeatTile {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+    /// `red`, `yellow`, `green` or `none`.
+    pub band: &'static str,
+    pub score: String,
+    pub red: usize,
+    pub yellow: usize,
+    pub green: usize,
+    pub lights: usize,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    f: Frame,
+    cycles: Vec<(i64, String)>,
+    cycle: i64,
+    units: Vec<HeatTile>,
+}
+
+/// The company heat map by org unit; a tile opens the unit's goal tree.
+pub async fn dashboard(State(st): State<AppState>, u: PageUser, Query(q): Query<CycleQuery>) -> Response {
+    let a = &u.session.actor;
+    let loaded = async {
+        let cycles = st.app.list_cycles(a).await?;
+        let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
+        let units = st.app.dashboard(a, cycle).await?;
+        Ok::<_, AppError>((cycles, cycle, units))
+    }
+    .await;
+    let (cycles, cycle, units) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let f = Frame::for_user(&u, "dashboard", "heat_map", "/dashboard");
+    let page = DashboardPage {
+        cycles: cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
+        cycle,
+        units: units
+            .into_iter()
+            .map(|x| HeatTile {
+                id: x.id,
+                name: x.name,
+                depth: x.depth,
+                band: x.band.map(|b| b.as_str()).unwrap_or("none"),
+                score: x.score.map(|s| format!("{s:.2}")).unwrap_or_else(|| "—".into()),
+                red: x.counts.red,
+                yellow: x.counts.yellow,
+                green: x.counts.green,
+                lights: x.red_lights.len(),
+            })
+            .collect(),
+        f,
+    };
+    render(StatusCode::OK, page)
+}

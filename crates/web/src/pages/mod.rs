@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/goals", get(goals::my_goals))
         .route("/goals/tree", get(goals::tree))
         .route("/goals/map", get(goals::map))
+        .route("/dashboard", get(goals::dashboard))
         .route("/kpis", get(goals::kpi_board))
         .route("/kpis/requests", get(goals::kpi_requests))
         .route("/kpis/library", get(goals::library).post(goals::add_template))
