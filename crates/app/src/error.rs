@@ -90,6 +90,8 @@ impl AppError {
                 }
                 ("not_running", Lang::Zh) => "只有进行中周期里的目标才能打卡更新".into(),
                 ("not_running", Lang::En) => "Check-ins are for objectives of a running cycle".into(),
+                ("not_reviewing", Lang::Zh) => "只有在周期评估阶段才能调整最终得分".into(),
+                ("not_reviewing", Lang::En) => "Final scores are set while the cycle is in review".into(),
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),
                 ("cycle_closed", Lang::En) => "This cycle is closed and read-only".into(),
                 (_, Lang::Zh) => "与现有数据冲突".into(),

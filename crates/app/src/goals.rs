@@ -126,7 +126,11 @@ pub fn cycle_span_us(start: &str, end: &str) -> Option<(i64, i64)> {
     ))
 }
 
+/// A key result's score: a manager's final override when there is one, else the rule.
 pub fn kr_row_score(k: &KeyResultRow) -> f64 {
+    if let Some(o) = k.override_score {
+        return o.clamp(0.0, 1.0);
+    }
     Measure::parse("measure", &k.measure).map(|m| kr_score(m, k.baseline, k.target, k.current)).unwrap_or(0.0)
 }
 
@@ -214,6 +218,8 @@ pub struct KeyResultView {
     /// Confidence far from the forecast (optimism or pessimism showing).
     pub confidence_disagrees: bool,
     pub last_check_in: Option<i64>,
+    /// Why a manager overrode the final score (the score shown is then the override).
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -370,6 +376,7 @@ impl App {
                     confidence: pace.confidence,
                     confidence_disagrees: pace.disagrees,
                     last_check_in: pace.last,
+                    override_reason: k.override_reason.clone(),
                     id: k.id,
                     objective: k.objective_id,
                     title: k.title.clone(),
@@ -651,6 +658,45 @@ impl App {
         Ok(events)
     }
 
+    /// At cycle close (reviewing), a manager above the KR's owner sets its final score, with a
+    /// written reason. A closed cycle is read-only.
+    pub async fn override_kr_score(&self, a: &Actor, kr: i64, score: f64, reason: &str) -> Result<KeyResultView> {
+        let (goals_now, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let k = goals_now.key_result(kr).cloned().ok_or(AppError::NotFound)?;
+        let o = self.get_objective(a, k.objective_id).await?;
+        let lead = policy::owner_lead(o.owner, &org.tree);
+        if !lead.is_some_and(|l| org.tree.is_above(a.person, l)) {
+            return Err(AppError::Forbidden);
+        }
+        match self.cycle_state(a.tenant.0, o.cycle).await? {
+            CycleState::Reviewing => {}
+            CycleState::Closed => return Err(AppError::Conflict("cycle_closed")),
+            _ => return Err(AppError::Conflict("not_reviewing")),
+        }
+        if !(score.is_finite() && (0.0..=1.0).contains(&score)) {
+            return Err(Invalid::new("score", Rule::OutOfRange { min: 0.0, max: 1.0 }).into());
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Invalid::new("reason", Rule::Required).into());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        goals::set_override(&mut tx, a.tenant.0, kr, Some(score), Some(reason)).await?;
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let mut c = Change::update(
+            "key_result",
+            kr,
+            serde_json::json!({"score": kr_row_score(&k)}),
+            serde_json::json!({"score": score, "override": true}),
+        );
+        c.action = "override";
+        c.reason = Some(reason.into());
+        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        tx.commit().await?;
+        self.get_key_result(a, kr).await
+    }
+
     pub async fn archive_objective(&self, a: &Actor, id: i64) -> Result<()> {
         self.update_objective(a, id, ObjectivePatch { status: Some("archived".into()), ..Default::default() })
             .await
@@ -806,6 +852,8 @@ pub(crate) fn kr_row(
         position,
         created_at: now,
         updated_at: now,
+        override_score: None,
+        override_reason: None,
     }
 }
 

@@ -36,6 +36,9 @@ pub struct KeyResultRow {
     pub position: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A manager's final score at cycle close, replacing the computed one.
+    pub override_score: Option<f64>,
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -76,7 +79,8 @@ pub struct KpiRow {
 }
 
 const OBJ: &str = "tenant_id, id, cycle_id, title, description, kind, owner_type, owner_id, parent_id, status, author_id, created_at, updated_at";
-const KR: &str = "tenant_id, id, objective_id, title, measure, baseline, target, current, unit, weight, position, created_at, updated_at";
+const KR: &str = "tenant_id, id, objective_id, title, measure, baseline, target, current, unit, weight, position, created_at, \
+                  updated_at, override_score, override_reason";
 const KPI: &str = "tenant_id, id, cycle_id, name, owner_type, owner_id, granularity, direction, target, pass_threshold, \
                    warn_threshold, unit, weight, derived_type, derived_id, created_at, updated_at";
 
@@ -176,7 +180,7 @@ pub async fn supports(db: &Db, tenant: i64) -> Result<Vec<SupportRow>> {
 
 pub async fn insert_key_result(tx: &mut Tx, k: &KeyResultRow) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO key_results ({KR}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO key_results ({KR}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     ))
     .bind(k.tenant_id)
     .bind(k.id)
@@ -191,8 +195,22 @@ pub async fn insert_key_result(tx: &mut Tx, k: &KeyResultRow) -> Result<()> {
     .bind(k.position)
     .bind(k.created_at)
     .bind(k.updated_at)
+    .bind(k.override_score)
+    .bind(k.override_reason.as_deref())
     .execute(tx.conn())
     .await?;
+    Ok(())
+}
+
+/// Sets or clears a key result's final-score override.
+pub async fn set_override(tx: &mut Tx, tenant: i64, id: i64, score: Option<f64>, reason: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE key_results SET override_score = $3, override_reason = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(score)
+        .bind(reason)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 

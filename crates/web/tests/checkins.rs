@@ -17,6 +17,7 @@ on_both_engines! {
     forecasts_and_divergence_are_shown => pace;
     red_lights_are_raised_once_and_resolve_themselves => red_lights;
     the_dashboard_shows_units_by_band => dashboard;
+    closing_a_cycle_freezes_and_managers_set_final_scores => cycle_close;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -414,4 +415,73 @@ async fn dashboard(t: &TestDb) {
             .into_owned();
     assert_eq!(html.matches("class=\"tile heat-").count(), units.len());
     assert!(html.contains(&format!("/goals/tree?cycle={q}&amp;unit={}", store["id"])));
+}
+
+async fn cycle_close(t: &TestDb) {
+    let a = api(t).await;
+    let hr = a.login("hr@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let q = a
+        .items("/api/v1/cycles", &hr)
+        .await
+        .iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("quarter");
+    let o = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let kid = o["key_results"][0]["id"].as_i64().expect("kr");
+    let over = |tok: &str, body: Value| {
+        let tok = tok.to_string();
+        let a = &a;
+        async move { a.call("POST", &format!("/api/v1/key-results/{kid}/override"), Some(&tok), Some(body)).await }
+    };
+    assert_eq!(
+        over(&li, json!({"score": 0.9, "reason": "x"})).await.code(),
+        "not_reviewing",
+        "not while the cycle runs"
+    );
+    assert_eq!(
+        a.call("PATCH", &format!("/api/v1/cycles/{q}"), Some(&hr), Some(json!({"state": "reviewing"}))).await.status,
+        StatusCode::OK
+    );
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 2.6, "confidence": 8})),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_running"), "scores are frozen in review");
+    assert_eq!(
+        over(&zhang, json!({"score": 1.0, "reason": "我觉得达成了"})).await.status,
+        StatusCode::FORBIDDEN,
+        "not one's own"
+    );
+    assert_eq!(over(&li, json!({"score": 0.9, "reason": " "})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(over(&li, json!({"score": 1.5, "reason": "x"})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = over(&li, json!({"score": 0.9, "reason": "新设备晚到两周，流程已达标"})).await;
+    assert_eq!((r.status, r.body["score"].as_f64()), (StatusCode::OK, Some(0.9)));
+    assert_eq!(r.body["override_reason"], "新设备晚到两周，流程已达标");
+    let now = a.call("GET", &format!("/api/v1/objectives/{}", o["id"]), Some(&zhang), None).await.body;
+    let (w, s) = now["key_results"].as_array().expect("krs").iter().fold((0.0, 0.0), |(w, s), k| {
+        (
+            w + k["weight"].as_f64().unwrap_or(0.0),
+            s + k["weight"].as_f64().unwrap_or(0.0) * k["score"].as_f64().unwrap_or(0.0),
+        )
+    });
+    assert!(close(now["score"].as_f64().unwrap_or(-1.0), s / w), "the objective score uses the final score");
+    assert_eq!(
+        a.call("PATCH", &format!("/api/v1/cycles/{q}"), Some(&hr), Some(json!({"state": "closed"}))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(over(&li, json!({"score": 0.8, "reason": "x"})).await.code(), "cycle_closed", "closed is read-only");
+    let r = a.call("PATCH", &format!("/api/v1/key-results/{kid}"), Some(&li), Some(json!({"weight": 2}))).await;
+    assert_eq!(r.code(), "cycle_closed");
 }

@@ -71,6 +71,8 @@ pub struct KeyResultDto {
     pub confidence_disagrees: bool,
     /// µs since the epoch.
     pub last_check_in: Option<i64>,
+    /// Set when a manager overrode the final score at cycle close.
+    pub override_reason: Option<String>,
 }
 
 impl From<KeyResultView> for KeyResultDto {
@@ -98,6 +100,7 @@ impl From<KeyResultView> for KeyResultDto {
             confidence: k.confidence,
             confidence_disagrees: k.confidence_disagrees,
             last_check_in: k.last_check_in,
+            override_reason: k.override_reason,
         }
     }
 }
@@ -485,4 +488,24 @@ pub async fn upstream_changes(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScoreOverride {
+    /// The final score, in [0, 1].
+    pub score: f64,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// At cycle close (`reviewing`), a manager above the owner sets a KR's final score with a reason.
+#[utoipa::path(post, path = "/api/v1/key-results/{id}/override", tag = "goals", params(("id" = i64, Path)), request_body = ScoreOverride,
+    responses((status = 200, body = KeyResultDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn override_score(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ScoreOverride>,
+) -> Result<Json<KeyResultDto>, ApiError> {
+    Ok(Json(st.app.override_kr_score(&c.session.actor, id, req.score, &req.reason).await.in_lang(c.lang)?.into()))
 }

@@ -68,6 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(goals::get_objective, goals::update_objective, goals::archive_objective))
         .routes(routes!(goals::add_key_result))
         .routes(routes!(goals::get_key_result, goals::update_key_result))
+        .routes(routes!(goals::override_score))
         .routes(routes!(kpis::list_kpis, kpis::create_kpi))
         .routes(routes!(kpis::get_kpi, kpis::update_kpi))
         .routes(routes!(kpis::request_change))
