@@ -32,7 +32,8 @@ pub struct UnitRow {
 }
 
 impl App {
-    pub async fn dashboard(&self, a: &Actor, cycle: i64) -> Result<Vec<UnitRow>> {
+    /// The units with their scores, and the red lights the caller may see (read once, used for both).
+    pub async fn dashboard(&self, a: &Actor, cycle: i64) -> Result<(Vec<UnitRow>, Vec<crate::alerts::AlertView>)> {
         let filter = ObjectiveFilter { cycle: Some(cycle), ..Default::default() };
         let (objs, org, bands, alerts) = tokio::try_join!(
             self.list_objectives(a, &filter),
@@ -45,7 +46,7 @@ impl App {
             Owner::Person(p) => org.tree.unit_of(p) == Some(u),
         };
         let published: Vec<&ObjectiveView> = objs.iter().filter(|o| o.status == "published").collect();
-        Ok(org
+        let units = org
             .tree
             .walk()
             .into_iter()
@@ -82,6 +83,7 @@ impl App {
                     red_lights,
                 })
             })
-            .collect())
+            .collect();
+        Ok((units, alerts))
     }
 }

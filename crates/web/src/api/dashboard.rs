@@ -53,8 +53,7 @@ pub async fn dashboard(
 ) -> Result<Json<DashboardDto>, ApiError> {
     let a = &c.session.actor;
     st.app.get_cycle(a, q.cycle).await.in_lang(c.lang)?;
-    let units = st.app.dashboard(a, q.cycle).await.in_lang(c.lang)?;
-    let alerts = st.app.list_alerts(a).await.in_lang(c.lang)?;
+    let (units, alerts) = st.app.dashboard(a, q.cycle).await.in_lang(c.lang)?;
     Ok(Json(DashboardDto {
         cycle: q.cycle,
         units: units

@@ -1636,7 +1636,7 @@ pub async fn dashboard(State(st): State<AppState>, u: PageUser, Query(q): Query<
     let loaded = async {
         let cycles = st.app.list_cycles(a).await?;
         let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
-        let units = st.app.dashboard(a, cycle).await?;
+        let (units, _) = st.app.dashboard(a, cycle).await?;
         Ok::<_, AppError>((cycles, cycle, units))
     }
     .await;
