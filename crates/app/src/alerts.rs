@@ -30,6 +30,8 @@ pub struct AlertView {
     pub state: String,
     pub note: String,
     pub raised_at: i64,
+    /// The caller may acknowledge it: its owner, anyone above them, or HR, while it is open.
+    pub can_acknowledge: bool,
 }
 
 impl App {
@@ -158,6 +160,11 @@ impl App {
                 reason: r.reason,
                 owner: r.owner_id,
                 owner_name: r.owner_id.and_then(|p| org.person(p)).map(|p| p.name.clone()).unwrap_or_default(),
+                can_acknowledge: r.state == "open"
+                    && (a.has(policy::Role::Hr)
+                        || r.owner_id.is_some_and(|o| {
+                            o == a.person.0 || org.tree.is_above(a.person, tandem_domain::ids::PersonId(o))
+                        })),
                 state: r.state,
                 note: r.note,
                 raised_at: r.raised_at,
@@ -169,13 +176,12 @@ impl App {
     /// The owner, anyone above them, or HR acknowledges an open alert with what is being done.
     pub async fn acknowledge_alert(&self, a: &Actor, id: i64, note: &str) -> Result<AlertView> {
         let alert = self.list_alerts(a).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
-        let org = self.org_snapshot(a.tenant.0).await?;
-        let may = a.has(tandem_domain::policy::Role::Hr)
-            || alert
-                .owner
-                .is_some_and(|o| o == a.person.0 || org.tree.is_above(a.person, tandem_domain::ids::PersonId(o)));
-        if !may {
-            return Err(AppError::Forbidden);
+        if !alert.can_acknowledge {
+            return Err(if alert.state == "open" {
+                AppError::Forbidden
+            } else {
+                AppError::Conflict("already_decided")
+            });
         }
         let note = note.trim();
         if note.is_empty() {

@@ -93,7 +93,8 @@ impl App {
                     continue;
                 }
                 let changes = field_changes(&e.before, &e.after);
-                if changes.is_empty() && e.action == "update" {
+                // Progress is not a change to the goal: check-ins move `current` only.
+                if changes.is_empty() && matches!(e.action.as_str(), "update" | "check_in" | "check_in_edited") {
                     continue;
                 }
                 out.push(UpstreamChange {

@@ -10,8 +10,9 @@ use tandem_domain::checkin::CheckIn;
 use tandem_domain::cycle::CycleState;
 use tandem_domain::ids::PersonId;
 use tandem_domain::policy;
+use tandem_domain::{Invalid, Rule};
 use tandem_store::checkins::{self, CheckInRow};
-use tandem_store::goals;
+use tandem_store::{Tx, goals};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckInView {
@@ -26,6 +27,8 @@ pub struct CheckInView {
     pub blockers: String,
     pub help: String,
     pub created_at: i64,
+    /// The viewer wrote it, it is the latest on its KR and the edit window is still open.
+    pub can_edit: bool,
 }
 
 /// One objective's scores after a check-in.
@@ -37,6 +40,15 @@ pub struct RolledUp {
     pub band: &'static str,
 }
 
+/// The scores after a check-in on a whole objective.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ObjectiveCheckInOutcome {
+    /// One per key result, in the order given.
+    pub check_ins: Vec<CheckInView>,
+    pub objective: ObjectiveView,
+    pub ancestors: Vec<RolledUp>,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CheckInOutcome {
     pub check_in: CheckInView,
@@ -46,6 +58,70 @@ pub struct CheckInOutcome {
     pub ancestors: Vec<RolledUp>,
 }
 
+/// How long the author of a check-in may still correct it, while it is the latest on its KR.
+pub const EDIT_WINDOW_US: i64 = 30 * 60 * 1_000_000;
+
+fn view_of(c: CheckInRow, org: &crate::org::OrgSnapshot, viewer: &Actor, latest: bool, now: i64) -> CheckInView {
+    CheckInView {
+        id: c.id,
+        key_result: c.kr_id,
+        author: c.author_id,
+        author_name: org.person(c.author_id).map(|p| p.name.clone()).unwrap_or_default(),
+        value: c.value,
+        previous: c.previous,
+        confidence: c.confidence,
+        progress: c.progress,
+        blockers: c.blockers,
+        help: c.help,
+        created_at: c.created_at,
+        can_edit: latest && c.author_id == viewer.person.0 && now - c.created_at < EDIT_WINDOW_US,
+    }
+}
+
+/// A key result's owners with their contribution weights, as the event log records them.
+fn owners_of(goals: &crate::goals::GoalSnapshot, kr: i64) -> Vec<(String, i64, f64)> {
+    goals.kr_owners.iter().filter(|w| w.kr_id == kr).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect()
+}
+
+/// Writes one check-in inside `tx`: the row, the KR's new current value and the event, stamped
+/// no earlier than `at` and after the KR's last change (taken under the KR's row lock, so
+/// check-ins on one KR are stamped in the order they commit). Callers decide who may, and bump
+/// the goals version.
+pub(crate) async fn write_check_in(
+    tx: &mut Tx,
+    a: &Actor,
+    kr: i64,
+    owners: &[(String, i64, f64)],
+    input: CheckIn,
+    at: i64,
+) -> Result<CheckInRow> {
+    checkins::lock_kr(tx, a.tenant.0, kr).await?;
+    let before = goals::key_result_in(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
+    let now = at.max(before.updated_at + 1);
+    let c = CheckInRow {
+        tenant_id: a.tenant.0,
+        id: tx.next_id().await?,
+        kr_id: kr,
+        author_id: a.person.0,
+        value: input.value,
+        previous: before.current,
+        confidence: i64::from(input.confidence),
+        progress: input.progress,
+        blockers: input.blockers,
+        help: input.help,
+        created_at: now,
+    };
+    checkins::insert(tx, &c).await?;
+    checkins::set_current(tx, a.tenant.0, kr, c.value, now).await?;
+    let mut after = before.clone();
+    after.current = c.value;
+    let mut change =
+        Change::update("key_result", kr, crate::goals::kr_json(&before, owners), crate::goals::kr_json(&after, owners));
+    change.action = "check_in";
+    record(tx, Some(a), a.tenant.0, now, change).await?;
+    Ok(c)
+}
+
 impl App {
     pub async fn check_ins(&self, a: &Actor, kr: i64) -> Result<Vec<CheckInView>> {
         self.get_key_result(a, kr).await?;
@@ -53,27 +129,13 @@ impl App {
             async { Ok::<_, AppError>(checkins::for_kr(&self.db, a.tenant.0, kr).await?) },
             self.org_snapshot(a.tenant.0)
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|c| CheckInView {
-                id: c.id,
-                key_result: c.kr_id,
-                author: c.author_id,
-                author_name: org.person(c.author_id).map(|p| p.name.clone()).unwrap_or_default(),
-                value: c.value,
-                previous: c.previous,
-                confidence: c.confidence,
-                progress: c.progress,
-                blockers: c.blockers,
-                help: c.help,
-                created_at: c.created_at,
-            })
-            .collect())
+        let now = self.now();
+        Ok(rows.into_iter().enumerate().map(|(i, c)| view_of(c, &org, a, i == 0, now)).collect())
     }
 
-    /// Records a check-in. Its objective's editors and the KR's owners may check in, while the
-    /// cycle is active.
-    pub async fn check_in(&self, a: &Actor, kr: i64, input: CheckIn) -> Result<CheckInOutcome> {
+    /// Whether `a` may check in on `kr` now: its objective's editors and the KR's owners may,
+    /// while the cycle runs and the objective is not archived. Answers the objective.
+    async fn may_check_in(&self, a: &Actor, kr: i64) -> Result<(ObjectiveView, Vec<(String, i64, f64)>)> {
         let (goals_now, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
         let k = goals_now.key_result(kr).cloned().ok_or(AppError::NotFound)?;
         let o = self.get_objective(a, k.objective_id).await?;
@@ -91,49 +153,119 @@ impl App {
         if state != CycleState::Active.as_str() || o.status == "archived" {
             return Err(AppError::Conflict("not_running"));
         }
+        Ok((o, owners_of(&goals_now, kr)))
+    }
+
+    /// Records a check-in. The answer holds the KR's, the objective's and every ancestor's new
+    /// scores.
+    pub async fn check_in(&self, a: &Actor, kr: i64, input: CheckIn) -> Result<CheckInOutcome> {
+        let (o, owners) = self.may_check_in(a, kr).await?;
         let mut tx = self.db.begin().await?;
-        checkins::lock_kr(&mut tx, a.tenant.0, kr).await?;
-        let before = goals::key_result_in(&mut tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
-        // Taken under the row lock: check-ins on one KR are stamped in the order they commit.
-        let now = self.now().max(before.updated_at + 1);
-        let c = CheckInRow {
-            tenant_id: a.tenant.0,
-            id: tx.next_id().await?,
-            kr_id: kr,
-            author_id: a.person.0,
+        let c = write_check_in(&mut tx, a, kr, &owners, input, self.now()).await?;
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        tx.commit().await?;
+        self.outcome(a, o.id, kr, c.id).await
+    }
+
+    /// Corrects a check-in: only its author, within `EDIT_WINDOW_US` of writing it, while it is
+    /// still the latest on its KR and the cycle runs. The KR takes the corrected value.
+    pub async fn edit_check_in(&self, a: &Actor, id: i64, input: CheckIn) -> Result<CheckInOutcome> {
+        let c = checkins::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
+        let (o, owners) = self.may_check_in(a, c.kr_id).await?;
+        if c.author_id != a.person.0 {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        checkins::lock_kr(&mut tx, a.tenant.0, c.kr_id).await?;
+        let latest = checkins::latest_in(&mut tx, a.tenant.0, c.kr_id).await?;
+        if latest != Some(id) || now - c.created_at >= EDIT_WINDOW_US {
+            return Err(AppError::Conflict("check_in_locked"));
+        }
+        let before = goals::key_result_in(&mut tx, a.tenant.0, c.kr_id).await?.ok_or(AppError::NotFound)?;
+        let edited = CheckInRow {
             value: input.value,
-            previous: before.current,
             confidence: i64::from(input.confidence),
             progress: input.progress,
             blockers: input.blockers,
             help: input.help,
-            created_at: now,
+            ..c
         };
-        checkins::insert(&mut tx, &c).await?;
-        checkins::set_current(&mut tx, a.tenant.0, kr, c.value, now).await?;
+        checkins::update(&mut tx, &edited).await?;
+        let at = now.max(before.updated_at + 1);
+        checkins::set_current(&mut tx, a.tenant.0, c.kr_id, edited.value, at).await?;
         let mut after = before.clone();
-        after.current = c.value;
-        let owners: Vec<(String, i64, f64)> = goals_now
-            .kr_owners
-            .iter()
-            .filter(|w| w.kr_id == kr)
-            .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
-            .collect();
+        after.current = edited.value;
         let mut change = Change::update(
             "key_result",
-            kr,
+            c.kr_id,
             crate::goals::kr_json(&before, &owners),
             crate::goals::kr_json(&after, &owners),
         );
-        change.action = "check_in";
-        record(&mut tx, Some(a), a.tenant.0, now, change).await?;
+        change.action = "check_in_edited";
+        record(&mut tx, Some(a), a.tenant.0, at, change).await?;
         goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
+        self.outcome(a, o.id, c.kr_id, id).await
+    }
 
-        let objective = self.get_objective(a, o.id).await?;
-        let key_result = objective.key_results.iter().find(|x| x.id == kr).cloned().ok_or(AppError::NotFound)?;
+    /// A weekly check-in on a whole objective: a new value for each of the key results named
+    /// (each of them its own check-in, with one confidence and one set of answers), written in
+    /// one transaction — all of them or none.
+    pub async fn check_in_objective(
+        &self,
+        a: &Actor,
+        objective: i64,
+        values: &[(i64, f64)],
+        answers: CheckIn,
+    ) -> Result<ObjectiveCheckInOutcome> {
+        if values.is_empty() {
+            return Err(Invalid::new("values", Rule::Required).into());
+        }
+        let o = self.get_objective(a, objective).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut plan = vec![];
+        for (kr, value) in values {
+            if !o.key_results.iter().any(|k| k.id == *kr) {
+                return Err(Invalid::new("key_result", Rule::UnknownRef).into());
+            }
+            if !seen.insert(*kr) {
+                return Err(Invalid::new("key_result", Rule::Duplicate).into());
+            }
+            let input = CheckIn::parse(*value, i64::from(answers.confidence), "", "", "")?;
+            let (_, owners) = self.may_check_in(a, *kr).await?;
+            plan.push((
+                *kr,
+                owners,
+                CheckIn {
+                    progress: answers.progress.clone(),
+                    blockers: answers.blockers.clone(),
+                    help: answers.help.clone(),
+                    ..input
+                },
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut ids = vec![];
+        for (kr, owners, input) in plan {
+            ids.push(write_check_in(&mut tx, a, kr, &owners, input, now).await?.id);
+        }
+        goals::bump_version(&mut tx, a.tenant.0).await?;
+        tx.commit().await?;
+        let objective = self.get_objective(a, objective).await?;
+        let ancestors = self.ancestors(a, &objective).await;
+        let mut check_ins = vec![];
+        for (kr, _) in values {
+            check_ins.extend(self.check_ins(a, *kr).await?.into_iter().filter(|c| ids.contains(&c.id)));
+        }
+        Ok(ObjectiveCheckInOutcome { check_ins, objective, ancestors })
+    }
+
+    /// Every objective above `o`, nearest first, with its roll-up.
+    async fn ancestors(&self, a: &Actor, o: &ObjectiveView) -> Vec<RolledUp> {
         let mut ancestors = vec![];
-        let mut cur = objective.parent;
+        let mut cur = o.parent;
         while let Some(p) = cur {
             if ancestors.len() > 64 {
                 break;
@@ -151,26 +283,41 @@ impl App {
                 Err(_) => break,
             }
         }
-        let check_in = self.check_ins(a, kr).await?.into_iter().find(|x| x.id == c.id).ok_or(AppError::NotFound)?;
+        ancestors
+    }
+
+    /// The scores after a write to `kr`: the KR, its objective and every objective above.
+    async fn outcome(&self, a: &Actor, objective: i64, kr: i64, check_in: i64) -> Result<CheckInOutcome> {
+        let objective = self.get_objective(a, objective).await?;
+        let key_result = objective.key_results.iter().find(|x| x.id == kr).cloned().ok_or(AppError::NotFound)?;
+        let ancestors = self.ancestors(a, &objective).await;
+        let check_in = self.check_ins(a, kr).await?.into_iter().find(|x| x.id == check_in).ok_or(AppError::NotFound)?;
         Ok(CheckInOutcome { check_in, key_result, objective, ancestors })
     }
 }
 
-/// A key result waiting for its owner's weekly check-in.
+/// A key result waiting for its owner's weekly check-in, or a KPI waiting for this period's value
+/// from the owner's manager.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Owed {
-    pub key_result: i64,
+    /// `key_result` or `kpi`.
+    pub kind: &'static str,
+    pub key_result: Option<i64>,
+    pub kpi: Option<i64>,
     pub title: String,
-    pub objective: i64,
-    pub objective_title: String,
+    pub objective: Option<i64>,
+    pub objective_title: Option<String>,
+    /// For a KPI: whose it is and the period whose value is missing.
+    pub owner_name: Option<String>,
+    pub period: Option<String>,
     /// When it was last checked in (µs), if ever.
     pub last_check_in: Option<i64>,
 }
 
-const WEEK_US: i64 = 7 * 24 * 3600 * 1_000_000;
-
 impl App {
-    /// What do I owe: the key results I carry in running cycles with no check-in for a week.
+    /// What do I owe this week (weeks start on Monday): the key results I carry in running
+    /// cycles with no check-in since Monday, and the KPIs of my direct reports with no value for
+    /// the current period.
     pub async fn owed_check_ins(&self, a: &Actor) -> Result<Vec<Owed>> {
         let (goals_now, org, cycles) =
             tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.list_cycles(a))?;
@@ -178,6 +325,7 @@ impl App {
         let led: Vec<i64> = org.units.iter().filter(|u| u.manager_id == Some(a.person.0)).map(|u| u.id).collect();
         let mine = |t: &str, id: i64| (t == "person" && id == a.person.0) || (t == "org_unit" && led.contains(&id));
         let now = self.now();
+        let since = tandem_domain::checkin::week_start(now);
         let mut out = vec![];
         for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
             for k in goals_now.key_results_of(o.id) {
@@ -190,16 +338,50 @@ impl App {
                 if !carries {
                     continue;
                 }
-                let last = checkins::for_kr(&self.db, a.tenant.0, k.id).await?.first().map(|c| c.created_at);
-                if last.is_none_or(|t| now - t >= WEEK_US) {
+                let last = goals_now.check_ins.get(&k.id).and_then(|h| h.last()).map(|(t, _, _)| *t);
+                if last.is_none_or(|t| t < since) {
                     out.push(Owed {
-                        key_result: k.id,
+                        kind: "key_result",
+                        key_result: Some(k.id),
+                        kpi: None,
                         title: k.title.clone(),
-                        objective: o.id,
-                        objective_title: o.title.clone(),
+                        objective: Some(o.id),
+                        objective_title: Some(o.title.clone()),
+                        owner_name: None,
+                        period: None,
                         last_check_in: last,
                     });
                 }
+            }
+        }
+        // KPI values are entered by the owner's manager: only my direct reports' KPIs are mine.
+        let reports = |p: i64| org.tree.manager_of(PersonId(p)) == Some(a.person);
+        let kpis: Vec<_> = tandem_store::goals::kpis(&self.db, a.tenant.0)
+            .await?
+            .into_iter()
+            .filter(|k| k.owner_type == "person" && reports(k.owner_id) && active.contains(&k.cycle_id))
+            .collect();
+        if !kpis.is_empty() {
+            let values = tandem_store::goals::kpi_values(&self.db, a.tenant.0).await?;
+            let today = self.clock.today();
+            for k in kpis {
+                let Ok(g) = tandem_domain::cycle::PeriodKind::parse("granularity", &k.granularity) else { continue };
+                let Some(period) = tandem_domain::kpi::period_of(g, today) else { continue };
+                let mine: Vec<_> = values.iter().filter(|v| v.kpi_id == k.id).collect();
+                if mine.iter().any(|v| v.period == period) {
+                    continue;
+                }
+                out.push(Owed {
+                    kind: "kpi",
+                    key_result: None,
+                    kpi: Some(k.id),
+                    title: k.name.clone(),
+                    objective: None,
+                    objective_title: None,
+                    owner_name: org.person(k.owner_id).map(|p| p.name.clone()),
+                    period: Some(period),
+                    last_check_in: mine.iter().map(|v| v.created_at).max(),
+                });
             }
         }
         Ok(out)

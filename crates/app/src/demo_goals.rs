@@ -17,6 +17,9 @@ use tandem_store::{cycles, goals, org, people};
 /// (title, measure, baseline, target, current, unit)
 type Kr = (&'static str, &'static str, f64, f64, f64, &'static str);
 
+/// Where each published KR should stand today: (KR id, value), filled while the goals are set up.
+pub(crate) type Finals = std::sync::Mutex<Vec<(i64, f64)>>;
+
 impl App {
     async fn demo_actor(&self, t: TenantId, email: &str) -> Result<Actor> {
         let p = people::by_email(&self.db, t.0, &format!("{email}@demo.example")).await?.ok_or(AppError::NotFound)?;
@@ -31,6 +34,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     async fn demo_objective(
         &self,
+        plan: &Finals,
         a: &Actor,
         owner: Owner,
         cycle: i64,
@@ -47,7 +51,9 @@ impl App {
                 measure: (*measure).into(),
                 baseline: *baseline,
                 target: *target,
-                current: Some(*current),
+                // Published goals start at their baseline; their check-in history brings them to
+                // where the demo stands today.
+                current: Some(if publish { *baseline } else { *current }),
                 unit: (*unit).into(),
                 ..Default::default()
             })
@@ -67,23 +73,40 @@ impl App {
                 },
             )
             .await?;
-        let ids = o.key_results.iter().map(|k| k.id).collect();
+        let ids: Vec<i64> = o.key_results.iter().map(|k| k.id).collect();
+        if publish {
+            let mut plan = plan.lock().unwrap_or_else(|e| e.into_inner());
+            plan.extend(ids.iter().zip(krs).map(|(id, k)| (*id, k.4)));
+        }
         Ok((o.id, ids))
     }
 
-    /// Fills the goals once: answers whether it did anything.
+    /// Fills the goals once: answers whether it did anything. The goals are set up two days into
+    /// the running quarter, as a company would, and their check-ins and KPI numbers follow week by
+    /// week up to today.
     pub async fn seed_demo_goals(&self, t: TenantId) -> Result<bool> {
         if !goals::objectives(&self.db, t.0).await?.is_empty() {
             return Ok(false);
         }
         let all = cycles::list(&self.db, t.0).await?;
-        let running = |kind: &str| all.iter().find(|c| c.kind == kind && c.state == "active").map(|c| c.id);
+        let running = |kind: &str| all.iter().find(|c| c.kind == kind && c.state == "active");
         let (Some(quarter), Some(month)) = (running("quarter"), running("month")) else { return Ok(false) };
+        let start = tandem_domain::cycle::parse_date("start", &quarter.start_date)?;
+        let since = crate::demo_history::set_up_time(start, self.now());
+        let past = self.with_clock(std::sync::Arc::new(crate::clock::FixedClock::new(since)));
+        let plan = Finals::default();
+        past.seed_demo_goal_tree(t, quarter.id, month.id, &plan).await?;
+        let plan = plan.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.seed_demo_history(t, &plan, since).await?;
+        Ok(true)
+    }
 
+    async fn seed_demo_goal_tree(&self, t: TenantId, quarter: i64, month: i64, plan: &Finals) -> Result<()> {
         let ceo = self.demo_actor(t, "ceo").await?;
         let hq = self.demo_unit(t, "云栖茶饮总部").await?;
         let (brand, _) = self
             .demo_objective(
+                plan,
                 &ceo,
                 hq,
                 quarter,
@@ -100,6 +123,7 @@ impl App {
             .await?;
         let (ops, ops_krs) = self
             .demo_objective(
+                plan,
                 &ceo,
                 hq,
                 quarter,
@@ -116,6 +140,7 @@ impl App {
             .await?;
         let (rd_company, _) = self
             .demo_objective(
+                plan,
                 &ceo,
                 hq,
                 quarter,
@@ -130,6 +155,7 @@ impl App {
             )
             .await?;
         self.demo_objective(
+            plan,
             &ceo,
             hq,
             quarter,
@@ -148,6 +174,7 @@ impl App {
         let east = self.demo_unit(t, "华东大区").await?;
         let (east_o, east_krs) = self
             .demo_objective(
+                plan,
                 &zhao,
                 east,
                 quarter,
@@ -164,6 +191,7 @@ impl App {
         let liang = self.demo_actor(t, "liang.hui").await?;
         let south = self.demo_unit(t, "华南大区").await?;
         self.demo_objective(
+            plan,
             &liang,
             south,
             quarter,
@@ -181,6 +209,7 @@ impl App {
         let marketing = self.demo_unit(t, "市场品牌部").await?;
         let (mkt_o, _) = self
             .demo_objective(
+                plan,
                 &huang,
                 marketing,
                 quarter,
@@ -198,6 +227,7 @@ impl App {
         let rd = self.demo_unit(t, "产品研发中心").await?;
         let (rd_o, _) = self
             .demo_objective(
+                plan,
                 &sun,
                 rd,
                 quarter,
@@ -209,21 +239,23 @@ impl App {
             )
             .await?;
         // The KR carried by two departments: R&D makes the drink, marketing brings people back.
-        self.add_key_result(
-            &sun,
-            rd_o,
-            NewKeyResult {
-                title: "新品上市首月复购率从15%提升至30%".into(),
-                measure: "increase".into(),
-                baseline: 15.0,
-                target: 30.0,
-                current: Some(19.0),
-                unit: "%".into(),
-                owners: vec![(rd, 0.6), (marketing, 0.4)],
-                ..Default::default()
-            },
-        )
-        .await?;
+        let shared = self
+            .add_key_result(
+                &sun,
+                rd_o,
+                NewKeyResult {
+                    title: "新品上市首月复购率从15%提升至30%".into(),
+                    measure: "increase".into(),
+                    baseline: 15.0,
+                    target: 30.0,
+                    current: Some(15.0),
+                    unit: "%".into(),
+                    owners: vec![(rd, 0.6), (marketing, 0.4)],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        plan.lock().unwrap_or_else(|e| e.into_inner()).push((shared.id, 19.0));
         self.update_objective(
             &huang,
             mkt_o,
@@ -234,6 +266,7 @@ impl App {
         let supply = self.demo_unit(t, "供应链中心").await?;
         let (_, supply_krs) = self
             .demo_objective(
+                plan,
                 &deng,
                 supply,
                 quarter,
@@ -252,6 +285,7 @@ impl App {
         let sh = self.demo_unit(t, "上海南京西路店").await?;
         let (sh_o, sh_krs) = self
             .demo_objective(
+                plan,
                 &li,
                 sh,
                 quarter,
@@ -268,6 +302,7 @@ impl App {
         let wang = self.demo_actor(t, "wang.lei").await?;
         let hz = self.demo_unit(t, "杭州西湖店").await?;
         self.demo_objective(
+            plan,
             &wang,
             hz,
             quarter,
@@ -284,6 +319,7 @@ impl App {
         let zhang = self.demo_actor(t, "zhang.wei").await?;
         let (_, duty_krs) = self
             .demo_objective(
+                plan,
                 &zhang,
                 Owner::Person(zhang.person),
                 quarter,
@@ -299,6 +335,7 @@ impl App {
             .await?;
         let lin = self.demo_actor(t, "lin.xiao").await?;
         self.demo_objective(
+            plan,
             &lin,
             Owner::Person(lin.person),
             quarter,
@@ -315,6 +352,7 @@ impl App {
         // A draft with the problems the goal-quality hints catch: a task for an objective,
         // activities and a vague wish for key results.
         self.demo_objective(
+            plan,
             &zhang,
             Owner::Person(zhang.person),
             quarter,
@@ -398,31 +436,6 @@ impl App {
             kpi("原料缺货率", person(peng.person), "lower", 0.5, 1.0, 2.0, "%", Some(supply_krs[0])),
         )
         .await?;
-        // Last month's and this month's numbers, as HR collected them.
-        let hr_actor = self.demo_actor(t, "hr").await?;
-        let today = self.clock.today();
-        let this_month = format!("{}-{:02}", today.year(), today.month() as u8);
-        let last = today.replace_day(1).ok().and_then(|d| d.previous_day()).unwrap_or(today);
-        let last_month = format!("{}-{:02}", last.year(), last.month() as u8);
-        let numbers: [(&str, &str, f64, f64); 10] = [
-            ("门店顾客平均等待时间不超过3分钟", "李娜", 3.6, 3.4),
-            ("高峰时段出杯时间不超过3分钟", "张伟", 3.2, 2.9),
-            ("出品标准抽检合格率", "杨帆", 96.5, 97.0),
-            ("出品标准抽检合格率", "朱琪", 98.2, 98.6),
-            ("每班出杯数（计件）", "杨帆", 310.0, 332.0),
-            ("收银差错率", "秦月", 0.18, 0.12),
-            ("单店月营业额", "王磊", 52.0, 48.0),
-            ("门店NPS", "李娜", 38.0, 41.0),
-            ("新品研发节点按期完成率", "林晓", 88.0, 76.0),
-            ("原料缺货率", "彭丽", 1.6, 1.2),
-        ];
-        let all_kpis = self.list_kpis(&hr_actor, &crate::kpis::KpiFilter::default()).await?;
-        for (name, owner, before, now) in numbers {
-            if let Some(k) = all_kpis.iter().find(|k| k.name == name && k.owner_name == owner) {
-                self.record_kpi_value(&hr_actor, k.id, &last_month, before).await?;
-                self.record_kpi_value(&hr_actor, k.id, &this_month, now).await?;
-            }
-        }
         // HR's KPI library, per job family.
         let hr = self.demo_actor(t, "hr").await?;
         let cap = tandem_domain::policy::manage_kpi_library(&hr).ok_or(AppError::Forbidden)?;
@@ -446,6 +459,6 @@ impl App {
             };
             self.create_template(cap, &hr, new).await?;
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -90,6 +90,10 @@ impl AppError {
                 }
                 ("not_running", Lang::Zh) => "只有进行中周期里的目标才能打卡更新".into(),
                 ("not_running", Lang::En) => "Check-ins are for objectives of a running cycle".into(),
+                ("check_in_locked", Lang::Zh) => "打卡记录只能由本人在提交后 30 分钟内、且在没有新打卡之前修改".into(),
+                ("check_in_locked", Lang::En) => {
+                    "A check-in can be corrected by its author for 30 minutes, until the next one is made".into()
+                }
                 ("not_reviewing", Lang::Zh) => "只有在周期评估阶段才能调整最终得分".into(),
                 ("not_reviewing", Lang::En) => "Final scores are set while the cycle is in review".into(),
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),

@@ -22,6 +22,32 @@ use tandem_domain::text::Name;
 use tandem_domain::{Invalid, Rule};
 use tandem_store::goals::{self, KeyResultRow, KrOwnerRow, ObjectiveRow, SupportRow};
 
+/// The roll-up graph of a tenant's goals, with each key result scored by `score`. Archived
+/// objectives drop out of every roll-up.
+fn score_graph(
+    objectives: &[ObjectiveRow],
+    key_results: &[KeyResultRow],
+    score: impl Fn(&KeyResultRow) -> f64,
+) -> (ScoreGraph, HashMap<i64, usize>) {
+    let mut graph = ScoreGraph::new();
+    let mut node_of = HashMap::new();
+    for o in objectives.iter().filter(|o| o.status != "archived") {
+        node_of.insert(o.id, graph.add_objective(None, 1.0));
+    }
+    for o in objectives.iter().filter(|o| o.status != "archived") {
+        if let (Some(p), Some(&n)) = (o.parent_id.and_then(|p| node_of.get(&p)), node_of.get(&o.id)) {
+            // Links were checked when written; a loop in old data is skipped, not fatal.
+            let _ = graph.set_parent(n, Some(*p));
+        }
+    }
+    for k in key_results {
+        if let Some(&n) = node_of.get(&k.objective_id) {
+            graph.add_key_result(n, k.weight, score(k));
+        }
+    }
+    (graph, node_of)
+}
+
 /// A tenant's goals with every score and roll-up computed, as of one goals version.
 pub struct GoalSnapshot {
     pub version: i64,
@@ -31,6 +57,8 @@ pub struct GoalSnapshot {
     pub supports: Vec<SupportRow>,
     /// Check-ins per key result, oldest first: (time µs, value, confidence).
     pub check_ins: HashMap<i64, Vec<(i64, f64, i64)>>,
+    /// What each checked-in key result held before its first check-in.
+    pub before_first: HashMap<i64, f64>,
     /// Cycle spans in µs: id → (start, end).
     pub spans: HashMap<i64, (i64, i64)>,
     graph: ScoreGraph,
@@ -45,29 +73,62 @@ impl GoalSnapshot {
         key_results: Vec<KeyResultRow>,
         kr_owners: Vec<KrOwnerRow>,
         supports: Vec<SupportRow>,
-        check_ins: HashMap<i64, Vec<(i64, f64, i64)>>,
+        checks: Vec<tandem_store::checkins::CheckInRow>,
         spans: HashMap<i64, (i64, i64)>,
     ) -> Self {
-        let mut graph = ScoreGraph::new();
-        let mut node_of = HashMap::new();
-        // Archived objectives drop out of every roll-up.
-        for o in objectives.iter().filter(|o| o.status != "archived") {
-            node_of.insert(o.id, graph.add_objective(None, 1.0));
+        let mut check_ins: HashMap<i64, Vec<(i64, f64, i64)>> = HashMap::new();
+        let mut before_first = HashMap::new();
+        for c in checks {
+            before_first.entry(c.kr_id).or_insert(c.previous);
+            check_ins.entry(c.kr_id).or_default().push((c.created_at, c.value, c.confidence));
         }
-        for o in objectives.iter().filter(|o| o.status != "archived") {
-            if let (Some(p), Some(&n)) = (o.parent_id.and_then(|p| node_of.get(&p)), node_of.get(&o.id)) {
-                // Links were checked when written; a loop in old data is skipped, not fatal.
-                let _ = graph.set_parent(n, Some(*p));
-            }
-        }
+        let (graph, node_of) = score_graph(&objectives, &key_results, kr_row_score);
         let mut krs_of: HashMap<i64, Vec<usize>> = HashMap::new();
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
-            if let Some(&n) = node_of.get(&k.objective_id) {
-                graph.add_key_result(n, k.weight, kr_row_score(k));
-            }
         }
-        GoalSnapshot { version, objectives, key_results, kr_owners, supports, check_ins, spans, graph, node_of, krs_of }
+        GoalSnapshot {
+            version,
+            objectives,
+            key_results,
+            kr_owners,
+            supports,
+            check_ins,
+            before_first,
+            spans,
+            graph,
+            node_of,
+            krs_of,
+        }
+    }
+
+    /// A key result's value at time `t`: its last check-in at or before `t`; before any, what it
+    /// held before its first check-in (or now, if it never had one).
+    pub fn kr_value_at(&self, k: &KeyResultRow, t: i64) -> f64 {
+        let history = self.check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+        match history.iter().rev().find(|(at, _, _)| *at <= t) {
+            Some((_, v, _)) => *v,
+            None if history.is_empty() => k.current,
+            None => self.before_first.get(&k.id).copied().unwrap_or(k.baseline),
+        }
+    }
+
+    /// Every objective's roll-up at time `t`, from its key results' values then.
+    pub fn rollups_at(&self, t: i64) -> HashMap<i64, f64> {
+        let (graph, node_of) = score_graph(&self.objectives, &self.key_results, |k| {
+            let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
+            kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t))
+        });
+        node_of.into_iter().filter_map(|(id, n)| Some((id, graph.rollup(n)?))).collect()
+    }
+
+    /// An objective's own score at time `t`: the weighted mean of its key results' scores then.
+    pub fn score_at(&self, objective: i64, t: i64) -> Option<f64> {
+        let krs = self.key_results_of(objective);
+        tandem_domain::rollup::weighted_mean(krs.map(|k| {
+            let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
+            (k.weight, kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t)))
+        }))
     }
 
     /// A key result's score and the progress expected of it at `now` (its cycle's elapsed share).
@@ -325,13 +386,8 @@ impl App {
             tandem_store::checkins::for_tenant(&self.db, tenant),
             tandem_store::cycles::list(&self.db, tenant),
         )?;
-        let mut check_ins: HashMap<i64, Vec<(i64, f64, i64)>> = HashMap::new();
-        for c in checks {
-            check_ins.entry(c.kr_id).or_default().push((c.created_at, c.value, c.confidence));
-        }
         let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
-        let snap =
-            Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, check_ins, spans));
+        let snap = Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans));
         let mut cache = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
         // Keep the newest of two concurrent rebuilds.
         if cache.get(&tenant).is_none_or(|s| s.version <= version) {
@@ -372,7 +428,8 @@ impl App {
                 KeyResultView {
                     expected: pace.expected,
                     forecast: pace.forecast,
-                    at_risk: pace.at_risk,
+                    // Only a published goal is under way; a draft is not yet at risk.
+                    at_risk: pace.at_risk && o.status == "published",
                     confidence: pace.confidence,
                     confidence_disagrees: pace.disagrees,
                     last_check_in: pace.last,

@@ -480,25 +480,22 @@ impl App {
             .collect())
     }
 
-    /// The latest value of every KPI the caller may see, by KPI id.
-    pub async fn latest_kpi_values(&self, a: &Actor) -> Result<std::collections::HashMap<i64, KpiValueView>> {
+    /// Every period value of every KPI the caller may see, oldest period first, by KPI id.
+    pub async fn kpi_value_history(&self, a: &Actor) -> Result<std::collections::HashMap<i64, Vec<KpiValueView>>> {
         let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
-        let mut out = std::collections::HashMap::new();
+        let mut out: std::collections::HashMap<i64, Vec<KpiValueView>> = std::collections::HashMap::new();
         for v in goals::kpi_values(&self.db, a.tenant.0).await? {
             let Some(k) = kpis.iter().find(|k| k.id == v.kpi_id) else { continue };
             let t = thresholds_of(k)?;
-            out.insert(
-                v.kpi_id,
-                KpiValueView {
-                    kpi: v.kpi_id,
-                    status: t.evaluate(v.value),
-                    period: v.period,
-                    value: v.value,
-                    author: v.author_id,
-                    source: v.source,
-                    recorded_at: v.created_at,
-                },
-            );
+            out.entry(v.kpi_id).or_default().push(KpiValueView {
+                kpi: v.kpi_id,
+                status: t.evaluate(v.value),
+                period: v.period,
+                value: v.value,
+                author: v.author_id,
+                source: v.source,
+                recorded_at: v.created_at,
+            });
         }
         Ok(out)
     }

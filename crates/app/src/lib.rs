@@ -12,6 +12,7 @@ pub mod cycles;
 pub mod dashboard;
 pub mod demo;
 mod demo_goals;
+mod demo_history;
 pub mod error;
 pub mod exchange;
 pub mod goals;
@@ -23,6 +24,7 @@ pub mod notes;
 pub mod org;
 pub mod people;
 pub mod tenants;
+pub mod trends;
 
 pub use clock::Clock;
 pub use error::{AppError, RowError};

@@ -130,9 +130,39 @@ pub fn parse_period(granularity: PeriodKind, s: &str) -> Result<String, Invalid>
     if ok { Ok(s) } else { Err(bad()) }
 }
 
+/// The period of the given granularity that holds `d` (ISO weeks for weeks); `None` for the
+/// granularities KPIs are not reported by.
+pub fn period_of(granularity: PeriodKind, d: time::Date) -> Option<String> {
+    match granularity {
+        PeriodKind::Month => Some(format!("{}-{:02}", d.year(), d.month() as u8)),
+        PeriodKind::Quarter => Some(format!("{}-Q{}", d.year(), (d.month() as u8 - 1) / 3 + 1)),
+        PeriodKind::Week => {
+            let (y, w, _) = d.to_iso_week_date();
+            Some(format!("{y}-W{w:02}"))
+        }
+        PeriodKind::Year | PeriodKind::Half => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_period_holding_a_day() {
+        use time::macros::date;
+        assert_eq!(period_of(PeriodKind::Month, date!(2026 - 11 - 22)).as_deref(), Some("2026-11"));
+        assert_eq!(period_of(PeriodKind::Quarter, date!(2026 - 11 - 22)).as_deref(), Some("2026-Q4"));
+        assert_eq!(period_of(PeriodKind::Week, date!(2026 - 11 - 22)).as_deref(), Some("2026-W47"));
+        // 2027-01-01 is a Friday: ISO week 53 of 2026.
+        assert_eq!(period_of(PeriodKind::Week, date!(2027 - 01 - 01)).as_deref(), Some("2026-W53"));
+        for d in [date!(2026 - 01 - 01), date!(2026 - 06 - 30), date!(2026 - 12 - 31)] {
+            for g in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Week] {
+                let p = period_of(g, d).expect("period");
+                assert_eq!(parse_period(g, &p), Ok(p.clone()), "{p} is a valid period");
+            }
+        }
+    }
 
     #[test]
     fn periods() {

@@ -39,6 +39,43 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
     Ok(())
 }
 
+pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<CheckInRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// The id of a key result's latest check-in, read inside a write.
+pub async fn latest_in(tx: &mut Tx, tenant: i64, kr: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM check_ins WHERE tenant_id = $1 AND kr_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(kr)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Corrects a check-in's value, confidence and answers (its time and author stay).
+pub async fn update(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE check_ins SET value = $3, confidence = $4, progress = $5, blockers = $6, help = $7 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(c.tenant_id)
+    .bind(c.id)
+    .bind(c.value)
+    .bind(c.confidence)
+    .bind(&c.progress)
+    .bind(&c.blockers)
+    .bind(&c.help)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// A key result's check-ins, newest first.
 pub async fn for_kr(db: &Db, tenant: i64, kr: i64) -> Result<Vec<CheckInRow>> {
     Ok(sqlx::query_as(&format!(

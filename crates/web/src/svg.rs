@@ -200,3 +200,296 @@ mod tests {
         assert!(fit("一二三四五六七八九十一二三四五六", 10).ends_with('…'));
     }
 }
+
+/// Labels for a chart, in the page's language.
+pub struct ChartText<'a> {
+    /// The chart's accessible name (e.g. the KR's title).
+    pub title: &'a str,
+    /// "value", "pace", "forecast" / "pass", "warn".
+    pub series: [&'a str; 3],
+    pub start: &'a str,
+    pub end: &'a str,
+}
+
+const CW: f64 = 320.0;
+const CH: f64 = 132.0;
+const CL: f64 = 34.0;
+const CR: f64 = 8.0;
+const CT: f64 = 8.0;
+const CB: f64 = 30.0;
+
+/// Maps values onto the chart's height: (low, high) padded a little, with a flat range widened.
+fn y_scale(values: impl Iterator<Item = f64>) -> impl Fn(f64) -> f64 {
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    if !lo.is_finite() || !hi.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(if hi == lo { hi.abs().max(1.0) * 0.1 } else { 0.0 });
+    let (lo, hi) = (lo - pad, hi + pad);
+    move |v: f64| CT + (CH - CT - CB) * (1.0 - (v - lo) / (hi - lo))
+}
+
+fn tick(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    if (r - r.round()).abs() < 1e-9 { format!("{}", r.round() as i64) } else { format!("{r}") }
+}
+
+/// A key result's values over its cycle (solid) against the pace line from baseline to target
+/// (dashed), the forecast from the last value to the cycle's end (dotted), and today.
+pub fn kr_chart(c: &tandem_app::trends::KrCourse, text: &ChartText) -> String {
+    use tandem_domain::score::Measure;
+    let (start, end) = c.span;
+    let x = |t: i64| CL + (CW - CL - CR) * ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
+    let last = c.points.last().copied().unwrap_or((c.now, c.baseline));
+    let stay = matches!(c.measure, Measure::StayAbove | Measure::StayBelow);
+    // The value the forecast score stands for at the end of the cycle.
+    let forecast_value = match c.measure {
+        Measure::StayAbove | Measure::StayBelow => last.1,
+        _ => c.baseline + (c.target - c.baseline) * c.forecast,
+    };
+    let y =
+        y_scale(c.points.iter().map(|p| p.1).chain([c.target, forecast_value]).chain((!stay).then_some(c.baseline)));
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {CW} {CH}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(text.title)
+    );
+    // Axes: target and baseline ticks, cycle start and end.
+    let _ = write!(
+        s,
+        r#"<line class="axis" x1="{CL}" y1="{b}" x2="{r}" y2="{b}"/><text class="tick" x="{CL}" y="{ty}">{s0}</text><text class="tick" x="{r}" y="{ty}" text-anchor="end">{s1}</text>"#,
+        b = CH - CB,
+        r = CW - CR,
+        ty = CH - CB + 13.0,
+        s0 = esc(text.start),
+        s1 = esc(text.end)
+    );
+    let mut ticks = vec![c.target];
+    if !stay {
+        ticks.push(c.baseline);
+    }
+    for v in ticks {
+        let _ = write!(
+            s,
+            r#"<text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            CL - 4.0,
+            y(v) + 3.0,
+            tick(v)
+        );
+    }
+    // Pace: the straight line from baseline at the start to the target at the end (a threshold
+    // for the "stay" measures).
+    let (p0, p1) = if stay { (c.target, c.target) } else { (c.baseline, c.target) };
+    let _ = write!(
+        s,
+        r#"<line class="pace" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"><title>{}</title></line>"#,
+        x(start),
+        y(p0),
+        x(end),
+        y(p1),
+        esc(text.series[1])
+    );
+    // Today.
+    if c.now > start && c.now < end {
+        let _ = write!(s, r#"<line class="today" x1="{0:.1}" y1="{CT}" x2="{0:.1}" y2="{1}"/>"#, x(c.now), CH - CB);
+    }
+    // Forecast: from the last value to the end of the cycle.
+    if c.now < end {
+        let _ = write!(
+            s,
+            r#"<line class="forecast" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"><title>{}</title></line>"#,
+            x(last.0),
+            y(last.1),
+            x(end),
+            y(forecast_value),
+            esc(text.series[2])
+        );
+    }
+    let line: Vec<String> = c.points.iter().map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();
+    let _ = write!(
+        s,
+        r#"<polyline class="value" points="{}"><title>{}</title></polyline>"#,
+        line.join(" "),
+        esc(text.series[0])
+    );
+    for (t, v) in c.points.iter().skip(1) {
+        let _ = write!(s, r#"<circle class="pt" cx="{:.1}" cy="{:.1}" r="2.2"/>"#, x(*t), y(*v));
+    }
+    // Legend.
+    let _ = write!(
+        s,
+        r#"<g class="legend" transform="translate({CL},{ly})"><line class="value" x1="0" y1="-3" x2="14" y2="-3"/><text x="18" y="0">{a}</text><line class="pace" x1="80" y1="-3" x2="94" y2="-3"/><text x="98" y="0">{b}</text><line class="forecast" x1="160" y1="-3" x2="174" y2="-3"/><text x="178" y="0">{f}</text></g>"#,
+        ly = CH - 2.0,
+        a = esc(text.series[0]),
+        b = esc(text.series[1]),
+        f = esc(text.series[2])
+    );
+    s.push_str("</svg>");
+    s
+}
+
+/// A KPI's value per period (oldest first: (period, value, status)) against its pass and warn
+/// lines.
+pub fn kpi_chart(points: &[(String, f64, &str)], pass: f64, warn: Option<f64>, text: &ChartText) -> String {
+    let n = points.len().max(1);
+    let x = |i: usize| {
+        if n == 1 { (CL + CW - CR) / 2.0 } else { CL + 10.0 + (CW - CL - CR - 20.0) * i as f64 / (n - 1) as f64 }
+    };
+    let y = y_scale(points.iter().map(|p| p.1).chain([pass]).chain(warn));
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {CW} {CH}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><line class="axis" x1="{CL}" y1="{b}" x2="{r}" y2="{b}"/>"#,
+        t = esc(text.title),
+        b = CH - CB,
+        r = CW - CR
+    );
+    for (v, class, label) in [(Some(pass), "pass", text.series[1]), (warn, "warn", text.series[2])] {
+        let Some(v) = v else { continue };
+        let _ = write!(
+            s,
+            r#"<line class="{class}" x1="{CL}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}"><title>{l} {v}</title></line><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{v}</text>"#,
+            yy = y(v),
+            r = CW - CR,
+            l = esc(label),
+            v = tick(v),
+            tx = CL - 4.0,
+            ty = y(v) + 3.0
+        );
+    }
+    let line: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
+    if points.len() > 1 {
+        let _ = write!(s, r#"<polyline class="value" points="{}"/>"#, line.join(" "));
+    }
+    for (i, (period, v, status)) in points.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<circle class="pt kpi-{st}" cx="{cx:.1}" cy="{cy:.1}" r="3.2"><title>{p}: {v}</title></circle><text class="tick" x="{cx:.1}" y="{ty}" text-anchor="middle">{p}</text>"#,
+            st = esc(status),
+            cx = x(i),
+            cy = y(*v),
+            p = esc(period),
+            v = tick(*v),
+            ty = CH - CB + 13.0
+        );
+    }
+    let _ = write!(
+        s,
+        r#"<g class="legend" transform="translate({CL},{ly})"><line class="value" x1="0" y1="-3" x2="14" y2="-3"/><text x="18" y="0">{a}</text><line class="pass" x1="80" y1="-3" x2="94" y2="-3"/><text x="98" y="0">{b}</text>{w}</g></svg>"#,
+        ly = CH - 2.0,
+        a = esc(text.series[0]),
+        b = esc(text.series[1]),
+        w = if warn.is_some() {
+            format!(
+                r#"<line class="warn" x1="160" y1="-3" x2="174" y2="-3"/><text x="178" y="0">{}</text>"#,
+                esc(text.series[2])
+            )
+        } else {
+            String::new()
+        }
+    );
+    s
+}
+
+/// A small trend line of scores in [0, 1] (oldest first), coloured by the last score's band.
+pub fn sparkline(scores: &[f64], band: &str, label: &str) -> String {
+    let (w, h) = (84.0, 22.0);
+    let n = scores.len();
+    let x = |i: usize| if n <= 1 { w / 2.0 } else { 2.0 + (w - 4.0) * i as f64 / (n - 1) as f64 };
+    let y = |v: f64| 2.0 + (h - 4.0) * (1.0 - v.clamp(0.0, 1.0));
+    let pts: Vec<String> = scores.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect();
+    let mut s = format!(
+        r#"<svg class="spark band-{b}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{l}" xmlns="http://www.w3.org/2000/svg"><title>{l}</title>"#,
+        b = esc(band),
+        l = esc(label)
+    );
+    if n > 1 {
+        let _ = write!(s, r#"<polyline points="{}"/>"#, pts.join(" "));
+    }
+    if let Some(v) = scores.last() {
+        let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="2"/>"#, x(n - 1), y(*v));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+    use tandem_app::trends::KrCourse;
+    use tandem_domain::score::Measure;
+
+    fn text() -> ChartText<'static> {
+        ChartText { title: "等待 <3 分钟", series: ["数值", "节奏", "预测"], start: "10-01", end: "12-31" }
+    }
+
+    fn course(points: Vec<(i64, f64)>, now: i64) -> KrCourse {
+        KrCourse {
+            key_result: 1,
+            measure: Measure::Decrease,
+            baseline: 6.0,
+            target: 3.0,
+            span: (0, 1000),
+            points,
+            now,
+            forecast: 0.5,
+            score: 0.5,
+        }
+    }
+
+    fn coords(svg: &str, class: &str) -> Vec<(f64, f64)> {
+        let tag = format!(r#"<polyline class="{class}" points=""#);
+        let start = svg.find(&tag).map(|i| i + tag.len()).expect("polyline");
+        let end = svg[start..].find('"').expect("end") + start;
+        svg[start..end]
+            .split(' ')
+            .map(|p| {
+                let (a, b) = p.split_once(',').expect("pair");
+                (a.parse().expect("x"), b.parse().expect("y"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_value_line_follows_time_and_value() {
+        let svg = kr_chart(&course(vec![(0, 6.0), (250, 5.0), (500, 4.5)], 600), &text());
+        let pts = coords(&svg, "value");
+        assert_eq!(pts.len(), 3);
+        assert!(pts.windows(2).all(|w| w[0].0 < w[1].0), "later is further right");
+        // Decreasing values: on screen, a smaller value sits lower (larger y).
+        assert!(pts.windows(2).all(|w| w[0].1 < w[1].1));
+        assert!(svg.contains("&lt;3"), "titles are escaped");
+        assert!(
+            svg.contains(r#"class="today""#) && svg.contains(r#"class="forecast""#) && svg.contains(r#"class="pace""#)
+        );
+        // Every coordinate stays inside the view box.
+        assert!(pts.iter().all(|(x, y)| (0.0..=CW).contains(x) && (0.0..=CH).contains(y)));
+    }
+
+    #[test]
+    fn one_point_and_a_flat_series_draw_without_dividing_by_zero() {
+        let svg = kr_chart(&course(vec![(0, 6.0)], 0), &text());
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let flat = kpi_chart(&[("2026-10".into(), 5.0, "pass"), ("2026-11".into(), 5.0, "pass")], 5.0, None, &text());
+        assert!(!flat.contains("NaN") && !flat.contains("inf"), "{flat}");
+        let one = kpi_chart(&[("2026-11".into(), 97.0, "warn")], 98.0, Some(95.0), &text());
+        assert!(one.contains("kpi-warn") && one.contains("2026-11"));
+        assert!(!sparkline(&[0.4], "yellow", "x").contains("NaN"));
+    }
+
+    #[test]
+    fn sparklines_map_scores_onto_their_height() {
+        let s = sparkline(&[0.0, 0.5, 1.0], "green", "趋势");
+        let start = s.find(r#"points=""#).expect("points") + 8;
+        let pts: Vec<f64> = s[start..]
+            .split('"')
+            .next()
+            .expect("pts")
+            .split(' ')
+            .map(|p| p.split(',').nth(1).expect("y").parse().expect("y"))
+            .collect();
+        assert_eq!(pts, vec![20.0, 11.0, 2.0]);
+        assert!(s.contains("band-green"));
+    }
+}

@@ -78,6 +78,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lint::lint_draft))
         .routes(routes!(checkins::list, checkins::create))
         .routes(routes!(checkins::inbox))
+        .routes(routes!(checkins::edit))
+        .routes(routes!(checkins::create_for_objective))
         .routes(routes!(alerts::list))
         .routes(routes!(dashboard::dashboard))
         .routes(routes!(alerts::acknowledge))

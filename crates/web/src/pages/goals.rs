@@ -93,6 +93,12 @@ pub struct KrCard {
     pub score_text: String,
     pub band: &'static str,
     pub owners: String,
+    /// The current value as typed (a placeholder for the next check-in).
+    pub current: String,
+    /// The KR's values against the pace line (inline SVG; objective page only).
+    pub chart: String,
+    /// Its latest check-ins, newest first (objective page only).
+    pub log: Vec<LogLine>,
 }
 
 pub struct Card {
@@ -171,11 +177,69 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
                     } else {
                         String::new()
                     },
+                    current: num(k.current),
+                    chart: String::new(),
+                    log: vec![],
                 }
             })
             .collect(),
         can_edit: o.can_edit,
     }
+}
+
+/// One check-in in a KR's recent history on the objective page.
+pub struct LogLine {
+    pub id: i64,
+    pub head: String,
+    pub progress: String,
+    pub blockers: String,
+    pub help: String,
+    pub value: String,
+    pub confidence: u8,
+    pub can_edit: bool,
+}
+
+/// Fills each KR card with its chart (values against the pace line) and its latest check-ins.
+async fn with_courses(st: &AppState, a: &tandem_domain::policy::Actor, o: &mut Card, t: Tr) -> Result<(), AppError> {
+    let courses = st.app.kr_courses(a, o.id).await?;
+    let (start, end) = courses.first().map(|c| c.span).unwrap_or_default();
+    let day = |us: i64| super::fmt_time(us).get(5..10).unwrap_or_default().to_string();
+    let (start, end) = (day(start), day(end));
+    for k in &mut o.krs {
+        if let Some(c) = courses.iter().find(|c| c.key_result == k.id) {
+            let text = crate::svg::ChartText {
+                title: &k.title,
+                series: [t.s("chart_value"), t.s("chart_pace"), t.s("forecast")],
+                start: &start,
+                end: &end,
+            };
+            k.chart = crate::svg::kr_chart(c, &text);
+        }
+        let log = st.app.check_ins(a, k.id).await?;
+        k.log = log
+            .into_iter()
+            .take(5)
+            .map(|c| LogLine {
+                id: c.id,
+                head: format!(
+                    "{} · {} · {} {} · {} {}/10",
+                    super::fmt_time(c.created_at),
+                    c.author_name,
+                    num(c.previous),
+                    format_args!("→ {}", num(c.value)),
+                    t.s("confidence_short"),
+                    c.confidence
+                ),
+                value: num(c.value),
+                confidence: c.confidence.clamp(0, 10) as u8,
+                progress: c.progress,
+                blockers: c.blockers,
+                help: c.help,
+                can_edit: c.can_edit,
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 pub struct KpiLine {
@@ -192,21 +256,54 @@ pub struct KpiLine {
     pub thresholds: String,
     pub locked: bool,
     pub derived: Option<String>,
+    /// The values per period against the pass and warn lines (inline SVG; KPI board only).
+    pub chart: String,
+    /// The caller may record this period's value: the current period to suggest.
+    pub record: Option<String>,
 }
 
+/// The KPI rows of a board: latest value, trend chart, and, for those who report its numbers, a
+/// form for the current period.
 fn kpi_lines(
     kpis: &[KpiView],
     titles: &HashMap<i64, String>,
     kr_titles: &HashMap<i64, String>,
-    latest: &HashMap<i64, tandem_app::kpis::KpiValueView>,
+    history: &HashMap<i64, Vec<tandem_app::kpis::KpiValueView>>,
+    today: time::Date,
     t: Tr,
 ) -> Vec<KpiLine> {
     kpis.iter()
         .map(|k| {
             let th = thresholds_text(t, &k.direction, k.pass, k.warn, &k.unit);
+            let values = history.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+            let chart = if values.is_empty() {
+                String::new()
+            } else {
+                let points: Vec<(String, f64, &str)> = values
+                    .iter()
+                    .rev()
+                    .take(6)
+                    .rev()
+                    .map(|v| (v.period.clone(), v.value, status_code(v.status)))
+                    .collect();
+                let text = crate::svg::ChartText {
+                    title: &k.name,
+                    series: [t.s("chart_value"), t.s("pass"), t.s("warn")],
+                    start: "",
+                    end: "",
+                };
+                crate::svg::kpi_chart(&points, k.pass, k.warn, &text)
+            };
+            let record = k
+                .can_edit
+                .then(|| tandem_domain::cycle::PeriodKind::parse("granularity", &k.granularity).ok())
+                .flatten()
+                .and_then(|g| tandem_domain::kpi::period_of(g, today));
             KpiLine {
+                chart,
+                record,
                 diverges: k.diverges,
-                latest: latest.get(&k.id).map(|v| {
+                latest: values.last().map(|v| {
                     let (code, label) = match v.status {
                         tandem_domain::kpi::KpiStatus::Pass => ("pass", t.s("pass")),
                         tandem_domain::kpi::KpiStatus::Warn => ("warn", t.s("warn")),
@@ -303,9 +400,11 @@ pub struct Notice {
 #[template(path = "goals.html")]
 struct GoalsPage {
     f: Frame,
+    /// The KPI list is the narrow panel here: no trend column.
+    wide: bool,
     notices: Vec<Notice>,
-    /// Key results owed a check-in: (objective id, KR title, objective title).
-    owed: Vec<(i64, String, String)>,
+    /// What is owed this week: (link, title, context), key results and KPI values.
+    owed: Vec<(String, String, String)>,
     /// Open red lights on my goals and my team's.
     red_lights: Vec<RedLight>,
     cycles: Vec<(i64, String)>,
@@ -323,7 +422,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let kpis = st.app.list_kpis(a, &KpiFilter { cycle: None, owner: Some(a.person.0) }).await?;
         let notices = st.app.upstream_changes(a).await?;
         let owed = st.app.owed_check_ins(a).await?;
-        let latest = st.app.latest_kpi_values(a).await?;
+        let latest = st.app.kpi_value_history(a).await?;
         let alerts = st.app.list_alerts(a).await?;
         Ok::<_, AppError>((l, org, kpis, notices, owed, latest, alerts))
     }
@@ -382,14 +481,33 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         })
         .collect();
     let page = GoalsPage {
+        wide: false,
         red_lights,
-        owed: owed.into_iter().map(|w| (w.objective, w.title, w.objective_title)).collect(),
+        owed: owed
+            .into_iter()
+            .map(|w| match (w.objective, w.key_result, w.kpi) {
+                (Some(o), Some(k), _) => {
+                    (format!("/objectives/{o}#kr-{k}"), w.title, w.objective_title.unwrap_or_default())
+                }
+                (_, _, Some(k)) => (
+                    format!("/kpis#kpi-{k}"),
+                    w.title,
+                    format!(
+                        "{} · {} {}",
+                        w.owner_name.unwrap_or_default(),
+                        t.s("owed_period"),
+                        w.period.unwrap_or_default()
+                    ),
+                ),
+                _ => (String::new(), w.title, String::new()),
+            })
+            .collect(),
         notices,
         cycles: l.cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
         mine,
         team,
-        kpis: kpi_lines(&kpis, &l.titles, &l.kr_titles, &latest, t),
+        kpis: kpi_lines(&kpis, &l.titles, &l.kr_titles, &latest, st.app.clock.today(), t),
         f,
     };
     render(StatusCode::OK, page)
@@ -399,24 +517,73 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
 #[template(path = "kpis.html")]
 struct KpiPage {
     f: Frame,
+    /// The full board (with the trend column), not the narrow panel on my goals.
+    wide: bool,
     kpis: Vec<KpiLine>,
 }
 
-pub async fn kpi_board(State(st): State<AppState>, u: PageUser) -> Response {
+pub async fn kpi_board(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
+    kpi_board_page(&st, &u, q.ok.as_deref(), None).await
+}
+
+async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Option<String>) -> Response {
     let loaded = async {
-        let l = load(&st, &u).await?;
+        let l = load(st, u).await?;
         let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
-        let latest = st.app.latest_kpi_values(&u.session.actor).await?;
-        Ok::<_, AppError>((l, kpis, latest))
+        let history = st.app.kpi_value_history(&u.session.actor).await?;
+        Ok::<_, AppError>((l, kpis, history))
     }
     .await;
-    let (l, kpis, latest) = match loaded {
+    let (l, kpis, history) = match loaded {
         Ok(x) => x,
-        Err(e) => return user_error_page(&u, &e),
+        Err(e) => return user_error_page(u, &e),
     };
-    let f = Frame::for_user(&u, "kpis", "kpi_board", "/kpis");
-    let kpis = kpi_lines(&kpis, &l.titles, &l.kr_titles, &latest, f.t);
-    render(StatusCode::OK, KpiPage { f, kpis })
+    let mut f = Frame::for_user(u, "kpis", "kpi_board", "/kpis").with_ok(ok);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
+    let t = f.t;
+    let lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
+    render(status, KpiPage { f, wide: true, kpis: lines })
+}
+
+fn status_code(s: tandem_domain::kpi::KpiStatus) -> &'static str {
+    match s {
+        tandem_domain::kpi::KpiStatus::Pass => "pass",
+        tandem_domain::kpi::KpiStatus::Warn => "warn",
+        tandem_domain::kpi::KpiStatus::Fail => "fail",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct KpiValueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// Records a period's value from the KPI board.
+pub async fn record_kpi_value(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<KpiValueForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async {
+        let value = parse_num("value", &form.value, None)?;
+        st.app.record_kpi_value(&u.session.actor, id, form.period.trim(), value).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/kpis?ok=saved#kpi-{id}")).into_response(),
+        Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
+        Err(e) => kpi_board_page(&st, &u, None, Some(e.message(u.lang))).await,
+    }
 }
 
 pub struct TreeNode {
@@ -431,6 +598,8 @@ pub struct TreeNode {
     pub pct: u32,
     pub text: String,
     pub kr_count: usize,
+    /// The roll-up's weekly trend as an inline SVG (empty for drafts and past views).
+    pub trend: String,
 }
 
 #[derive(Template)]
@@ -482,6 +651,7 @@ fn tree_nodes(src: &[NodeSrc], t: Tr) -> Vec<TreeNode> {
             pct: p,
             text,
             kr_count: o.kr_count,
+            trend: String::new(),
         });
         for c in src.iter().filter(|c| c.parent == Some(o.id)).rev() {
             stack.push((c, depth + 1));
@@ -549,12 +719,31 @@ pub async fn tree(State(st): State<AppState>, u: PageUser, Query(q): Query<Cycle
             }
         }
     };
+    let mut nodes = tree_nodes(&src, t);
+    if as_of.is_none() {
+        let ids: Vec<i64> = nodes.iter().map(|n| n.id).collect();
+        match st.app.score_trends(a.tenant.0, &ids, 10).await {
+            Ok(trends) => {
+                for n in &mut nodes {
+                    if let Some(series) = trends.get(&n.id).filter(|s| s.len() > 1) {
+                        let label = format!(
+                            "{}：{}",
+                            t.s("trend_weeks"),
+                            series.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(" → ")
+                        );
+                        n.trend = crate::svg::sparkline(series, n.band, &label);
+                    }
+                }
+            }
+            Err(e) => f.error = Some(e.message(u.lang)),
+        }
+    }
     let page = TreePage {
         cycles: cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
         units: unit_options(&org),
         unit: unit.map(|x| x.to_string()).unwrap_or_default(),
-        nodes: tree_nodes(&src, t),
+        nodes,
         as_of: as_of.unwrap_or_default().to_string(),
         f,
     };
@@ -733,7 +922,13 @@ async fn objective_page_as_of(
             })),
             None => None,
         },
-        o: card(&o, &l.titles, t),
+        o: {
+            let mut c = card(&o, &l.titles, t);
+            if let Err(e) = with_courses(st, a, &mut c, t).await {
+                return user_error_page(u, &e);
+            }
+            c
+        },
         f,
     };
     render(status, page)
@@ -1592,19 +1787,104 @@ pub async fn check_in(
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    let result = async {
-        let value = parse_num("value", &form.value, None)?;
+    let result = async { st.app.check_in(&u.session.actor, kr, form.parse()?).await }.await;
+    check_in_answer(&st, &u, &form, kr, result).await
+}
+
+impl CheckInForm {
+    fn parse(&self) -> Result<tandem_domain::checkin::CheckIn, AppError> {
+        let value = parse_num("value", &self.value, None)?;
         let confidence =
-            form.confidence.trim().parse::<i64>().map_err(|_| Invalid::new("confidence", Rule::NotANumber))?;
-        let input =
-            tandem_domain::checkin::CheckIn::parse(value, confidence, &form.progress, &form.blockers, &form.help)?;
-        st.app.check_in(&u.session.actor, kr, input).await
+            self.confidence.trim().parse::<i64>().map_err(|_| Invalid::new("confidence", Rule::NotANumber))?;
+        Ok(tandem_domain::checkin::CheckIn::parse(value, confidence, &self.progress, &self.blockers, &self.help)?)
+    }
+}
+
+async fn check_in_answer(
+    st: &AppState,
+    u: &PageUser,
+    form: &CheckInForm,
+    kr: i64,
+    result: Result<tandem_app::checkins::CheckInOutcome, AppError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=saved#kr-{kr}", form.objective)).into_response(),
+        Err(AppError::NotFound) => user_error_page(u, &AppError::NotFound),
+        Err(e) => objective_page(st, u, form.objective, Some(e.message(u.lang)), None).await,
+    }
+}
+
+/// The weekly check-in on a whole objective: a value for each KR filled in (blank ones are left
+/// alone), one confidence and one set of answers.
+pub async fn check_in_objective(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Some(r) = csrf_refusal(&u, get("csrf")) {
+        return r;
+    }
+    let result = async {
+        let mut values = vec![];
+        for (name, v) in &fields {
+            if let Some(kr) = name.strip_prefix("kr_").and_then(|k| k.parse::<i64>().ok())
+                && !v.trim().is_empty()
+            {
+                values.push((kr, parse_num("value", v, None)?));
+            }
+        }
+        let confidence =
+            get("confidence").trim().parse::<i64>().map_err(|_| Invalid::new("confidence", Rule::NotANumber))?;
+        let answers =
+            tandem_domain::checkin::CheckIn::parse(0.0, confidence, get("progress"), get("blockers"), get("help"))?;
+        st.app.check_in_objective(&u.session.actor, id, &values, answers).await
     }
     .await;
     match result {
-        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=saved", form.objective)).into_response(),
+        Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=saved")).into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
-        Err(e) => objective_page(&st, &u, form.objective, Some(e.message(u.lang)), None).await,
+        Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,
+    }
+}
+
+/// Corrects one's own check-in within the edit window.
+pub async fn edit_check_in(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CheckInForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let result = async { st.app.edit_check_in(&u.session.actor, id, form.parse()?).await }.await;
+    let kr = result.as_ref().map(|o| o.key_result.id).unwrap_or_default();
+    check_in_answer(&st, &u, &form, kr, result).await
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Acknowledges a red light from the dashboard's list, with what is being done about it.
+pub async fn acknowledge_alert(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AckForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.acknowledge_alert(&u.session.actor, id, &form.note).await {
+        Ok(_) => Redirect::to("/dashboard?ok=saved#red-light-list").into_response(),
+        Err(e) => user_error_page(&u, &e),
     }
 }
 
@@ -1628,6 +1908,20 @@ struct DashboardPage {
     cycles: Vec<(i64, String)>,
     cycle: i64,
     units: Vec<HeatTile>,
+    lights: Vec<LightRow>,
+}
+
+/// A red light on the dashboard's list.
+pub struct LightRow {
+    pub id: i64,
+    pub href: String,
+    pub title: String,
+    pub owner: String,
+    pub reason: String,
+    pub since: String,
+    pub acknowledged: bool,
+    pub note: String,
+    pub can_acknowledge: bool,
 }
 
 /// The company heat map by org unit; a tile opens the unit's goal tree.
@@ -1636,16 +1930,34 @@ pub async fn dashboard(State(st): State<AppState>, u: PageUser, Query(q): Query<
     let loaded = async {
         let cycles = st.app.list_cycles(a).await?;
         let cycle = pick_cycle(&cycles, q.cycle).unwrap_or(0);
-        let (units, _) = st.app.dashboard(a, cycle).await?;
-        Ok::<_, AppError>((cycles, cycle, units))
+        let (units, alerts) = st.app.dashboard(a, cycle).await?;
+        Ok::<_, AppError>((cycles, cycle, units, alerts))
     }
     .await;
-    let (cycles, cycle, units) = match loaded {
+    let (cycles, cycle, units, alerts) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
-    let f = Frame::for_user(&u, "dashboard", "heat_map", "/dashboard");
+    let f = Frame::for_user(&u, "dashboard", "heat_map", "/dashboard").with_ok(q.ok.as_deref());
+    let t = f.t;
     let page = DashboardPage {
+        lights: alerts
+            .into_iter()
+            .map(|r| LightRow {
+                id: r.id,
+                href: match r.objective {
+                    Some(o) => format!("/objectives/{o}#kr-{}", r.subject_id),
+                    None => format!("/kpis#kpi-{}", r.subject_id),
+                },
+                reason: crate::api::alerts::reason_text(&r.reason, t.0),
+                since: super::fmt_time(r.raised_at),
+                acknowledged: r.state == "acknowledged",
+                can_acknowledge: r.can_acknowledge,
+                title: r.subject_title,
+                owner: r.owner_name,
+                note: r.note,
+            })
+            .collect(),
         cycles: cycles.iter().map(|c| (c.id, c.name.clone())).collect(),
         cycle,
         units: units

@@ -38,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}/comments", post(goals::comment))
         .route("/kpis/requests/{id}", post(goals::decide_request))
         .route("/kpis/{id}/change-requests", post(goals::request_change))
+        .route("/kpis/{id}/values", post(goals::record_kpi_value))
+        .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
         .route("/objectives", post(goals::create_objective))
         .route("/objectives/new", get(goals::new_objective))
         .route("/objectives/{id}", get(goals::objective).post(goals::edit_objective))
@@ -46,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/key-results/{id}", post(goals::adjust_key_result))
         .route("/key-results/{id}/kpis", post(goals::derive_kpi))
         .route("/key-results/{id}/check-ins", post(goals::check_in))
+        .route("/check-ins/{id}", post(goals::edit_check_in))
+        .route("/objectives/{id}/check-ins", post(goals::check_in_objective))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
@@ -378,6 +382,32 @@ pub struct HistoryItem {
     pub what: String,
 }
 
+/// A recorded field's name in the page's language (unknown fields keep their key).
+fn field_label(k: &str, t: Tr) -> &str {
+    let (zh, en) = match k {
+        "title" => ("标题", "title"),
+        "description" => ("描述", "description"),
+        "target" => ("目标值", "target"),
+        "baseline" => ("基线", "baseline"),
+        "current" => ("当前值", "current"),
+        "weight" => ("权重", "weight"),
+        "status" => ("状态", "status"),
+        "kind" => ("类型", "kind"),
+        "parent" => ("对齐到", "aligned to"),
+        "supports" => ("支持", "supports"),
+        "owner" | "owners" => ("负责人", "owner"),
+        "measure" => ("度量方式", "measure"),
+        "unit" => ("单位", "unit"),
+        "pass" => ("达标线", "pass"),
+        "warn" => ("预警线", "warn"),
+        "name" => ("名称", "name"),
+        "state" => ("状态", "state"),
+        "score" | "override_score" => ("得分", "score"),
+        _ => return k,
+    };
+    t.0.pick(zh, en)
+}
+
 pub fn history_items(
     events: &[tandem_app::history::StoredEvent],
     snap: &tandem_app::org::OrgSnapshot,
@@ -400,6 +430,14 @@ pub fn history_items(
                 "archive" => t.0.pick("归档", "Archived"),
                 "password_changed" => t.0.pick("修改了密码", "Changed the password"),
                 "password_reset" => t.0.pick("重置了密码", "Password reset"),
+                "check_in" => t.0.pick("打卡", "Checked in"),
+                "check_in_edited" => t.0.pick("修改了打卡", "Corrected a check-in"),
+                "override" => t.0.pick("调整了最终得分", "Set the final score"),
+                "value" => t.0.pick("填报数值", "Recorded a value"),
+                "delete" => t.0.pick("删除", "Deleted"),
+                "acknowledge" => t.0.pick("确认预警", "Acknowledged"),
+                "raise" => t.0.pick("触发预警", "Raised"),
+                "resolve" => t.0.pick("预警解除", "Resolved"),
                 other => other,
             };
             let mut what = action.to_string();
@@ -419,7 +457,7 @@ pub fn history_items(
                 let changes: Vec<String> = a
                     .iter()
                     .filter(|(k, v)| b.get(*k) != Some(*v))
-                    .map(|(k, v)| format!("{k}: {} → {}", short(b.get(k)), short(Some(v))))
+                    .map(|(k, v)| format!("{}: {} → {}", field_label(k, t), short(b.get(k)), short(Some(v))))
                     .collect();
                 if !changes.is_empty() {
                     what = format!("{what}：{}", changes.join("；"));

@@ -30,7 +30,12 @@ impl Resp {
 }
 
 pub async fn api(t: &TestDb) -> Api {
-    let app = App::new(t.db.clone(), Arc::new(SystemClock));
+    api_with_clock(t, Arc::new(SystemClock)).await
+}
+
+/// The demo under a clock the test moves (e.g. `FixedClock`).
+pub async fn api_with_clock(t: &TestDb, clock: Arc<dyn tandem_app::clock::Clock>) -> Api {
+    let app = App::new(t.db.clone(), clock);
     app.seed_demo().await.expect("demo");
     let router = tandem_web::router(tandem_web::AppState::new(app.clone(), false));
     Api { app, router }
