@@ -61,6 +61,17 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("no_value_yet", "暂无数据", "No value yet"),
     ("owed_title", "本周待办：打卡与KPI填报", "Owed this week: check-ins and KPI values"),
     ("owed_period", "待填报", "missing"),
+    (
+        "no_cycles",
+        "还没有周期。先由 HR 或管理员在「周期」页建立一个季度（或月度）周期，再来设定目标。",
+        "There are no cycles yet. HR or an admin first creates a quarter (or month) on the Cycles page; then goals can be set.",
+    ),
+    ("go_cycles", "去建立周期 →", "Create a cycle →"),
+    (
+        "heat_org_empty",
+        "还没有组织架构。管理员在「组织架构」页添加部门，或在「人员」页导入组织架构 CSV 后，这里会按部门显示进度。",
+        "No org chart yet. Once an admin adds units on the Org chart page (or imports a CSV on People), progress shows here by unit.",
+    ),
     ("weekly_check_in", "整体打卡：一次更新所有关键结果", "Check in on the whole objective"),
     (
         "weekly_check_in_help",
