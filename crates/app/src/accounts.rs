@@ -168,7 +168,11 @@ impl App {
         expires: Option<i64>,
     ) -> Result<SignedIn> {
         let now = self.now();
-        let secret = random_secret(if kind == "api" { "tdm_a_" } else { "tdm_s_" });
+        let secret = random_secret(match kind {
+            "api" => "tdm_a_",
+            "ingest" => "tdm_i_",
+            _ => "tdm_s_",
+        });
         let csrf = random_secret("");
         let mut tx = self.db.begin().await?;
         let id = tx.next_id().await?;
@@ -189,14 +193,14 @@ impl App {
             },
         )
         .await?;
-        if kind == "api" {
+        if kind != "session" {
             let actor = actor_of(person);
             record(
                 &mut tx,
                 Some(&actor),
                 person.tenant_id,
                 now,
-                Change::create("api_token", id, serde_json::json!({"name": name})),
+                Change::create("api_token", id, serde_json::json!({"name": name, "scope": kind})),
             )
             .await?;
         }
@@ -307,14 +311,29 @@ impl App {
     }
 
     /// A named, long-lived API token for the caller; the secret is returned once.
-    pub async fn create_api_token(&self, s: &Session, name: &str) -> Result<SignedIn> {
+    /// A named, long-lived API token for the caller; the secret is returned once. `scope` is
+    /// `full` (acts as the caller) or `ingest` (may only push and read metric data).
+    pub async fn create_api_token(&self, s: &Session, name: &str, scope: &str) -> Result<SignedIn> {
         let name = Name::parse("name", name)?;
+        let kind = match scope {
+            "" | "full" => "api",
+            "ingest" => "ingest",
+            _ => {
+                return Err(
+                    tandem_domain::Invalid::new("scope", tandem_domain::Rule::OneOf(&["full", "ingest"])).into()
+                );
+            }
+        };
         let person = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
-        self.issue(&person, "api", name.as_str(), None).await
+        self.issue(&person, kind, name.as_str(), None).await
     }
 
     pub async fn list_api_tokens(&self, s: &Session) -> Result<Vec<CredentialRow>> {
-        Ok(credentials::list_for_person(&self.db, s.actor.tenant.0, s.actor.person.0, "api").await?)
+        let (t, p) = (s.actor.tenant.0, s.actor.person.0);
+        let mut all = credentials::list_for_person(&self.db, t, p, "api").await?;
+        all.extend(credentials::list_for_person(&self.db, t, p, "ingest").await?);
+        all.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+        Ok(all)
     }
 
     pub async fn revoke_api_token(&self, s: &Session, id: i64) -> Result<()> {

@@ -22,7 +22,10 @@ pub struct CheckInView {
     pub author_name: String,
     pub value: f64,
     pub previous: f64,
-    pub confidence: i64,
+    /// 0–10; none for a value that arrived from a bound metric.
+    pub confidence: Option<i64>,
+    /// '' for a person's check-in; `metric:<id>` when the value came from a bound metric.
+    pub source: String,
     pub progress: String,
     pub blockers: String,
     pub help: String,
@@ -62,6 +65,8 @@ pub struct CheckInOutcome {
 pub const EDIT_WINDOW_US: i64 = 30 * 60 * 1_000_000;
 
 fn view_of(c: CheckInRow, org: &crate::org::OrgSnapshot, viewer: &Actor, latest: bool, now: i64) -> CheckInView {
+    let can_edit =
+        latest && c.source.is_empty() && c.author_id == viewer.person.0 && now - c.created_at < EDIT_WINDOW_US;
     CheckInView {
         id: c.id,
         key_result: c.kr_id,
@@ -69,18 +74,26 @@ fn view_of(c: CheckInRow, org: &crate::org::OrgSnapshot, viewer: &Actor, latest:
         author_name: org.person(c.author_id).map(|p| p.name.clone()).unwrap_or_default(),
         value: c.value,
         previous: c.previous,
-        confidence: c.confidence,
+        confidence: (c.confidence >= 0).then_some(c.confidence),
+        source: c.source,
         progress: c.progress,
         blockers: c.blockers,
         help: c.help,
         created_at: c.created_at,
-        can_edit: latest && c.author_id == viewer.person.0 && now - c.created_at < EDIT_WINDOW_US,
+        can_edit,
     }
 }
 
 /// A key result's owners with their contribution weights, as the event log records them.
 fn owners_of(goals: &crate::goals::GoalSnapshot, kr: i64) -> Vec<(String, i64, f64)> {
     goals.kr_owners.iter().filter(|w| w.kr_id == kr).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect()
+}
+
+/// What a check-in says: a person's value, confidence and answers, or a value that arrived from
+/// a bound metric (no confidence, no answers).
+pub(crate) enum Said {
+    Person(CheckIn),
+    Data { value: f64, metric: i64 },
 }
 
 /// Writes one check-in inside `tx`: the row, the KR's new current value and the event, stamped
@@ -92,24 +105,31 @@ pub(crate) async fn write_check_in(
     a: &Actor,
     kr: i64,
     owners: &[(String, i64, f64)],
-    input: CheckIn,
+    said: Said,
     at: i64,
 ) -> Result<CheckInRow> {
     checkins::lock_kr(tx, a.tenant.0, kr).await?;
     let before = goals::key_result_in(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
     let now = at.max(before.updated_at + 1);
+    let (value, confidence, progress, blockers, help, source) = match said {
+        Said::Person(c) => (c.value, i64::from(c.confidence), c.progress, c.blockers, c.help, String::new()),
+        Said::Data { value, metric } => {
+            (value, -1, String::new(), String::new(), String::new(), format!("metric:{metric}"))
+        }
+    };
     let c = CheckInRow {
         tenant_id: a.tenant.0,
         id: tx.next_id().await?,
         kr_id: kr,
         author_id: a.person.0,
-        value: input.value,
+        value,
         previous: before.current,
-        confidence: i64::from(input.confidence),
-        progress: input.progress,
-        blockers: input.blockers,
-        help: input.help,
+        confidence,
+        progress,
+        blockers,
+        help,
         created_at: now,
+        source,
     };
     checkins::insert(tx, &c).await?;
     checkins::set_current(tx, a.tenant.0, kr, c.value, now).await?;
@@ -118,6 +138,9 @@ pub(crate) async fn write_check_in(
     let mut change =
         Change::update("key_result", kr, crate::goals::kr_json(&before, owners), crate::goals::kr_json(&after, owners));
     change.action = "check_in";
+    if !c.source.is_empty() {
+        change.reason = Some(c.source.clone());
+    }
     record(tx, Some(a), a.tenant.0, now, change).await?;
     Ok(c)
 }
@@ -161,7 +184,7 @@ impl App {
     pub async fn check_in(&self, a: &Actor, kr: i64, input: CheckIn) -> Result<CheckInOutcome> {
         let (o, owners) = self.may_check_in(a, kr).await?;
         let mut tx = self.db.begin().await?;
-        let c = write_check_in(&mut tx, a, kr, &owners, input, self.now()).await?;
+        let c = write_check_in(&mut tx, a, kr, &owners, Said::Person(input), self.now()).await?;
         goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
         self.outcome(a, o.id, kr, c.id).await
@@ -179,7 +202,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         checkins::lock_kr(&mut tx, a.tenant.0, c.kr_id).await?;
         let latest = checkins::latest_in(&mut tx, a.tenant.0, c.kr_id).await?;
-        if latest != Some(id) || now - c.created_at >= EDIT_WINDOW_US {
+        if latest != Some(id) || now - c.created_at >= EDIT_WINDOW_US || !c.source.is_empty() {
             return Err(AppError::Conflict("check_in_locked"));
         }
         let before = goals::key_result_in(&mut tx, a.tenant.0, c.kr_id).await?.ok_or(AppError::NotFound)?;
@@ -249,7 +272,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let mut ids = vec![];
         for (kr, owners, input) in plan {
-            ids.push(write_check_in(&mut tx, a, kr, &owners, input, now).await?.id);
+            ids.push(write_check_in(&mut tx, a, kr, &owners, Said::Person(input), now).await?.id);
         }
         goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;

@@ -234,12 +234,83 @@ impl App {
                 let input = CheckIn::parse(value, confidence, &pick(&PROGRESS), &pick(&BLOCKERS), &pick(&HELP))?;
                 // A few minutes apart, as people check in one after another.
                 let stamp = at + i as i64 * 7 * 60 * 1_000_000;
-                crate::checkins::write_check_in(&mut tx, &l.author, l.kr, &l.owners, input, stamp).await?;
+                let said = crate::checkins::Said::Person(input);
+                crate::checkins::write_check_in(&mut tx, &l.author, l.kr, &l.owners, said, stamp).await?;
             }
             goals::bump_version(&mut tx, t.0).await?;
             tx.commit().await?;
         }
-        self.seed_demo_kpi_numbers(t).await
+        self.seed_demo_kpi_numbers(t).await?;
+        self.seed_demo_metrics(t, &days).await
+    }
+
+    /// Three metrics fed by push: the Hangzhou store's monthly revenue (bound to its manager's
+    /// KPI), the Shanghai store's daily complaints (not bound yet), and the East region's weekly
+    /// NPS survey (bound to the region's NPS key result).
+    async fn seed_demo_metrics(&self, t: TenantId, days: &[i64]) -> Result<()> {
+        let admin = self.demo_person(t, "admin").await?;
+        let now = self.now();
+        let point = |at: i64, value: f64, id: String| {
+            let time = OffsetDateTime::from_unix_timestamp(at.div_euclid(1_000_000))
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_default();
+            serde_json::json!({"time": time, "value": value, "external_id": id})
+        };
+        // Monthly revenue, entered when each month closed (this month's so far, two hours ago).
+        let revenue = self.create_metric(&admin, "杭州西湖店月营业额", "万元", "收银系统每月推送").await?;
+        let this_month = date_of(now).replace_day(1).unwrap_or(date_of(now));
+        let mut pts = vec![];
+        for (back, v) in [(2, 50.5), (1, 52.0), (0, 48.0)] {
+            let first = months_before(this_month, back);
+            let at = (us_at(months_before(first, -1), 2) - DAY_US).min(now - 2 * HOUR_US);
+            pts.push(point(at, v, format!("hz-{}-{:02}", first.year(), first.month() as u8)));
+        }
+        self.push_points(&admin, revenue.id, &pts, None, "push", tandem_domain::Lang::Zh).await?;
+        let hr = self.demo_hr(t).await?;
+        let kpis = self.list_kpis(&hr, &crate::kpis::KpiFilter::default()).await?;
+        if let Some(k) = kpis.iter().find(|k| k.name == "单店月营业额") {
+            self.bind_metric(&hr, "kpi", k.id, revenue.id, "latest", Some(35)).await?;
+        }
+        // Daily complaints at the Shanghai store since the goals were set.
+        let complaints = self.create_metric(&admin, "上海南京西路店每日顾客投诉", "起", "门店点评系统每日推送").await?;
+        let first = days.first().copied().unwrap_or(now) - 7 * DAY_US;
+        let mut pts = vec![];
+        let mut at = first;
+        let mut i = 0;
+        while at < now - DAY_US {
+            let v = ((jitter(99, i) + 1.0) * 1.6).floor();
+            pts.push(point(at, v, format!("sh-{i}")));
+            at += DAY_US;
+            i += 1;
+        }
+        self.push_points(&admin, complaints.id, &pts, None, "push", tandem_domain::Lang::Zh).await?;
+        // The weekly NPS survey of the East region, bound to the region's NPS key result: its
+        // last reading is where the KR stands.
+        let nps = self.create_metric(&admin, "华东门店NPS周调研", "分", "调研平台每周推送").await?;
+        let snap = self.goal_snapshot(t.0).await?;
+        let kr = snap.key_results.iter().find(|k| k.title.starts_with("华东门店NPS")).map(|k| (k.id, k.current));
+        if let Some((kr, last)) = kr {
+            let n = days.len().max(1);
+            let pts: Vec<serde_json::Value> = days
+                .iter()
+                .enumerate()
+                .map(|(w, at)| {
+                    let v =
+                        if w + 1 == n { last } else { typed(30.0 + (last - 30.0) * (w + 1) as f64 / n as f64, 18.0) };
+                    point(*at + HOUR_US, v, format!("nps-{w}"))
+                })
+                .collect();
+            self.push_points(&admin, nps.id, &pts, None, "push", tandem_domain::Lang::Zh).await?;
+            let zhao = self.demo_person(t, "zhao.min").await?;
+            self.bind_metric(&zhao, "key_result", kr, nps.id, "latest", Some(10)).await?;
+        }
+        Ok(())
+    }
+
+    async fn demo_person(&self, t: TenantId, who: &str) -> Result<Actor> {
+        let p = people::by_email(&self.db, t.0, &format!("{who}@demo.example")).await?.ok_or(AppError::NotFound)?;
+        Ok(accounts::actor_of(&p))
     }
 
     /// The KPI numbers HR collected: the month before last, last month and this month so far, each
@@ -276,8 +347,7 @@ impl App {
     }
 
     async fn demo_hr(&self, t: TenantId) -> Result<Actor> {
-        let p = people::by_email(&self.db, t.0, "hr@demo.example").await?.ok_or(AppError::NotFound)?;
-        Ok(accounts::actor_of(&p))
+        self.demo_person(t, "hr").await
     }
 }
 

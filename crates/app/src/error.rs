@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// An ingestion token used for anything but metric data.
+    #[error("token scope")]
+    TokenScope,
     #[error("not signed in")]
     Unauthenticated,
     #[error("wrong email or password")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::Invalid(i) => i.code(),
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
+            AppError::TokenScope => "token_scope",
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
             AppError::RateLimited { .. } => "rate_limited",
@@ -63,6 +67,9 @@ impl AppError {
             AppError::Invalid(i) => i.message(lang),
             AppError::NotFound => lang.pick("未找到该资源，或你无权查看", "Not found, or not visible to you").into(),
             AppError::Forbidden => lang.pick("你没有执行此操作的权限", "You are not allowed to do this").into(),
+            AppError::TokenScope => {
+                lang.pick("这个令牌只能用于推送和读取指标数据", "This token may only push and read metric data").into()
+            }
             AppError::Unauthenticated => lang.pick("请先登录", "Please sign in first").into(),
             AppError::BadCredentials => lang.pick("邮箱或密码不正确", "Wrong email or password").into(),
             AppError::RateLimited { retry_after_s } => match lang {

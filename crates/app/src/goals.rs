@@ -880,7 +880,7 @@ impl App {
     }
 }
 
-fn long_text(field: &str, s: &str) -> Result<String, Invalid> {
+pub(crate) fn long_text(field: &str, s: &str) -> Result<String, Invalid> {
     let t = s.trim();
     if t.chars().count() > 4000 { Err(Invalid::new(field, Rule::TooLong { max: 4000 })) } else { Ok(t.to_string()) }
 }
@@ -946,7 +946,8 @@ pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, 
     // Stale counts from the last check-in, or from when the KR was set for one never checked in.
     let days = Some((now - last.unwrap_or(k.created_at)) as f64 / 86_400_000_000.0);
     let kind = ObjectiveKind::parse("kind", &o.kind).unwrap_or(ObjectiveKind::Aspirational);
-    let confidence = history.last().map(|(_, _, c)| *c);
+    // The latest confidence a person gave (values from a metric carry none).
+    let confidence = history.iter().rev().map(|(_, _, c)| *c).find(|c| *c >= 0);
     Pace {
         expected: frac(now),
         forecast,

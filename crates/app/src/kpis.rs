@@ -512,26 +512,44 @@ impl App {
         let value = finite("value", value)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let before = goals::kpi_value_in(&mut tx, a.tenant.0, kpi, &period).await?;
-        let row = goals::KpiValueRow {
-            tenant_id: a.tenant.0,
-            id: tx.next_id().await?,
-            kpi_id: kpi,
-            period: period.clone(),
-            value,
-            author_id: Some(a.person.0),
-            source: "manual".into(),
-            created_at: now,
-        };
-        goals::upsert_kpi_value(&mut tx, &row).await?;
-        let after = serde_json::json!({"period": period, "value": value});
-        let mut c = match &before {
-            Some(b) => Change::update("kpi", kpi, serde_json::json!({"period": b.period, "value": b.value}), after),
-            None => Change::create("kpi", kpi, after),
-        };
-        c.action = "value";
-        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        write_kpi_value(&mut tx, a, kpi, &period, value, "manual", now).await?;
         tx.commit().await?;
         self.kpi_values(a, kpi).await?.into_iter().find(|v| v.period == period).ok_or(AppError::NotFound)
     }
+}
+
+/// Writes a KPI's value for a period inside `tx` (replacing an earlier one for the period) with
+/// where it came from, and the event. Callers decide who may.
+pub(crate) async fn write_kpi_value(
+    tx: &mut tandem_store::Tx,
+    a: &Actor,
+    kpi: i64,
+    period: &str,
+    value: f64,
+    source: &str,
+    now: i64,
+) -> Result<()> {
+    let before = goals::kpi_value_in(tx, a.tenant.0, kpi, period).await?;
+    let row = goals::KpiValueRow {
+        tenant_id: a.tenant.0,
+        id: tx.next_id().await?,
+        kpi_id: kpi,
+        period: period.into(),
+        value,
+        author_id: Some(a.person.0),
+        source: source.into(),
+        created_at: now,
+    };
+    goals::upsert_kpi_value(tx, &row).await?;
+    let after = serde_json::json!({"period": period, "value": value});
+    let mut c = match &before {
+        Some(b) => Change::update("kpi", kpi, serde_json::json!({"period": b.period, "value": b.value}), after),
+        None => Change::create("kpi", kpi, after),
+    };
+    c.action = "value";
+    if source != "manual" {
+        c.reason = Some(source.into());
+    }
+    record(tx, Some(a), a.tenant.0, now, c).await?;
+    Ok(())
 }

@@ -20,6 +20,7 @@ pub mod history;
 pub mod import;
 pub mod kpis;
 pub mod lint;
+pub mod metrics;
 pub mod notes;
 pub mod org;
 pub mod people;

@@ -144,9 +144,56 @@ pub fn period_of(granularity: PeriodKind, d: time::Date) -> Option<String> {
     }
 }
 
+/// The days a period covers: `[first, next period's first)`, for a valid period string of the
+/// given granularity.
+pub fn period_range(granularity: PeriodKind, period: &str) -> Option<(time::Date, time::Date)> {
+    use time::{Date, Month};
+    let (y, rest) = period.split_once('-')?;
+    let y: i32 = y.parse().ok()?;
+    let month_start = |y: i32, m: i32| {
+        let (y, m) = (y + (m - 1).div_euclid(12), (m - 1).rem_euclid(12) + 1);
+        Date::from_calendar_date(y, Month::try_from(m as u8).ok()?, 1).ok()
+    };
+    match granularity {
+        PeriodKind::Month => {
+            let m: i32 = rest.parse().ok()?;
+            Some((month_start(y, m)?, month_start(y, m + 1)?))
+        }
+        PeriodKind::Quarter => {
+            let q: i32 = rest.strip_prefix('Q')?.parse().ok()?;
+            Some((month_start(y, (q - 1) * 3 + 1)?, month_start(y, q * 3 + 1)?))
+        }
+        PeriodKind::Week => {
+            let w: u8 = rest.strip_prefix('W')?.parse().ok()?;
+            let first = Date::from_iso_week_date(y, w, time::Weekday::Monday).ok()?;
+            Some((first, first + time::Duration::days(7)))
+        }
+        PeriodKind::Year | PeriodKind::Half => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_covers_the_days_that_name_it() {
+        use time::macros::date;
+        assert_eq!(period_range(PeriodKind::Month, "2026-12"), Some((date!(2026 - 12 - 01), date!(2027 - 01 - 01))));
+        assert_eq!(period_range(PeriodKind::Quarter, "2026-Q4"), Some((date!(2026 - 10 - 01), date!(2027 - 01 - 01))));
+        assert_eq!(period_range(PeriodKind::Week, "2026-W53"), Some((date!(2026 - 12 - 28), date!(2027 - 01 - 04))));
+        // Every day of a range is named by that period, and the day after is not.
+        for g in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Week] {
+            let mut d = date!(2025 - 12 - 20);
+            while d < date!(2027 - 01 - 10) {
+                let p = period_of(g, d).expect("period");
+                let (a, b) = period_range(g, &p).expect("range");
+                assert!(a <= d && d < b, "{p}: {a}..{b} holds {d}");
+                assert_ne!(period_of(g, b).as_deref(), Some(p.as_str()));
+                d = d.next_day().expect("day");
+            }
+        }
+    }
 
     #[test]
     fn the_period_holding_a_day() {

@@ -17,12 +17,15 @@ pub struct CheckInRow {
     pub blockers: String,
     pub help: String,
     pub created_at: i64,
+    /// '' for a person's check-in; `metric:<id>` for a value that arrived from a bound metric.
+    pub source: String,
 }
 
-const COLS: &str = "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at";
+const COLS: &str =
+    "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at, source";
 
 pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO check_ins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+    sqlx::query(&format!("INSERT INTO check_ins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
         .bind(c.tenant_id)
         .bind(c.id)
         .bind(c.kr_id)
@@ -34,6 +37,7 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
         .bind(&c.blockers)
         .bind(&c.help)
         .bind(c.created_at)
+        .bind(&c.source)
         .execute(tx.conn())
         .await?;
     Ok(())

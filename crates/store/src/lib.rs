@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod goals;
+pub mod metrics;
 pub mod notes;
 pub mod org;
 pub mod people;

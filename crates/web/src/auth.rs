@@ -58,6 +58,10 @@ impl FromRequestParts<AppState> for Caller {
         let fail = |err| ApiError { err, lang };
         if let Some(secret) = bearer(&parts.headers) {
             let session = state.app.authenticate(&secret).await.map_err(fail)?;
+            // An ingestion token pushes and reads metrics, nothing else.
+            if session.kind == "ingest" && !parts.uri.path().starts_with("/api/v1/metrics") {
+                return Err(fail(AppError::TokenScope));
+            }
             return Ok(Caller { session, lang, secret });
         }
         let jar = CookieJar::from_headers(&parts.headers);

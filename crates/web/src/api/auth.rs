@@ -98,11 +98,16 @@ pub struct TokenDto {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked: bool,
+    /// `full` or `ingest`.
+    pub scope: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewToken {
     pub name: String,
+    /// `full` (default: acts as you) or `ingest` (may only push and read metric data).
+    #[serde(default)]
+    pub scope: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -126,6 +131,7 @@ pub async fn list_tokens(State(st): State<AppState>, c: Caller) -> Result<Json<I
                 created_at: r.created_at,
                 last_used_at: r.last_used_at,
                 revoked: r.revoked_at.is_some(),
+                scope: if r.kind == "ingest" { "ingest".into() } else { "full".into() },
             })
             .collect(),
     }))
@@ -139,7 +145,7 @@ pub async fn create_token(
     c: Caller,
     ApiJson(req): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let t = st.app.create_api_token(&c.session, &req.name).await.in_lang(c.lang)?;
+    let t = st.app.create_api_token(&c.session, &req.name, &req.scope).await.in_lang(c.lang)?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken { id: t.session.credential_id, name: req.name.trim().to_string(), token: t.secret }),

@@ -36,7 +36,10 @@ pub struct CheckInDto {
     pub author_name: String,
     pub value: f64,
     pub previous: f64,
-    pub confidence: i64,
+    /// 0–10; null for a value that arrived from a bound metric.
+    pub confidence: Option<i64>,
+    /// '' for a person's check-in; `metric:<id>` when the value came from a bound metric.
+    pub source: String,
     pub progress: String,
     pub blockers: String,
     pub help: String,
@@ -57,6 +60,7 @@ impl From<CheckInView> for CheckInDto {
             value: c.value,
             previous: c.previous,
             confidence: c.confidence,
+            source: c.source,
             progress: c.progress,
             blockers: c.blockers,
             help: c.help,

@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod goals;
 pub mod kpis;
 pub mod lint;
+pub mod metrics;
 pub mod notes;
 pub mod org;
 pub mod people;
@@ -80,6 +81,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(checkins::inbox))
         .routes(routes!(checkins::edit))
         .routes(routes!(checkins::create_for_objective))
+        .routes(routes!(metrics::list, metrics::create))
+        .routes(routes!(metrics::get))
+        .routes(routes!(metrics::points, metrics::push))
+        .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
+        .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))
         .routes(routes!(dashboard::dashboard))
         .routes(routes!(alerts::acknowledge))

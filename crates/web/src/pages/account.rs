@@ -123,13 +123,15 @@ pub struct TokenForm {
     csrf: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    scope: String,
 }
 
 pub async fn create_token(State(st): State<AppState>, u: PageUser, Form(form): Form<TokenForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    match st.app.create_api_token(&u.session, &form.name).await {
+    match st.app.create_api_token(&u.session, &form.name, &form.scope).await {
         // Shown on this response only; a reload does not show it again.
         Ok(t) => account_page(&st, &u, None, Some("created"), Some(t.secret)).await,
         Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,

@@ -99,6 +99,8 @@ pub struct KrCard {
     pub chart: String,
     /// Its latest check-ins, newest first (objective page only).
     pub log: Vec<LogLine>,
+    /// Where its value comes from when bound to a metric, and whether the data is late.
+    pub binding: Option<(String, bool)>,
 }
 
 pub struct Card {
@@ -180,6 +182,7 @@ fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> Card {
                     current: num(k.current),
                     chart: String::new(),
                     log: vec![],
+                    binding: None,
                 }
             })
             .collect(),
@@ -202,6 +205,7 @@ pub struct LogLine {
 /// Fills each KR card with its chart (values against the pace line) and its latest check-ins.
 async fn with_courses(st: &AppState, a: &tandem_domain::policy::Actor, o: &mut Card, t: Tr) -> Result<(), AppError> {
     let courses = st.app.kr_courses(a, o.id).await?;
+    let metrics = st.app.list_metrics(a).await?;
     let (start, end) = courses.first().map(|c| c.span).unwrap_or_default();
     let day = |us: i64| super::fmt_time(us).get(5..10).unwrap_or_default().to_string();
     let (start, end) = (day(start), day(end));
@@ -215,23 +219,40 @@ async fn with_courses(st: &AppState, a: &tandem_domain::policy::Actor, o: &mut C
             };
             k.chart = crate::svg::kr_chart(c, &text);
         }
+        k.binding = metrics.iter().find_map(|m| {
+            let b = m.bindings.iter().find(|b| b.subject_type == "key_result" && b.subject_id == k.id)?;
+            let agg = match b.aggregation.as_str() {
+                "sum" => t.s("agg_sum"),
+                "mean" => t.s("agg_mean"),
+                "min" => t.s("agg_min"),
+                "max" => t.s("agg_max"),
+                "count" => t.s("agg_count"),
+                _ => t.s("agg_latest"),
+            };
+            Some((format!("{}「{}」· {agg}", t.s("bound_to"), m.name), b.stale))
+        });
         let log = st.app.check_ins(a, k.id).await?;
         k.log = log
             .into_iter()
             .take(5)
             .map(|c| LogLine {
                 id: c.id,
-                head: format!(
-                    "{} · {} · {} {} · {} {}/10",
-                    super::fmt_time(c.created_at),
-                    c.author_name,
-                    num(c.previous),
-                    format_args!("→ {}", num(c.value)),
-                    t.s("confidence_short"),
-                    c.confidence
-                ),
+                head: {
+                    // A person's check-in shows its confidence; a value from a metric, its source.
+                    let said = match c.confidence {
+                        Some(n) => format!("{} {n}/10", t.s("confidence_short")),
+                        None => format!("{}{}", t.s("from_metric"), c.source.trim_start_matches("metric:")),
+                    };
+                    format!(
+                        "{} · {} · {} → {} · {said}",
+                        super::fmt_time(c.created_at),
+                        c.author_name,
+                        num(c.previous),
+                        num(c.value)
+                    )
+                },
                 value: num(c.value),
-                confidence: c.confidence.clamp(0, 10) as u8,
+                confidence: c.confidence.unwrap_or(7).clamp(0, 10) as u8,
                 progress: c.progress,
                 blockers: c.blockers,
                 help: c.help,

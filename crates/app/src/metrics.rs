@@ -1,0 +1,496 @@
+//! Metrics: named time series of business data. Points arrive in batches (push API now; files
+//! and scheduled pulls later), are checked all before any is written, and are idempotent by
+//! external id and by the batch's idempotency key. A key result or KPI bound to a metric takes
+//! its value from the metric's points over its period, as a data check-in (or a KPI period
+//! value) that names the metric as its source, in the same transaction as the points.
+
+use crate::checkins::{Said, write_check_in};
+use crate::error::{AppError, Result, RowError};
+use crate::{Actor, App, Change, record};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use tandem_domain::cycle::PeriodKind;
+use tandem_domain::metric::{Aggregation, DataPoint};
+use tandem_domain::policy::Role;
+use tandem_domain::text::Name;
+use tandem_domain::{Invalid, Lang, Rule};
+use tandem_store::metrics::{self, BindingRow, MetricRow, PointRow};
+
+/// The most points one call may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetricView {
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    pub description: String,
+    pub created_at: i64,
+    /// The newest point's time (µs), if any.
+    pub last_point_at: Option<i64>,
+    pub bindings: Vec<BindingView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BindingView {
+    pub metric: i64,
+    /// `key_result` or `kpi`.
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub aggregation: String,
+    pub stale_after_days: i64,
+    /// No point has arrived for `stale_after_days`.
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PointView {
+    pub time: i64,
+    pub value: f64,
+    pub external_id: Option<String>,
+    pub source: String,
+    pub author: Option<i64>,
+    pub received_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct PushOutcome {
+    pub inserted: i64,
+    pub unchanged: i64,
+}
+
+/// One point as sent: any JSON, checked here so that every bad point is named.
+pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Result<Vec<DataPoint>, Vec<RowError>> {
+    let mut ok = vec![];
+    let mut bad = vec![];
+    let err = |i: usize, column: &str, (zh, en): (&str, &str)| RowError {
+        row: i + 1,
+        column: column.into(),
+        reason: lang.pick(zh, en).into(),
+    };
+    for (i, p) in raw.iter().enumerate() {
+        let time = match p.get("time").and_then(|t| t.as_str()) {
+            Some(t) => match time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => Some((t.unix_timestamp_nanos() / 1000) as i64),
+                Err(_) => {
+                    bad.push(err(
+                        i,
+                        "time",
+                        (
+                            "不是 RFC 3339 时间，例如 2026-11-20T08:00:00Z",
+                            "not an RFC 3339 time, e.g. 2026-11-20T08:00:00Z",
+                        ),
+                    ));
+                    None
+                }
+            },
+            None => {
+                bad.push(err(i, "time", ("缺少时间（RFC 3339）", "required (RFC 3339)")));
+                None
+            }
+        };
+        let value = match p.get("value").and_then(|v| v.as_f64()) {
+            Some(v) if v.is_finite() => Some(v),
+            _ => {
+                bad.push(err(i, "value", ("不是数字", "not a number")));
+                None
+            }
+        };
+        let external = match p.get("external_id") {
+            None | Some(serde_json::Value::Null) => Some(None),
+            Some(serde_json::Value::String(s)) => Some(Some(s.as_str())),
+            Some(_) => {
+                bad.push(err(i, "external_id", ("必须是字符串", "not a string")));
+                None
+            }
+        };
+        if let (Some(t), Some(v), Some(x)) = (time, value, external) {
+            match DataPoint::parse(t, v, x) {
+                Ok(dp) => ok.push(dp),
+                Err(e) => bad.push(err(i, &e.field, ("过长（最多 200 个字符）", "too long (200 characters at most)"))),
+            }
+        }
+    }
+    if bad.is_empty() { Ok(ok) } else { Err(bad) }
+}
+
+fn may_manage(a: &Actor) -> bool {
+    a.has(Role::Admin)
+}
+
+impl App {
+    pub async fn create_metric(&self, a: &Actor, name: &str, unit: &str, description: &str) -> Result<MetricView> {
+        if !may_manage(a) {
+            return Err(AppError::Forbidden);
+        }
+        let name = Name::parse("name", name)?;
+        let unit = unit.trim();
+        if unit.chars().count() > 20 {
+            return Err(Invalid::new("unit", Rule::TooLong { max: 20 }).into());
+        }
+        let description = crate::goals::long_text("description", description)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let row = MetricRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            name: name.as_str().into(),
+            unit: unit.into(),
+            description,
+            created_by: Some(a.person.0),
+            created_at: now,
+        };
+        metrics::insert_metric(&mut tx, &row).await.map_err(|e| match e {
+            tandem_store::StoreError::Conflict => AppError::Conflict("duplicate"),
+            e => e.into(),
+        })?;
+        let c = Change::create("metric", row.id, serde_json::json!({"name": row.name, "unit": row.unit}));
+        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        tx.commit().await?;
+        self.get_metric(a, row.id).await
+    }
+
+    /// Every metric of the tenant with its bindings (names and units are not private: anyone
+    /// setting a goal may bind one; the points are for admins and HR).
+    pub async fn list_metrics(&self, a: &Actor) -> Result<Vec<MetricView>> {
+        let (rows, last, bindings) = tokio::try_join!(
+            metrics::list(&self.db, a.tenant.0),
+            metrics::last_point_times(&self.db, a.tenant.0),
+            metrics::bindings(&self.db, a.tenant.0)
+        )?;
+        let now = self.now();
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let last_point_at = last.iter().find(|(id, _)| *id == m.id).map(|(_, t)| *t);
+                MetricView {
+                    bindings: bindings
+                        .iter()
+                        .filter(|b| b.metric_id == m.id)
+                        .map(|b| binding_view(b, last_point_at, now))
+                        .collect(),
+                    id: m.id,
+                    name: m.name,
+                    unit: m.unit,
+                    description: m.description,
+                    created_at: m.created_at,
+                    last_point_at,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn get_metric(&self, a: &Actor, id: i64) -> Result<MetricView> {
+        self.list_metrics(a).await?.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)
+    }
+
+    /// The newest points of a metric (admins and HR), with how many it holds.
+    pub async fn metric_points(&self, a: &Actor, id: i64, limit: i64) -> Result<(Vec<PointView>, i64)> {
+        metrics::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
+        if !(a.has(Role::Admin) || a.has(Role::Hr)) {
+            return Err(AppError::Forbidden);
+        }
+        let (rows, total) = metrics::latest_points(&self.db, a.tenant.0, id, limit.clamp(1, MAX_BATCH as i64)).await?;
+        Ok((
+            rows.into_iter()
+                .map(|p| PointView {
+                    time: p.at,
+                    value: p.value,
+                    external_id: p.external_id,
+                    source: p.source,
+                    author: p.author_id,
+                    received_at: p.created_at,
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Takes a batch of points: all are checked before any is written; a point whose external
+    /// id the metric holds already changes nothing; a batch whose idempotency key was seen gets
+    /// the first answer again and writes nothing. Bound key results and KPIs move in the same
+    /// transaction.
+    pub async fn push_points(
+        &self,
+        a: &Actor,
+        metric: i64,
+        raw: &[serde_json::Value],
+        idempotency_key: Option<&str>,
+        source: &str,
+        lang: Lang,
+    ) -> Result<PushOutcome> {
+        let m = metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
+        if !may_manage(a) {
+            return Err(AppError::Forbidden);
+        }
+        if raw.len() > MAX_BATCH {
+            return Err(Invalid::new("points", Rule::OutOfRange { min: 1.0, max: MAX_BATCH as f64 }).into());
+        }
+        let key = idempotency_key.map(str::trim).filter(|k| !k.is_empty());
+        if key.is_some_and(|k| k.len() > 200) {
+            return Err(Invalid::new("Idempotency-Key", Rule::TooLong { max: 200 }).into());
+        }
+        let points = parse_points(raw, lang).map_err(AppError::ImportRejected)?;
+        let now = self.now();
+        let goals_now = self.goal_snapshot(a.tenant.0).await?;
+        let mut tx = self.db.begin().await?;
+        if let Some(k) = key
+            && let Some((inserted, unchanged)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
+        {
+            return Ok(PushOutcome { inserted, unchanged });
+        }
+        let mut rows = Vec::with_capacity(points.len());
+        for p in &points {
+            rows.push(PointRow {
+                tenant_id: a.tenant.0,
+                id: tx.next_id().await?,
+                metric_id: m.id,
+                at: p.time,
+                value: p.value,
+                external_id: p.external_id.clone(),
+                source: source.into(),
+                author_id: Some(a.person.0),
+                created_at: now,
+            });
+        }
+        let inserted = metrics::insert_points(&mut tx, &rows).await? as i64;
+        let answer = PushOutcome { inserted, unchanged: rows.len() as i64 - inserted };
+        if let Some(k) = key {
+            metrics::insert_batch(&mut tx, a.tenant.0, metric, k, (answer.inserted, answer.unchanged), now).await?;
+        }
+        if inserted > 0 {
+            let times: Vec<i64> = rows.iter().map(|p| p.at).collect();
+            let moved = self.apply_bindings(&mut tx, a, &goals_now, m.id, &times, now).await?;
+            if moved {
+                tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    /// Brings every subject bound to `metric` in line with its points, for the periods the new
+    /// points fall in. Answers whether any key result moved.
+    async fn apply_bindings(
+        &self,
+        tx: &mut tandem_store::Tx,
+        a: &Actor,
+        goals_now: &crate::goals::GoalSnapshot,
+        metric: i64,
+        times: &[i64],
+        now: i64,
+    ) -> Result<bool> {
+        let mut moved = false;
+        for b in metrics::bindings_of_metric_in(tx, a.tenant.0, metric).await? {
+            let agg = aggregation(&b.aggregation)?;
+            match b.subject_type.as_str() {
+                "key_result" => {
+                    let Some(k) = goals_now.key_result(b.subject_id) else { continue };
+                    let Some(o) = goals_now.objective(k.objective_id) else { continue };
+                    let Some(&(start, end)) = goals_now.spans.get(&o.cycle_id) else { continue };
+                    if !times.iter().any(|t| (start..end).contains(t)) {
+                        continue;
+                    }
+                    let pts = metrics::points_between_in(tx, a.tenant.0, metric, start, end).await?;
+                    let Some(value) = agg.apply(&data_points(&pts)) else { continue };
+                    let current = tandem_store::goals::key_result_in(tx, a.tenant.0, k.id).await?.map(|k| k.current);
+                    if current.is_some_and(|c| c == value) {
+                        continue;
+                    }
+                    let owners: Vec<(String, i64, f64)> = goals_now
+                        .kr_owners
+                        .iter()
+                        .filter(|w| w.kr_id == k.id)
+                        .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
+                        .collect();
+                    write_check_in(tx, a, k.id, &owners, Said::Data { value, metric }, now).await?;
+                    moved = true;
+                }
+                "kpi" => {
+                    let Some(k) = tandem_store::goals::kpi_in(tx, a.tenant.0, b.subject_id).await? else { continue };
+                    let Ok(g) = PeriodKind::parse("granularity", &k.granularity) else { continue };
+                    let periods: BTreeSet<String> =
+                        times.iter().filter_map(|t| tandem_domain::kpi::period_of(g, date_of(*t))).collect();
+                    for period in periods {
+                        let Some((from, to)) = tandem_domain::kpi::period_range(g, &period) else { continue };
+                        let pts = metrics::points_between_in(tx, a.tenant.0, metric, day_us(from), day_us(to)).await?;
+                        let Some(value) = agg.apply(&data_points(&pts)) else { continue };
+                        let source = format!("metric:{metric}");
+                        crate::kpis::write_kpi_value(tx, a, k.id, &period, value, &source, now).await?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Binds a key result (by its objective's editors) or a KPI (by those who report its
+    /// numbers) to a metric, and takes the value the metric's points give right away.
+    pub async fn bind_metric(
+        &self,
+        a: &Actor,
+        subject_type: &str,
+        subject_id: i64,
+        metric: i64,
+        aggregation_name: &str,
+        stale_after_days: Option<i64>,
+    ) -> Result<BindingView> {
+        let agg = aggregation(aggregation_name)?;
+        let stale_after_days = stale_after_days.unwrap_or(7);
+        if !(1..=366).contains(&stale_after_days) {
+            return Err(Invalid::new("stale_after_days", Rule::OutOfRange { min: 1.0, max: 366.0 }).into());
+        }
+        metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
+        self.may_bind(a, subject_type, subject_id).await?;
+        let now = self.now();
+        let goals_now = self.goal_snapshot(a.tenant.0).await?;
+        let mut tx = self.db.begin().await?;
+        let row = BindingRow {
+            tenant_id: a.tenant.0,
+            id: tx.next_id().await?,
+            metric_id: metric,
+            subject_type: subject_type.into(),
+            subject_id,
+            aggregation: aggregation_name.into(),
+            stale_after_days,
+            created_by: Some(a.person.0),
+            created_at: now,
+        };
+        metrics::upsert_binding(&mut tx, &row).await?;
+        let what = serde_json::json!({"metric": metric, "aggregation": agg, "subject_type": subject_type, "subject_id": subject_id});
+        record(&mut tx, Some(a), a.tenant.0, now, Change::create("metric_binding", row.id, what)).await?;
+        // Take what the points already say: every time the metric holds counts.
+        let pts = metrics::points_between_in(&mut tx, a.tenant.0, metric, i64::MIN, i64::MAX).await?;
+        let times: Vec<i64> = pts.iter().map(|p| p.at).collect();
+        if self.apply_bindings(&mut tx, a, &goals_now, metric, &times, now).await? {
+            tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
+        }
+        tx.commit().await?;
+        self.list_metrics(a)
+            .await?
+            .into_iter()
+            .flat_map(|m| m.bindings)
+            .find(|b| b.subject_type == subject_type && b.subject_id == subject_id)
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn unbind_metric(&self, a: &Actor, subject_type: &str, subject_id: i64) -> Result<()> {
+        self.may_bind(a, subject_type, subject_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !metrics::delete_binding(&mut tx, a.tenant.0, subject_type, subject_id).await? {
+            return Err(AppError::NotFound);
+        }
+        let mut c = Change::create(
+            "metric_binding",
+            subject_id,
+            serde_json::json!({"subject_type": subject_type, "subject_id": subject_id}),
+        );
+        c.action = "delete";
+        record(&mut tx, Some(a), a.tenant.0, now, c).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The binding of a key result or KPI, if it has one (visible to whoever sees the subject).
+    pub async fn binding_of(&self, a: &Actor, subject_type: &str, subject_id: i64) -> Result<Option<BindingView>> {
+        match subject_type {
+            "key_result" => {
+                self.get_key_result(a, subject_id).await?;
+            }
+            _ => {
+                self.get_kpi(a, subject_id).await?;
+            }
+        }
+        Ok(self
+            .list_metrics(a)
+            .await?
+            .into_iter()
+            .flat_map(|m| m.bindings)
+            .find(|b| b.subject_type == subject_type && b.subject_id == subject_id))
+    }
+
+    async fn may_bind(&self, a: &Actor, subject_type: &str, subject_id: i64) -> Result<()> {
+        match subject_type {
+            "key_result" => {
+                let k = self.get_key_result(a, subject_id).await?;
+                let o = self.get_objective(a, k.objective).await?;
+                if !o.can_edit {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            "kpi" => {
+                let k = self.get_kpi(a, subject_id).await?;
+                let org = self.org_snapshot(a.tenant.0).await?;
+                if !tandem_domain::policy::may_edit_kpi(a, k.owner, &org.tree) {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            _ => return Err(Invalid::new("subject_type", Rule::OneOf(&["key_result", "kpi"])).into()),
+        }
+        Ok(())
+    }
+}
+
+fn aggregation(name: &str) -> Result<Aggregation> {
+    Ok(match name {
+        "latest" => Aggregation::Latest,
+        "sum" => Aggregation::Sum,
+        "mean" => Aggregation::Mean,
+        "min" => Aggregation::Min,
+        "max" => Aggregation::Max,
+        "count" => Aggregation::Count,
+        _ => {
+            return Err(
+                Invalid::new("aggregation", Rule::OneOf(&["latest", "sum", "mean", "min", "max", "count"])).into()
+            );
+        }
+    })
+}
+
+fn binding_view(b: &BindingRow, last_point_at: Option<i64>, now: i64) -> BindingView {
+    let window = b.stale_after_days * 86_400_000_000;
+    BindingView {
+        metric: b.metric_id,
+        subject_type: b.subject_type.clone(),
+        subject_id: b.subject_id,
+        aggregation: b.aggregation.clone(),
+        stale_after_days: b.stale_after_days,
+        stale: last_point_at.is_none_or(|t| now - t > window),
+    }
+}
+
+fn data_points(rows: &[PointRow]) -> Vec<DataPoint> {
+    rows.iter().map(|p| DataPoint { time: p.at, value: p.value, external_id: None }).collect()
+}
+
+fn date_of(us: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000)).map(|t| t.date()).unwrap_or(time::Date::MIN)
+}
+
+fn day_us(d: time::Date) -> i64 {
+    d.midnight().assume_utc().unix_timestamp() * 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_bad_point_is_named() {
+        let raw = vec![
+            json!({"time": "2026-11-20T08:00:00Z", "value": 3.5, "external_id": "a"}),
+            json!({"time": "not a time", "value": "abc"}),
+            json!({"value": 1}),
+            json!({"time": "2026-11-20T08:00:00+08:00", "value": 1, "external_id": 7}),
+        ];
+        let bad = parse_points(&raw, Lang::En).expect_err("rejected");
+        let named: Vec<(usize, &str)> = bad.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(named, vec![(2, "time"), (2, "value"), (3, "time"), (4, "external_id")]);
+        let ok = parse_points(&raw[..1], Lang::Zh).expect("accepted");
+        assert_eq!(ok[0].time, 1_795_161_600_000_000);
+        assert_eq!(ok[0].external_id.as_deref(), Some("a"));
+    }
+}

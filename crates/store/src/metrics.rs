@@ -1,0 +1,258 @@
+//! Metrics, their data points, push batches by idempotency key, and bindings to key results
+//! and KPIs.
+
+use crate::error::Result;
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MetricRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    pub description: String,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PointRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub metric_id: i64,
+    /// The time the value is for (µs).
+    pub at: i64,
+    pub value: f64,
+    pub external_id: Option<String>,
+    /// How it arrived: `push`, `file:<name>`, `pull:<connector>`.
+    pub source: String,
+    pub author_id: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BindingRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub metric_id: i64,
+    /// `key_result` or `kpi`.
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub aggregation: String,
+    pub stale_after_days: i64,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+}
+
+const METRIC: &str = "tenant_id, id, name, unit, description, created_by, created_at";
+const POINT: &str = "tenant_id, id, metric_id, at, value, external_id, source, author_id, created_at";
+const BINDING: &str =
+    "tenant_id, id, metric_id, subject_type, subject_id, aggregation, stale_after_days, created_by, created_at";
+
+pub async fn insert_metric(tx: &mut Tx, m: &MetricRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO metrics ({METRIC}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+        .bind(m.tenant_id)
+        .bind(m.id)
+        .bind(&m.name)
+        .bind(&m.unit)
+        .bind(&m.description)
+        .bind(m.created_by)
+        .bind(m.created_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn list(db: &Db, tenant: i64) -> Result<Vec<MetricRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {METRIC} FROM metrics WHERE tenant_id = $1 ORDER BY name"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<MetricRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {METRIC} FROM metrics WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// How many points go into one INSERT statement (9 parameters each, well under every engine's
+/// parameter limit).
+const CHUNK: usize = 500;
+
+/// Inserts points; one whose external id the metric already holds (or an earlier point of the
+/// same call holds) is skipped. Answers how many were inserted.
+pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
+    let mut inserted = 0;
+    for chunk in points.chunks(CHUNK) {
+        let mut sql = format!("INSERT INTO metric_points ({POINT}) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            ));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q
+                .bind(p.tenant_id)
+                .bind(p.id)
+                .bind(p.metric_id)
+                .bind(p.at)
+                .bind(p.value)
+                .bind(p.external_id.clone())
+                .bind(p.source.clone())
+                .bind(p.author_id)
+                .bind(p.created_at);
+        }
+        inserted += q.execute(tx.conn()).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// A metric's points in `[from, to)`, oldest first.
+pub async fn points_between(db: &Db, tenant: i64, metric: i64, from: i64, to: i64) -> Result<Vec<PointRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {POINT} FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
+         ORDER BY at, id"
+    ))
+    .bind(tenant)
+    .bind(metric)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The same, read inside a write (so it sees the points just inserted).
+pub async fn points_between_in(tx: &mut Tx, tenant: i64, metric: i64, from: i64, to: i64) -> Result<Vec<PointRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {POINT} FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
+         ORDER BY at, id"
+    ))
+    .bind(tenant)
+    .bind(metric)
+    .bind(from)
+    .bind(to)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// A metric's newest points (up to `limit`, newest first) and how many it holds in all.
+pub async fn latest_points(db: &Db, tenant: i64, metric: i64, limit: i64) -> Result<(Vec<PointRow>, i64)> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {POINT} FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 ORDER BY at DESC, id DESC LIMIT $3"
+    ))
+    .bind(tenant)
+    .bind(metric)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metric_points WHERE tenant_id = $1 AND metric_id = $2")
+        .bind(tenant)
+        .bind(metric)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((rows, total))
+}
+
+/// The newest point's time per metric of a tenant.
+pub async fn last_point_times(db: &Db, tenant: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT metric_id, MAX(at) FROM metric_points WHERE tenant_id = $1 GROUP BY metric_id")
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// The answer already given to a batch with this idempotency key: (inserted, unchanged).
+pub async fn batch_in(tx: &mut Tx, tenant: i64, metric: i64, key: &str) -> Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT inserted, unchanged FROM ingest_batches WHERE tenant_id = $1 AND metric_id = $2 AND idempotency_key = $3",
+    )
+    .bind(tenant)
+    .bind(metric)
+    .bind(key)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+pub async fn insert_batch(tx: &mut Tx, tenant: i64, metric: i64, key: &str, answer: (i64, i64), at: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ingest_batches (tenant_id, metric_id, idempotency_key, inserted, unchanged, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(metric)
+    .bind(key)
+    .bind(answer.0)
+    .bind(answer.1)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Binds a subject to a metric, replacing an earlier binding of the same subject.
+pub async fn upsert_binding(tx: &mut Tx, b: &BindingRow) -> Result<()> {
+    sqlx::query("DELETE FROM metric_bindings WHERE tenant_id = $1 AND subject_type = $2 AND subject_id = $3")
+        .bind(b.tenant_id)
+        .bind(&b.subject_type)
+        .bind(b.subject_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(&format!("INSERT INTO metric_bindings ({BINDING}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+        .bind(b.tenant_id)
+        .bind(b.id)
+        .bind(b.metric_id)
+        .bind(&b.subject_type)
+        .bind(b.subject_id)
+        .bind(&b.aggregation)
+        .bind(b.stale_after_days)
+        .bind(b.created_by)
+        .bind(b.created_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_binding(tx: &mut Tx, tenant: i64, subject_type: &str, subject_id: i64) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM metric_bindings WHERE tenant_id = $1 AND subject_type = $2 AND subject_id = $3")
+        .bind(tenant)
+        .bind(subject_type)
+        .bind(subject_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+pub async fn bindings(db: &Db, tenant: i64) -> Result<Vec<BindingRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {BINDING} FROM metric_bindings WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn bindings_of_metric_in(tx: &mut Tx, tenant: i64, metric: i64) -> Result<Vec<BindingRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {BINDING} FROM metric_bindings WHERE tenant_id = $1 AND metric_id = $2 ORDER BY id"
+    ))
+    .bind(tenant)
+    .bind(metric)
+    .fetch_all(tx.conn())
+    .await?)
+}
