@@ -332,11 +332,26 @@ pub fn kr_chart(c: &tandem_app::trends::KrCourse, text: &ChartText) -> String {
 /// A KPI's value per period (oldest first: (period, value, status)) against its pass and warn
 /// lines.
 pub fn kpi_chart(points: &[(String, f64, &str)], pass: f64, warn: Option<f64>, text: &ChartText) -> String {
+    let mut lines = vec![(pass, "pass", text.series[1])];
+    if let Some(w) = warn {
+        lines.push((w, "warn", text.series[2]));
+    }
+    labelled_chart(points, &lines, text)
+}
+
+/// A metric's latest values (oldest first: (label, value, class)), with no reference lines.
+pub fn series_chart(points: &[(String, f64, &str)], text: &ChartText) -> String {
+    labelled_chart(points, &[], text)
+}
+
+/// Values at evenly spaced labels, joined by a line, with horizontal reference lines
+/// ((value, class, label)) and a legend.
+fn labelled_chart(points: &[(String, f64, &str)], lines: &[(f64, &str, &str)], text: &ChartText) -> String {
     let n = points.len().max(1);
     let x = |i: usize| {
         if n == 1 { (CL + CW - CR) / 2.0 } else { CL + 10.0 + (CW - CL - CR - 20.0) * i as f64 / (n - 1) as f64 }
     };
-    let y = y_scale(points.iter().map(|p| p.1).chain([pass]).chain(warn));
+    let y = y_scale(points.iter().map(|p| p.1).chain(lines.iter().map(|l| l.0)));
     let mut s = String::new();
     let _ = write!(
         s,
@@ -345,50 +360,75 @@ pub fn kpi_chart(points: &[(String, f64, &str)], pass: f64, warn: Option<f64>, t
         b = CH - CB,
         r = CW - CR
     );
-    for (v, class, label) in [(Some(pass), "pass", text.series[1]), (warn, "warn", text.series[2])] {
-        let Some(v) = v else { continue };
+    for (v, class, label) in lines {
         let _ = write!(
             s,
             r#"<line class="{class}" x1="{CL}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}"><title>{l} {v}</title></line><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{v}</text>"#,
-            yy = y(v),
+            yy = y(*v),
             r = CW - CR,
             l = esc(label),
-            v = tick(v),
+            v = tick(*v),
             tx = CL - 4.0,
-            ty = y(v) + 3.0
+            ty = y(*v) + 3.0
         );
+    }
+    if lines.is_empty()
+        && let (Some(lo), Some(hi)) =
+            (points.iter().map(|p| p.1).reduce(f64::min), points.iter().map(|p| p.1).reduce(f64::max))
+    {
+        for v in if lo == hi { vec![lo] } else { vec![lo, hi] } {
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+                CL - 4.0,
+                y(v) + 3.0,
+                tick(v)
+            );
+        }
     }
     let line: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
     if points.len() > 1 {
         let _ = write!(s, r#"<polyline class="value" points="{}"/>"#, line.join(" "));
     }
+    // At most about six labels under the axis, always the first and the last.
+    let every = n.div_ceil(6).max(1);
     for (i, (period, v, status)) in points.iter().enumerate() {
         let _ = write!(
             s,
-            r#"<circle class="pt kpi-{st}" cx="{cx:.1}" cy="{cy:.1}" r="3.2"><title>{p}: {v}</title></circle><text class="tick" x="{cx:.1}" y="{ty}" text-anchor="middle">{p}</text>"#,
+            r#"<circle class="pt kpi-{st}" cx="{cx:.1}" cy="{cy:.1}" r="3.2"><title>{p}: {v}</title></circle>"#,
             st = esc(status),
             cx = x(i),
             cy = y(*v),
             p = esc(period),
             v = tick(*v),
-            ty = CH - CB + 13.0
         );
+        if i + 1 == n || (i % every == 0 && n - 1 - i >= every) {
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                x(i),
+                CH - CB + 13.0,
+                esc(period)
+            );
+        }
     }
     let _ = write!(
         s,
-        r#"<g class="legend" transform="translate({CL},{ly})"><line class="value" x1="0" y1="-3" x2="14" y2="-3"/><text x="18" y="0">{a}</text><line class="pass" x1="80" y1="-3" x2="94" y2="-3"/><text x="98" y="0">{b}</text>{w}</g></svg>"#,
+        r#"<g class="legend" transform="translate({CL},{ly})"><line class="value" x1="0" y1="-3" x2="14" y2="-3"/><text x="18" y="0">{a}</text>"#,
         ly = CH - 2.0,
         a = esc(text.series[0]),
-        b = esc(text.series[1]),
-        w = if warn.is_some() {
-            format!(
-                r#"<line class="warn" x1="160" y1="-3" x2="174" y2="-3"/><text x="178" y="0">{}</text>"#,
-                esc(text.series[2])
-            )
-        } else {
-            String::new()
-        }
     );
+    for (i, (_, class, label)) in lines.iter().enumerate() {
+        let x0 = 80 * (i + 1);
+        let _ = write!(
+            s,
+            r#"<line class="{class}" x1="{x0}" y1="-3" x2="{}" y2="-3"/><text x="{}" y="0">{}</text>"#,
+            x0 + 14,
+            x0 + 18,
+            esc(label)
+        );
+    }
+    s.push_str("</g></svg>");
     s
 }
 

@@ -70,7 +70,7 @@ fn period_label(t: Tr, granularity: &str) -> &'static str {
     }
 }
 
-fn num(v: f64) -> String {
+pub(super) fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
 
@@ -421,6 +421,8 @@ pub struct Notice {
 #[template(path = "goals.html")]
 struct GoalsPage {
     f: Frame,
+    /// Unused here (the KPI panel binds nothing), but the shared KPI list names it.
+    metric_options: Vec<(i64, String)>,
     /// The KPI list is the narrow panel here: no trend column.
     wide: bool,
     notices: Vec<Notice>,
@@ -502,6 +504,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         })
         .collect();
     let page = GoalsPage {
+        metric_options: vec![],
         wide: false,
         red_lights,
         owed: owed
@@ -538,6 +541,8 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
 #[template(path = "kpis.html")]
 struct KpiPage {
     f: Frame,
+    /// Metrics a KPI may be bound to: (id, name).
+    metric_options: Vec<(i64, String)>,
     /// The full board (with the trend column), not the narrow panel on my goals.
     wide: bool,
     kpis: Vec<KpiLine>,
@@ -564,7 +569,15 @@ async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Op
     f.error = error;
     let t = f.t;
     let lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
-    render(status, KpiPage { f, wide: true, kpis: lines })
+    let metric_options = st
+        .app
+        .list_metrics(&u.session.actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.id, if m.unit.is_empty() { m.name } else { format!("{}（{}）", m.name, m.unit) }))
+        .collect();
+    render(status, KpiPage { f, wide: true, metric_options, kpis: lines })
 }
 
 fn status_code(s: tandem_domain::kpi::KpiStatus) -> &'static str {
@@ -800,6 +813,8 @@ struct ObjectivePage {
     /// The objective runs in an active cycle and the caller carries it.
     can_check_in: bool,
     confidences: Vec<u8>,
+    /// Metrics a key result may be bound to: (id, name).
+    metric_options: Vec<(i64, String)>,
 }
 
 pub struct AsOfView {
@@ -932,6 +947,14 @@ async fn objective_page_as_of(
             && o.status == "published"
             && l.cycles.iter().any(|c| c.id == o.cycle && c.state == "active"),
         confidences: (0..=10).collect(),
+        metric_options: st
+            .app
+            .list_metrics(a)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.id, if m.unit.is_empty() { m.name } else { format!("{}（{}）", m.name, m.unit) }))
+            .collect(),
         as_of_date: as_of.map(String::from).unwrap_or_else(|| tandem_domain::cycle::format_date(st.app.clock.today())),
         as_of: match as_of {
             Some(d) => Some(as_of_view(st, u, id, d, t).await.unwrap_or_else(|e| AsOfView {

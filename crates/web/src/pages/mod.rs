@@ -5,6 +5,7 @@
 mod account;
 mod cycles;
 mod goals;
+mod metrics;
 mod org;
 mod people;
 
@@ -40,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/kpis/{id}/change-requests", post(goals::request_change))
         .route("/kpis/{id}/values", post(goals::record_kpi_value))
         .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
+        .route("/data", get(metrics::page).post(metrics::create))
+        .route("/data/{id}", get(metrics::detail))
+        .route("/key-results/{id}/binding", post(metrics::bind_kr))
+        .route("/kpis/{id}/binding", post(metrics::bind_kpi))
         .route("/objectives", post(goals::create_objective))
         .route("/objectives/new", get(goals::new_objective))
         .route("/objectives/{id}", get(goals::objective).post(goals::edit_objective))
