@@ -24,12 +24,13 @@ function freePort() {
   });
 }
 
-export async function startTandem() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+// `dataDir`: start on an existing data directory (no demo is filled in), e.g. after a crash.
+export async function startTandem({ dataDir: existing } = {}) {
+  const dataDir = existing || mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const port = await freePort();
   const env = { ...process.env, TANDEM_DATA_DIR: dataDir, TANDEM_LISTEN: `127.0.0.1:${port}` };
   delete env.TANDEM_DATABASE_URL;
-  execFileSync(tandemBinary(), ['demo'], { env, stdio: 'pipe' });
+  if (!existing) execFileSync(tandemBinary(), ['demo'], { env, stdio: 'pipe' });
   const proc = spawn(tandemBinary(), ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
@@ -42,7 +43,10 @@ export async function startTandem() {
   return {
     base,
     log: () => log,
+    dataDir,
     async stop() { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); rmSync(dataDir, { recursive: true, force: true }); },
+    // Kills the process without warning (SIGKILL) and keeps its data directory.
+    async crash() { const exited = new Promise((r) => proc.once('exit', r)); proc.kill('SIGKILL'); await exited; },
   };
 }
 

@@ -45,6 +45,22 @@ test('an admin creates a metric and pushes data; a manager binds a key result an
   await assert.doesNotReject(admin.locator('#points-table td', { hasText: '2.9' }).waitFor());
   await shot(admin, 'metric-detail');
 
+  // A CSV file: a bad line is named and nothing is written; the fixed file is shown, then imported.
+  const file = (text) => ({ name: 'pos.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await admin.setInputFiles('#import-check input[type=file]', file('时间,数值,外部编号\n2026-11-20 08:00,3.1,f-1\n2026-11-21,快,f-2\n'));
+  await admin.click('#import-check button[type=submit]');
+  await assert.doesNotReject(admin.locator('#import-errors').waitFor());
+  assert.deepEqual((await admin.locator('#import-errors tbody td').allTextContents()).slice(0, 2), ['3', 'value']);
+  await admin.setInputFiles('#import-check input[type=file]', file('时间,数值,外部编号\n2026-11-20 08:00,3.1,f-1\n2026-11-21,3.0,f-2\n'));
+  await admin.click('#import-check button[type=submit]');
+  await assert.doesNotReject(admin.locator('#import-preview', { hasText: '2' }).waitFor());
+  assert.equal(await admin.locator('#points-table tbody tr').count(), 1, 'a preview writes nothing');
+  await admin.click('#import-confirm button[type=submit]');
+  await admin.waitForURL(/ok=imported$/);
+  assert.equal(await admin.locator('#points-table tbody tr').count(), 3);
+  assert.match(await admin.locator('#points-table').textContent(), /file:pos\.csv/);
+  await shot(admin, 'metric-imported');
+
   // The store manager binds Zhang Wei's pour-time KR to the metric; its value becomes 2.9.
   const li = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
   await signIn(li, app.base, 'li.na@demo.example', { next: '/goals/tree' });

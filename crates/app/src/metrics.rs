@@ -57,6 +57,8 @@ pub struct PointView {
 pub struct PushOutcome {
     pub inserted: i64,
     pub unchanged: i64,
+    /// The batch's idempotency key was seen before: this is the first answer again.
+    pub replayed: bool,
 }
 
 /// One point as sent: any JSON, checked here so that every bad point is named.
@@ -112,6 +114,99 @@ pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Resul
         }
     }
     if bad.is_empty() { Ok(ok) } else { Err(bad) }
+}
+
+/// What a file of points holds once read: the points as the push API takes them, with the line
+/// each came from, or every problem found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointFile {
+    pub points: Vec<serde_json::Value>,
+    /// Whether the bytes were read as GBK (not UTF-8).
+    pub gbk: bool,
+}
+
+/// Reads a CSV of points: a header row naming `time` (时间), `value` (数值) and optionally
+/// `external_id` (外部编号), in UTF-8 (with or without BOM) or GBK. Times may be RFC 3339,
+/// `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD` (UTC). Row numbers in errors are file lines.
+pub fn read_points_csv(bytes: &[u8], lang: Lang) -> std::result::Result<PointFile, Vec<RowError>> {
+    let (text, gbk) = match std::str::from_utf8(bytes) {
+        Ok(t) => (t.trim_start_matches('\u{feff}').to_string(), false),
+        Err(_) => {
+            let (t, _, bad) = encoding_rs::GBK.decode(bytes);
+            if bad {
+                let reason = lang.pick("文件既不是 UTF-8 也不是 GBK 编码", "The file is neither UTF-8 nor GBK");
+                return Err(vec![RowError { row: 1, column: String::new(), reason: reason.into() }]);
+            }
+            (t.into_owned(), true)
+        }
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|x| x.to_lowercase()).collect(),
+        Err(_) => vec![],
+    };
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(t_col), Some(v_col)) = (col(&["time", "时间"]), col(&["value", "数值", "值"])) else {
+        let reason = lang.pick(
+            "第一行须是表头，包含 time（时间）和 value（数值）列",
+            "The first row must be a header with time and value columns",
+        );
+        return Err(vec![RowError { row: 1, column: String::new(), reason: reason.into() }]);
+    };
+    let x_col = col(&["external_id", "外部编号"]);
+    let mut points = vec![];
+    let mut bad = vec![];
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let Ok(rec) = rec else {
+            bad.push(RowError {
+                row: line,
+                column: String::new(),
+                reason: lang.pick("无法读取这一行", "Unreadable row").into(),
+            });
+            continue;
+        };
+        if rec.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        let time = normalise_time(rec.get(t_col).unwrap_or(""));
+        let raw_value = rec.get(v_col).unwrap_or("").replace([',', '，'], "");
+        let value =
+            raw_value.parse::<f64>().map(serde_json::Value::from).unwrap_or(serde_json::Value::String(raw_value));
+        let mut p = serde_json::json!({"time": time, "value": value});
+        if let Some(x) = x_col.and_then(|c| rec.get(c)).filter(|x| !x.is_empty()) {
+            p["external_id"] = x.into();
+        }
+        // Checked now, so that errors carry the file's line numbers.
+        if let Err(errs) = parse_points(std::slice::from_ref(&p), lang) {
+            bad.extend(errs.into_iter().map(|e| RowError { row: line, ..e }));
+        }
+        points.push(p);
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    if points.is_empty() {
+        return Err(vec![RowError {
+            row: 2,
+            column: String::new(),
+            reason: lang.pick("文件里没有数据行", "The file has no data rows").into(),
+        }]);
+    }
+    Ok(PointFile { points, gbk })
+}
+
+/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM[:SS]` (UTC) as RFC 3339; anything else as it was.
+fn normalise_time(s: &str) -> String {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let date_like = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
+    match (date_like, s.len()) {
+        (true, 10) => format!("{s}T00:00:00Z"),
+        (true, 16) if b[10] == b' ' => format!("{}T{}:00Z", &s[..10], &s[11..]),
+        (true, 19) if b[10] == b' ' => format!("{}T{}Z", &s[..10], &s[11..]),
+        _ => s.to_string(),
+    }
 }
 
 fn may_manage(a: &Actor) -> bool {
@@ -237,7 +332,7 @@ impl App {
         if let Some(k) = key
             && let Some((inserted, unchanged)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
         {
-            return Ok(PushOutcome { inserted, unchanged });
+            return Ok(PushOutcome { inserted, unchanged, replayed: true });
         }
         let mut rows = Vec::with_capacity(points.len());
         for p in &points {
@@ -254,7 +349,7 @@ impl App {
             });
         }
         let inserted = metrics::insert_points(&mut tx, &rows).await? as i64;
-        let answer = PushOutcome { inserted, unchanged: rows.len() as i64 - inserted };
+        let answer = PushOutcome { inserted, unchanged: rows.len() as i64 - inserted, replayed: false };
         if let Some(k) = key {
             metrics::insert_batch(&mut tx, a.tenant.0, metric, k, (answer.inserted, answer.unchanged), now).await?;
         }
@@ -267,6 +362,34 @@ impl App {
         }
         tx.commit().await?;
         Ok(answer)
+    }
+
+    /// Imports a CSV file of points (see `read_points_csv`): all rows or none; the same file
+    /// again changes nothing (its hash is the batch's idempotency key).
+    pub async fn import_points_csv(
+        &self,
+        a: &Actor,
+        metric: i64,
+        file_name: &str,
+        bytes: &[u8],
+        lang: Lang,
+    ) -> Result<PushOutcome> {
+        metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
+        if !may_manage(a) {
+            return Err(AppError::Forbidden);
+        }
+        let file = read_points_csv(bytes, lang).map_err(AppError::ImportRejected)?;
+        use sha2::Digest;
+        let key = format!("file:{}", hex::encode(sha2::Sha256::digest(bytes)));
+        let name: String = file_name.chars().filter(|c| !c.is_control()).take(100).collect();
+        let source = format!("file:{}", if name.is_empty() { "upload.csv" } else { &name });
+        let out = self.push_points(a, metric, &file.points, Some(&key), &source, lang).await?;
+        // The same file again: nothing was written this time.
+        Ok(if out.replayed {
+            PushOutcome { inserted: 0, unchanged: file.points.len() as i64, replayed: true }
+        } else {
+            out
+        })
     }
 
     /// Brings every subject bound to `metric` in line with its points, for the periods the new
@@ -477,6 +600,27 @@ fn day_us(d: time::Date) -> i64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn csv_files_in_utf8_and_gbk_with_line_numbers() {
+        let utf8 =
+            "时间,数值,外部编号\n2026-11-20,3.5,a\n2026-11-20 08:30,\"1,200\",b\n\n2026-11-21T08:00:00+08:00,2,\n";
+        let f = read_points_csv(utf8.as_bytes(), Lang::Zh).expect("read");
+        assert_eq!(f.points.len(), 3, "blank lines are skipped");
+        assert!(!f.gbk);
+        assert_eq!(f.points[1]["value"], 1200.0);
+        assert_eq!(f.points[1]["time"], "2026-11-20T08:30:00Z");
+        assert!(f.points[2].get("external_id").is_none());
+        let (gbk, _, _) = encoding_rs::GBK.encode("时间,数值\n2026-11-20,3\n");
+        let f = read_points_csv(&gbk, Lang::Zh).expect("gbk");
+        assert!(f.gbk);
+        assert_eq!(f.points.len(), 1);
+        let bad = read_points_csv(b"time,value\n2026-11-20,3\nyesterday,x\n", Lang::En).expect_err("bad");
+        let named: Vec<(usize, &str)> = bad.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(named, vec![(3, "time"), (3, "value")], "file lines, header is line 1");
+        assert_eq!(read_points_csv(b"when,how much\n1,2\n", Lang::En).expect_err("no header")[0].row, 1);
+        assert!(read_points_csv(b"time,value\n", Lang::En).is_err(), "no rows");
+    }
 
     #[test]
     fn every_bad_point_is_named() {

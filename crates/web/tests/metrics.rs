@@ -15,6 +15,7 @@ on_both_engines! {
     pushed_points_are_all_or_nothing_and_idempotent => push;
     bound_key_results_and_kpis_follow_their_metric => bindings;
     an_ingestion_token_pushes_and_does_nothing_else => ingest_token;
+    a_csv_file_is_imported_whole_or_not_at_all => csv_import;
 }
 
 fn iso(us: i64) -> String {
@@ -223,4 +224,44 @@ async fn ingest_token(t: &TestDb) {
     assert!(listed.iter().any(|t| t["name"] == "pos-sync" && t["scope"] == "ingest"));
     let r = a.call("POST", "/api/v1/me/tokens", Some(&admin), Some(json!({"name": "x", "scope": "root"}))).await;
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("scope")));
+}
+
+async fn import_csv(a: &Api, token: &str, metric: i64, body: Vec<u8>) -> (StatusCode, Value) {
+    let req = Request::post(format!("/api/v1/metrics/{metric}/import?name=pos.csv"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(body))
+        .expect("req");
+    let r = a.raw(req).await;
+    (r.status, r.body)
+}
+
+/// A CSV of points, UTF-8 or GBK: a bad line refuses the file (named by line and column); the
+/// same file twice changes nothing; the points say which file they came from.
+async fn csv_import(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let m = new_metric(&a, &admin, "门店客流").await;
+    let bad = "时间,数值,外部编号\n2026-11-20,120,a\n2026-11-21,很多,b\n".as_bytes().to_vec();
+    let (status, body) = import_csv(&a, &admin, m, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (body["error"]["rows"][0]["row"].as_i64(), body["error"]["rows"][0]["column"].as_str()),
+        (Some(3), Some("value"))
+    );
+    let path = format!("/api/v1/metrics/{m}/points");
+    let total = || async { a.call("GET", &path, Some(&admin), None).await.body["total"].as_i64() };
+    assert_eq!(total().await, Some(0), "nothing written");
+    let (gbk, _, _) = encoding_rs::GBK.encode("时间,数值,外部编号\n2026-11-20,120,a\n2026-11-21 09:30,\"1,350\",b\n");
+    let (status, body) = import_csv(&a, &admin, m, gbk.to_vec()).await;
+    assert_eq!((status, body["inserted"].as_i64()), (StatusCode::OK, Some(2)), "{body}");
+    let (_, again) = import_csv(&a, &admin, m, gbk.to_vec()).await;
+    assert_eq!(again["inserted"].as_i64(), Some(0), "the same file changes nothing");
+    assert_eq!(total().await, Some(2));
+    let listed = a.call("GET", &format!("/api/v1/metrics/{m}/points"), Some(&admin), None).await.body;
+    assert_eq!(listed["items"][0]["value"].as_f64(), Some(1350.0));
+    assert_eq!(listed["items"][0]["source"], "file:pos.csv");
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let (status, _) = import_csv(&a, &zhang, m, b"time,value\n2026-11-20,1\n".to_vec()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

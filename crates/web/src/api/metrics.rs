@@ -195,6 +195,30 @@ pub async fn push(
     Ok(Json(PushAnswer { inserted: out.inserted, unchanged: out.unchanged }))
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// The file's name, kept as the points' source (`file:<name>`).
+    pub name: Option<String>,
+}
+
+/// Import a CSV file of points (body: the file; UTF-8 or GBK; header `time,value[,external_id]`
+/// or 时间,数值[,外部编号]). Every row is checked first: one bad row rejects the file (422 with
+/// each bad row's line and column). The same file again changes nothing.
+#[utoipa::path(post, path = "/api/v1/metrics/{id}/import", tag = "metrics", params(("id" = i64, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = PushAnswer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<PushAnswer>, ApiError> {
+    let name = q.name.unwrap_or_default();
+    let out = st.app.import_points_csv(&c.session.actor, id, &name, &body, c.lang).await.in_lang(c.lang)?;
+    Ok(Json(PushAnswer { inserted: out.inserted, unchanged: out.unchanged }))
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct NewBinding {
     pub metric: i64,

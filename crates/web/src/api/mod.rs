@@ -84,6 +84,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::list, metrics::create))
         .routes(routes!(metrics::get))
         .routes(routes!(metrics::points, metrics::push))
+        .routes(routes!(metrics::import))
         .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
         .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))

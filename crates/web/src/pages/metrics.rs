@@ -144,6 +144,28 @@ struct MetricPage {
     /// Only admins and HR see the points.
     may_see_points: bool,
     endpoint: String,
+    /// Admins import files here.
+    can_import: bool,
+    import: ImportState,
+}
+
+/// A checked file waiting for confirmation.
+pub struct Preview {
+    pub rows: usize,
+    /// The first rows: (time, value, external id).
+    pub first: Vec<(String, String, String)>,
+    /// The file itself, carried to the confirmation (hex), and its name.
+    pub content_hex: String,
+    pub name: String,
+    pub gbk: bool,
+}
+
+/// Where a file import stands on the page.
+#[derive(Default)]
+pub struct ImportState {
+    /// The rows refused: (line, column, reason).
+    pub errors: Vec<(usize, String, String)>,
+    pub preview: Option<Preview>,
 }
 
 pub async fn detail(
@@ -152,21 +174,35 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<OkQuery>,
 ) -> Response {
+    detail_page(&st, &u, id, q.ok.as_deref(), ImportState::default(), None).await
+}
+
+async fn detail_page(
+    st: &AppState,
+    u: &PageUser,
+    id: i64,
+    ok: Option<&str>,
+    import: ImportState,
+    error: Option<String>,
+) -> Response {
     let a = &u.session.actor;
     let m = match st.app.get_metric(a, id).await {
         Ok(m) => m,
-        Err(e) => return user_error_page(&u, &e),
+        Err(e) => return user_error_page(u, &e),
     };
     let (points, total, may_see_points) = match st.app.metric_points(a, id, 50).await {
         Ok((p, n)) => (p, n, true),
         Err(AppError::Forbidden) => (vec![], 0, false),
-        Err(e) => return user_error_page(&u, &e),
+        Err(e) => return user_error_page(u, &e),
     };
     let org = match st.app.org_snapshot(a.tenant.0).await {
         Ok(o) => o,
-        Err(e) => return user_error_page(&u, &e),
+        Err(e) => return user_error_page(u, &e),
     };
-    let mut f = Frame::for_user(&u, "metrics", "metrics_title", &format!("/data/{id}")).with_ok(q.ok.as_deref());
+    let mut f = Frame::for_user(u, "metrics", "metrics_title", &format!("/data/{id}")).with_ok(ok);
+    let status =
+        if error.is_some() || !import.errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
     f.title = m.name.clone();
     let t = f.t;
     let series: Vec<(String, f64, &str)> = points
@@ -197,10 +233,89 @@ pub async fn detail(
             .collect(),
         chart,
         may_see_points,
-        m: lines(&st, &u, vec![m]).await.remove(0),
+        can_import: a.has(tandem_domain::policy::Role::Admin),
+        import,
+        m: lines(st, u, vec![m]).await.remove(0),
         f,
     };
-    render(StatusCode::OK, page)
+    render(status, page)
+}
+
+/// A CSV file of points: checked and shown first, imported on confirmation (all rows or none).
+pub async fn import(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    mut mp: axum::extract::Multipart,
+) -> Response {
+    let (mut csrf, mut file, mut name, mut carried, mut confirm) =
+        (String::new(), Vec::new(), String::new(), String::new(), false);
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let field_name = field.name().unwrap_or("").to_string();
+                if field_name == "file" {
+                    name = field.file_name().unwrap_or("").to_string();
+                }
+                let Ok(bytes) = field.bytes().await else { break };
+                match field_name.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    "file" => file = bytes.to_vec(),
+                    "content_hex" => carried = String::from_utf8_lossy(&bytes).into_owned(),
+                    "name" => name = String::from_utf8_lossy(&bytes).into_owned(),
+                    "confirm" => confirm = true,
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
+                return user_error_page(&u, &err);
+            }
+        }
+    }
+    if let Some(r) = csrf_refusal(&u, &csrf) {
+        return r;
+    }
+    let bytes = if file.is_empty() { hex::decode(carried.trim()).unwrap_or_default() } else { file };
+    if bytes.is_empty() {
+        let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
+        return detail_page(&st, &u, id, None, ImportState::default(), Some(err.message(u.lang))).await;
+    }
+    let refused = |rows: Vec<tandem_app::error::RowError>| ImportState {
+        errors: rows.into_iter().map(|r| (r.row, r.column, r.reason)).collect(),
+        preview: None,
+    };
+    if confirm {
+        return match st.app.import_points_csv(&u.session.actor, id, &name, &bytes, u.lang).await {
+            Ok(_) => Redirect::to(&format!("/data/{id}?ok=imported")).into_response(),
+            Err(AppError::ImportRejected(rows)) => detail_page(&st, &u, id, None, refused(rows), None).await,
+            Err(e) => detail_page(&st, &u, id, None, ImportState::default(), Some(e.message(u.lang))).await,
+        };
+    }
+    let state = match tandem_app::metrics::read_points_csv(&bytes, u.lang) {
+        Ok(f) => {
+            let cell = |p: &serde_json::Value, k: &str| match &p[k] {
+                serde_json::Value::String(x) => x.clone(),
+                serde_json::Value::Null => String::new(),
+                v => v.to_string(),
+            };
+            let first =
+                f.points.iter().take(10).map(|p| (cell(p, "time"), cell(p, "value"), cell(p, "external_id"))).collect();
+            ImportState {
+                errors: vec![],
+                preview: Some(Preview {
+                    rows: f.points.len(),
+                    first,
+                    content_hex: hex::encode(&bytes),
+                    name,
+                    gbk: f.gbk,
+                }),
+            }
+        }
+        Err(rows) => refused(rows),
+    };
+    detail_page(&st, &u, id, None, state, None).await
 }
 
 #[derive(Deserialize, Default)]

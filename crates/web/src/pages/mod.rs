@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
         .route("/data", get(metrics::page).post(metrics::create))
         .route("/data/{id}", get(metrics::detail))
+        .route("/data/{id}/import", post(metrics::import))
         .route("/key-results/{id}/binding", post(metrics::bind_kr))
         .route("/kpis/{id}/binding", post(metrics::bind_kpi))
         .route("/objectives", post(goals::create_objective))
@@ -135,6 +136,7 @@ impl Frame {
         self.notice = match ok {
             Some("saved") => Some(self.t.s("saved").into()),
             Some("created") => Some(self.t.s("created").into()),
+            Some("imported") => Some(self.t.s("imported").into()),
             Some("password") => Some(self.t.s("password_changed").into()),
             _ => None,
         };
