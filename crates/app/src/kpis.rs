@@ -468,15 +468,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|v| v.kpi_id == kpi)
-            .map(|v| KpiValueView {
-                kpi,
-                status: t.evaluate(v.value),
-                period: v.period,
-                value: v.value,
-                author: v.author_id,
-                source: v.source,
-                recorded_at: v.created_at,
-            })
+            .map(|v| value_view(&t, v))
             .collect())
     }
 
@@ -487,15 +479,7 @@ impl App {
         for v in goals::kpi_values(&self.db, a.tenant.0).await? {
             let Some(k) = kpis.iter().find(|k| k.id == v.kpi_id) else { continue };
             let t = thresholds_of(k)?;
-            out.entry(v.kpi_id).or_default().push(KpiValueView {
-                kpi: v.kpi_id,
-                status: t.evaluate(v.value),
-                period: v.period,
-                value: v.value,
-                author: v.author_id,
-                source: v.source,
-                recorded_at: v.created_at,
-            });
+            out.entry(v.kpi_id).or_default().push(value_view(&t, v));
         }
         Ok(out)
     }
@@ -552,4 +536,17 @@ pub(crate) async fn write_kpi_value(
     }
     record(tx, Some(a), a.tenant.0, now, c).await?;
     Ok(())
+}
+
+/// A stored period value with its status by the KPI's thresholds.
+fn value_view(t: &Thresholds, v: goals::KpiValueRow) -> KpiValueView {
+    KpiValueView {
+        kpi: v.kpi_id,
+        status: t.evaluate(v.value),
+        period: v.period,
+        value: v.value,
+        author: v.author_id,
+        source: v.source,
+        recorded_at: v.created_at,
+    }
 }

@@ -125,21 +125,8 @@ pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
     Ok(inserted)
 }
 
-/// A metric's points in `[from, to)`, oldest first.
-pub async fn points_between(db: &Db, tenant: i64, metric: i64, from: i64, to: i64) -> Result<Vec<PointRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {POINT} FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
-         ORDER BY at, id"
-    ))
-    .bind(tenant)
-    .bind(metric)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db.pool())
-    .await?)
-}
-
-/// The same, read inside a write (so it sees the points just inserted).
+/// A metric's points in `[from, to)`, oldest first, read inside a write (so it sees the points
+/// just inserted).
 pub async fn points_between_in(tx: &mut Tx, tenant: i64, metric: i64, from: i64, to: i64) -> Result<Vec<PointRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {POINT} FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
