@@ -103,6 +103,25 @@ impl App {
                 resolved_at: None,
             };
             alerts::insert(&mut tx, &row).await?;
+            // Channels are shared places: only public goals' red lights go there, never a KPI's.
+            if *t == "key_result"
+                && let Some(k) = goals_now.key_result(*id)
+            {
+                let who = owner.and_then(|p| org.person(p)).map(|p| p.name.clone()).unwrap_or_default();
+                let (zh, en) = match *r {
+                    "stale" => ("已超过 14 天没有打卡更新", "no check-in for 14 days"),
+                    _ => ("按目前趋势，周期结束时将处于红灯区", "on its current course it ends the cycle in the red"),
+                };
+                let text = (
+                    format!("【红灯预警】{} · {who}：{zh}", k.title),
+                    format!("[Red light] {} · {who}: {en}", k.title),
+                );
+                let data = serde_json::json!({
+                    "alert": row.id, "reason": r, "key_result": id, "objective": k.objective_id,
+                    "title": k.title, "owner": owner, "owner_name": who,
+                });
+                crate::notify::enqueue(&mut tx, tenant, "alert_raised", (&text.0, &text.1), data, now).await?;
+            }
             let mut c = Change::create("alert", row.id, serde_json::json!({"subject": t, "id": id, "reason": r}));
             c.action = "raise";
             record(&mut tx, None, tenant, now, c).await?;

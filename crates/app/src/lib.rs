@@ -22,6 +22,7 @@ pub mod kpis;
 pub mod lint;
 pub mod metrics;
 pub mod notes;
+pub mod notify;
 pub mod org;
 pub mod people;
 pub mod tenants;

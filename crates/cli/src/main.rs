@@ -284,6 +284,19 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let router = tandem_web::router(tandem_web::AppState::new(app.clone(), args.secure_cookies));
     tracing::info!("Tandem listening on http://{}", listener.local_addr()?);
+    // Notifications go out from every server; a message is sent only under its lease.
+    let dispatcher = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            loop {
+                if let Err(e) = app.dispatch_due(&client).await {
+                    tracing::warn!(error = %e, "notification dispatch failed");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        })
+    };
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -299,6 +312,7 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
             let _ = ctrl_c.await;
         })
         .await?;
+    dispatcher.abort();
     app.db.close().await;
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod events;
 pub mod goals;
 pub mod metrics;
 pub mod notes;
+pub mod notify;
 pub mod org;
 pub mod people;
 pub mod tenants;

@@ -14,6 +14,7 @@ pub mod kpis;
 pub mod lint;
 pub mod metrics;
 pub mod notes;
+pub mod notify;
 pub mod org;
 pub mod people;
 pub mod tenant;
@@ -85,6 +86,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::get))
         .routes(routes!(metrics::points, metrics::push))
         .routes(routes!(metrics::import))
+        .routes(routes!(notify::list, notify::create))
+        .routes(routes!(notify::remove))
+        .routes(routes!(notify::deliveries))
         .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
         .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))

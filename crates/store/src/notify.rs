@@ -1,0 +1,215 @@
+//! Notification channels, the outbox (written in the same transaction as the event that causes
+//! it, delivered by any app server that takes the row's lease) and the delivery log.
+
+use crate::error::Result;
+use crate::{Db, Tx};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChannelRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    /// `webhook`, `slack`, `feishu`, `dingtalk` or `wecom`.
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    /// Signing secret (never shown again after saving).
+    pub secret: String,
+    /// Comma-separated event names.
+    pub events: String,
+    pub lang: String,
+    pub active: i64,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub channel_id: i64,
+    pub event: String,
+    pub payload: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub lease_until: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub last_error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub outbox_id: i64,
+    pub attempt: i64,
+    pub at: i64,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<i64>,
+    pub error: String,
+}
+
+const CHANNEL: &str = "tenant_id, id, kind, name, url, secret, events, lang, active, created_by, created_at";
+const OUTBOX: &str = "tenant_id, id, channel_id, event, payload, created_at, attempts, next_attempt_at, lease_until, delivered_at, last_error";
+
+pub async fn insert_channel(tx: &mut Tx, c: &ChannelRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO channels ({CHANNEL}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(c.tenant_id)
+        .bind(c.id)
+        .bind(&c.kind)
+        .bind(&c.name)
+        .bind(&c.url)
+        .bind(&c.secret)
+        .bind(&c.events)
+        .bind(&c.lang)
+        .bind(c.active)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn channels(db: &Db, tenant: i64) -> Result<Vec<ChannelRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {CHANNEL} FROM channels WHERE tenant_id = $1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn channels_in(tx: &mut Tx, tenant: i64) -> Result<Vec<ChannelRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {CHANNEL} FROM channels WHERE tenant_id = $1 AND active = 1 ORDER BY id"))
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+pub async fn deactivate_channel(tx: &mut Tx, tenant: i64, id: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE channels SET active = 0 WHERE tenant_id = $1 AND id = $2 AND active = 1")
+        .bind(tenant)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+pub async fn channel(db: &Db, tenant: i64, id: i64) -> Result<Option<ChannelRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {CHANNEL} FROM channels WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn enqueue(tx: &mut Tx, o: &OutboxRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO outbox ({OUTBOX}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(o.tenant_id)
+        .bind(o.id)
+        .bind(o.channel_id)
+        .bind(&o.event)
+        .bind(&o.payload)
+        .bind(o.created_at)
+        .bind(o.attempts)
+        .bind(o.next_attempt_at)
+        .bind(o.lease_until)
+        .bind(o.delivered_at)
+        .bind(&o.last_error)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Takes up to `limit` due messages of any tenant for this server until `lease_until`: not yet
+/// delivered, due, and not held by another server's live lease. The lease is checked again on
+/// the row itself, so two servers never take the same message.
+pub async fn claim_due(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+    // A write, so it takes the writer's turn like every other (SQLite has one writer).
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query_as(&format!(
+        "UPDATE outbox SET lease_until = $2 \
+         WHERE delivered_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
+         AND (tenant_id, id) IN (SELECT tenant_id, id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= $1 \
+             AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt_at LIMIT $3) \
+         RETURNING {OUTBOX}"
+    ))
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Records an attempt and its outcome: delivered, or due again at `retry_at`.
+pub async fn finish_attempt(
+    db: &Db,
+    o: &OutboxRow,
+    delivery_id: i64,
+    at: i64,
+    status: Option<i64>,
+    error: &str,
+    retry_at: Option<i64>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO deliveries (tenant_id, id, outbox_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(o.tenant_id)
+    .bind(delivery_id)
+    .bind(o.id)
+    .bind(o.attempts + 1)
+    .bind(at)
+    .bind(status)
+    .bind(error)
+    .execute(tx.conn())
+    .await?;
+    match retry_at {
+        None => {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = $3, lease_until = NULL, last_error = '' \
+             WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(o.tenant_id)
+            .bind(o.id)
+            .bind(at)
+            .execute(tx.conn())
+            .await?
+        }
+        Some(next) => {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, lease_until = NULL, last_error = $4 \
+             WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(o.tenant_id)
+            .bind(o.id)
+            .bind(next)
+            .bind(error)
+            .execute(tx.conn())
+            .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn outbox(db: &Db, tenant: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {OUTBOX} FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn deliveries(db: &Db, tenant: i64, outbox_id: i64) -> Result<Vec<DeliveryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, outbox_id, attempt, at, status, error FROM deliveries \
+         WHERE tenant_id = $1 AND outbox_id = $2 ORDER BY attempt",
+    )
+    .bind(tenant)
+    .bind(outbox_id)
+    .fetch_all(db.pool())
+    .await?)
+}
