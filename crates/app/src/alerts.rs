@@ -122,6 +122,39 @@ impl App {
                 });
                 crate::notify::enqueue(&mut tx, tenant, "alert_raised", (&text.0, &text.1), data, now).await?;
             }
+            // The owner and their manager hear about it by email, in their language (a KPI's red
+            // light reaches only them: both are in its circle).
+            let title = match *t {
+                "key_result" => goals_now.key_result(*id).map(|k| k.title.clone()),
+                _ => kpis.iter().find(|k| k.id == *id).map(|k| k.name.clone()),
+            };
+            if let (Some(title), Some(o)) = (title, owner.and_then(|p| org.person(p))) {
+                let boss = org.tree.manager_of(tandem_domain::ids::PersonId(o.id)).and_then(|m| org.person(m.0));
+                let people: Vec<_> = std::iter::once(o).chain(boss).collect();
+                let (zh, en) = match *r {
+                    "stale" => ("已超过 14 天没有打卡更新", "no check-in for 14 days"),
+                    "kpi_fail" => ("最新一期数值未达到考核线", "the latest value fails its threshold"),
+                    _ => ("按目前趋势，周期结束时将处于红灯区", "on its current course it ends the cycle in the red"),
+                };
+                let subject = (format!("【红灯预警】{title}"), format!("[Red light] {title}"));
+                let text = (
+                    format!("{title}\n负责人：{}\n原因：{zh}\n\n请在双轨中查看并确认采取的措施。", o.name),
+                    format!(
+                        "{title}\nOwner: {}\nWhy: {en}\n\nOpen Tandem to see it and say what is being done.",
+                        o.name
+                    ),
+                );
+                crate::notify::enqueue_emails(
+                    &mut tx,
+                    tenant,
+                    "alert_raised",
+                    &people,
+                    (&subject.0, &subject.1),
+                    (&text.0, &text.1),
+                    now,
+                )
+                .await?;
+            }
             let mut c = Change::create("alert", row.id, serde_json::json!({"subject": t, "id": id, "reason": r}));
             c.action = "raise";
             record(&mut tx, None, tenant, now, c).await?;

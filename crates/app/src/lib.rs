@@ -43,11 +43,24 @@ pub struct App {
     throttle: Arc<accounts::Throttle>,
     /// Per-tenant goal projections, keyed by tenant id (see `goals`).
     goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
+    /// Where email goes out (none: email notifications wait until it is configured).
+    mailer: Option<notify::Mailer>,
 }
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock, throttle: Arc::new(accounts::Throttle::default()), goal_cache: Default::default() }
+        App {
+            db,
+            clock,
+            throttle: Arc::new(accounts::Throttle::default()),
+            goal_cache: Default::default(),
+            mailer: None,
+        }
+    }
+
+    /// The same app sending email through `mailer`.
+    pub fn with_mailer(self, mailer: notify::Mailer) -> Self {
+        App { mailer: Some(mailer), ..self }
     }
 
     pub fn now(&self) -> i64 {

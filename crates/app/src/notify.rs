@@ -23,6 +23,52 @@ pub const KINDS: [&str; 5] = ["webhook", "slack", "feishu", "dingtalk", "wecom"]
 /// Events a channel may subscribe to.
 pub const EVENTS: [&str; 1] = ["alert_raised"];
 
+/// An SMTP server to send through: `smtp://host:port` (plain, for a relay on loopback or a
+/// private network) or `smtps://host:port` (TLS), and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Mailer {
+    pub fn new(url: &str, from: &str) -> std::result::Result<Mailer, String> {
+        let from = from.parse().map_err(|e| format!("bad sender address {from}: {e}"))?;
+        let (tls, rest) = match url.split_once("://") {
+            Some(("smtp", rest)) => (false, rest),
+            Some(("smtps", rest)) => (true, rest),
+            _ => return Err(format!("the SMTP URL must start with smtp:// or smtps://: {url}")),
+        };
+        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().map_err(|_| format!("bad SMTP port in {url}"))?),
+            None => (rest.trim_end_matches('/').to_string(), if tls { 465 } else { 25 }),
+        };
+        let builder = if tls {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::relay(&host).map_err(|e| e.to_string())?
+        } else {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&host)
+        };
+        let transport = builder.port(port).timeout(Some(std::time::Duration::from_secs(10))).build();
+        Ok(Mailer { transport, from })
+    }
+
+    async fn send(&self, to: &str, subject: &str, text: &str) -> std::result::Result<(), String> {
+        use lettre::AsyncTransport;
+        let to = to.parse().map_err(|_| format!("bad recipient address {to}"))?;
+        let msg = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(text.to_string())
+            .map_err(|e| e.to_string())?;
+        self.transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// The outbox's "channel" for a personal email (the recipient is in the message).
+pub const EMAIL: i64 = 0;
+
 /// How long a server holds a message it is sending.
 const LEASE_US: i64 = 30_000_000;
 
@@ -196,7 +242,55 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Writes a personal email to each of `people` who takes red-light emails, in their language,
+/// inside the transaction of the change that causes it.
+pub(crate) async fn enqueue_emails(
+    tx: &mut tandem_store::Tx,
+    tenant: i64,
+    event: &str,
+    people: &[&tandem_store::people::PersonRow],
+    subject: (&str, &str),
+    text: (&str, &str),
+    now: i64,
+) -> Result<()> {
+    for p in people {
+        if p.email.is_empty() || p.active != 1 || !notify::email_alerts_in(tx, tenant, p.id).await? {
+            continue;
+        }
+        let en = p.lang == "en";
+        let pick = |(zh, e): (&str, &str)| if en { e.to_string() } else { zh.to_string() };
+        let row = OutboxRow {
+            tenant_id: tenant,
+            id: tx.next_id().await?,
+            channel_id: EMAIL,
+            event: event.into(),
+            payload: serde_json::json!({"to": p.email, "subject": pick(subject), "text": pick(text)}).to_string(),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: None,
+            delivered_at: None,
+            last_error: String::new(),
+        };
+        notify::enqueue(tx, &row).await?;
+    }
+    Ok(())
+}
+
 impl App {
+    /// Whether the caller takes red-light emails.
+    pub async fn email_alerts(&self, a: &Actor) -> Result<bool> {
+        Ok(notify::email_alerts(&self.db, a.tenant.0, a.person.0).await?)
+    }
+
+    pub async fn set_email_alerts(&self, a: &Actor, on: bool) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        notify::set_email_alerts(&mut tx, a.tenant.0, a.person.0, on, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn create_channel(&self, a: &Actor, new: &NewChannel) -> Result<ChannelView> {
         let NewChannel { kind, name, url, secret, events, lang } = new;
         let kind = kind.as_str();
@@ -293,8 +387,21 @@ impl App {
         let due = notify::claim_due(&self.db, now, now + LEASE_US, 50).await?;
         let mut delivered = 0;
         for o in due {
-            let Some(c) = notify::channel(&self.db, o.tenant_id, o.channel_id).await? else { continue };
             let payload: serde_json::Value = serde_json::from_str(&o.payload).unwrap_or_default();
+            if o.channel_id == EMAIL {
+                let s = |k: &str| payload[k].as_str().unwrap_or_default().to_string();
+                let error = match &self.mailer {
+                    Some(m) => m.send(&s("to"), &s("subject"), &s("text")).await.err().unwrap_or_default(),
+                    None => "email is not configured (TANDEM_SMTP_URL)".into(),
+                };
+                let at = self.now();
+                let retry = (!error.is_empty()).then(|| at + backoff_us(o.attempts + 1));
+                delivered += usize::from(retry.is_none());
+                let id = self.db.next_id().await?;
+                notify::finish_attempt(&self.db, &o, id, at, None, &error, retry).await?;
+                continue;
+            }
+            let Some(c) = notify::channel(&self.db, o.tenant_id, o.channel_id).await? else { continue };
             let text = payload["text"].as_str().unwrap_or_default();
             let to = Target { kind: &c.kind, url: &c.url, secret: &c.secret };
             let msg = Message { delivery: o.id, event: &o.event, text, data: &payload["data"] };

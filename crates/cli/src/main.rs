@@ -87,6 +87,13 @@ struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "TANDEM_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Where email goes out: `smtp://host:port` (plain) or `smtps://host:port` (TLS). Without
+    /// it, email notifications wait (and are retried) until it is set.
+    #[arg(long, env = "TANDEM_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of Tandem's email.
+    #[arg(long, env = "TANDEM_SMTP_FROM", default_value = "Tandem <tandem@localhost>")]
+    smtp_from: String,
 }
 
 #[derive(Subcommand)]
@@ -280,6 +287,10 @@ async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
 }
 
 async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
+    let app = match args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => app.with_mailer(tandem_app::notify::Mailer::new(url, &args.smtp_from)?),
+        None => app,
+    };
     let addr: SocketAddr = args.listen.parse().map_err(|e| format!("bad listen address {}: {e}", args.listen))?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let router = tandem_web::router(tandem_web::AppState::new(app.clone(), args.secure_cookies));

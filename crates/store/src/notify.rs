@@ -213,3 +213,38 @@ pub async fn deliveries(db: &Db, tenant: i64, outbox_id: i64) -> Result<Vec<Deli
     .fetch_all(db.pool())
     .await?)
 }
+
+/// Whether a person takes red-light emails (default: yes).
+pub async fn email_alerts_in(tx: &mut Tx, tenant: i64, person: i64) -> Result<bool> {
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT email_alerts FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
+            .bind(tenant)
+            .bind(person)
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(v.is_none_or(|v| v == 1))
+}
+
+pub async fn email_alerts(db: &Db, tenant: i64, person: i64) -> Result<bool> {
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT email_alerts FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
+            .bind(tenant)
+            .bind(person)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(v.is_none_or(|v| v == 1))
+}
+
+pub async fn set_email_alerts(tx: &mut Tx, tenant: i64, person: i64, on: bool, at: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO person_prefs (tenant_id, person_id, email_alerts, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (tenant_id, person_id) DO UPDATE SET email_alerts = $3, updated_at = $4",
+    )
+    .bind(tenant)
+    .bind(person)
+    .bind(i64::from(on))
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

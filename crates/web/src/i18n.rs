@@ -61,6 +61,8 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("no_value_yet", "暂无数据", "No value yet"),
     ("owed_title", "本周待办：打卡与KPI填报", "Owed this week: check-ins and KPI values"),
     ("owed_period", "待填报", "missing"),
+    ("email_alerts", "用邮件接收我和下属目标的红灯预警", "Email me red lights on my goals and my reports' goals"),
+    ("notifications", "通知", "Notifications"),
     ("imported", "已导入", "Imported"),
     ("line", "行", "Line"),
     ("check_file", "检查文件", "Check the file"),

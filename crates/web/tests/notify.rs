@@ -121,7 +121,9 @@ async fn delivery(t: &TestDb) {
         assert!(!body.contains("新品研发节点按期完成率"));
     }
     // The log shows every attempt.
-    let log = a.items("/api/v1/deliveries", &admin).await;
+    // (Personal emails wait in the same outbox; this app has no mailer, so they are not sent.)
+    let log: Vec<Value> =
+        a.items("/api/v1/deliveries", &admin).await.into_iter().filter(|d| d["channel"] != 0).collect();
     assert_eq!(log.len(), kr_alerts);
     assert!(log.iter().all(|d| !d["delivered_at"].is_null()));
     let attempts: usize = log.iter().map(|d| d["log"].as_array().map(Vec::len).unwrap_or(0)).sum();

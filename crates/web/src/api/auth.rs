@@ -163,3 +163,25 @@ pub async fn revoke_token(
     st.app.revoke_api_token(&c.session, id).await.in_lang(c.lang)?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Preferences {
+    /// Red lights on my goals and my reports' goals, by email.
+    pub email_alerts: bool,
+}
+
+/// What you want to hear about by email.
+#[utoipa::path(get, path = "/api/v1/me/preferences", tag = "auth", responses((status = 200, body = Preferences)))]
+pub async fn preferences(State(st): State<AppState>, c: Caller) -> Result<Json<Preferences>, ApiError> {
+    Ok(Json(Preferences { email_alerts: st.app.email_alerts(&c.session.actor).await.in_lang(c.lang)? }))
+}
+
+#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "auth", request_body = Preferences, responses((status = 200, body = Preferences)))]
+pub async fn set_preferences(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<Preferences>,
+) -> Result<Json<Preferences>, ApiError> {
+    st.app.set_email_alerts(&c.session.actor, req.email_alerts).await.in_lang(c.lang)?;
+    Ok(Json(req))
+}

@@ -89,6 +89,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notify::list, notify::create))
         .routes(routes!(notify::remove))
         .routes(routes!(notify::deliveries))
+        .routes(routes!(auth::preferences, auth::set_preferences))
         .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
         .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))

@@ -30,6 +30,7 @@ struct AccountPage {
     roles: Vec<(&'static str, &'static str)>,
     tokens: Vec<TokenRowView>,
     new_token: Option<String>,
+    email_alerts: bool,
 }
 
 async fn account_page(
@@ -43,10 +44,11 @@ async fn account_page(
     let loaded = async {
         let me = st.app.get_person(a, a.person.0).await?;
         let tokens = st.app.list_api_tokens(&u.session).await?;
-        Ok::<_, AppError>((me, tokens))
+        let email_alerts = st.app.email_alerts(a).await?;
+        Ok::<_, AppError>((me, tokens, email_alerts))
     }
     .await;
-    let (me, tokens) = match loaded {
+    let (me, tokens, email_alerts) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -68,9 +70,28 @@ async fn account_page(
             })
             .collect(),
         new_token,
+        email_alerts,
         f,
     };
     render(status, page)
+}
+
+#[derive(Deserialize)]
+pub struct PrefsForm {
+    #[serde(default)]
+    csrf: String,
+    /// Present (checked) or absent.
+    email_alerts: Option<String>,
+}
+
+pub async fn set_prefs(State(st): State<AppState>, u: PageUser, Form(form): Form<PrefsForm>) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.set_email_alerts(&u.session.actor, form.email_alerts.is_some()).await {
+        Ok(()) => Redirect::to("/account?ok=saved").into_response(),
+        Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,
+    }
 }
 
 pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {

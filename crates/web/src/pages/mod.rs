@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
         .route("/account/lang", post(account::set_lang))
+        .route("/account/preferences", post(account::set_prefs))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
 }
