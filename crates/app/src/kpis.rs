@@ -438,6 +438,33 @@ impl App {
             c.reason = Some(format!("{} (#{id})", req.reason));
             record(&mut tx, Some(a), a.tenant.0, now, c).await?;
         }
+        // The requester and the KPI's owner hear the decision (both are in the KPI's circle).
+        let kpi = goals::kpi_in(&mut tx, a.tenant.0, req.kpi_id).await?.ok_or(AppError::NotFound)?;
+        let org = self.org_snapshot(a.tenant.0).await?;
+        let owner = (kpi.owner_type == "person").then_some(kpi.owner_id).and_then(|p| org.person(p));
+        let people: Vec<_> = org.person(req.requested_by).into_iter().chain(owner).collect();
+        let (zh, en) = if approve { ("已批准", "approved") } else { ("未批准", "rejected") };
+        let note = note.trim();
+        let subject = (format!("KPI 变更申请{zh}：{}", kpi.name), format!("KPI change {en}: {}", kpi.name));
+        let text = (
+            format!("{}\n申请理由：{}\nHR 的答复：{}", kpi.name, req.reason, if note.is_empty() { "—" } else { note }),
+            format!(
+                "{}\nReason given: {}\nHR's answer: {}",
+                kpi.name,
+                req.reason,
+                if note.is_empty() { "—" } else { note }
+            ),
+        );
+        crate::notify::enqueue_emails(
+            &mut tx,
+            a.tenant.0,
+            "kpi_change_decided",
+            &people,
+            (&subject.0, &subject.1),
+            (&text.0, &text.1),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.list_kpi_changes(a, None).await?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)
     }

@@ -15,6 +15,7 @@ mod demo_goals;
 mod demo_history;
 pub mod error;
 pub mod exchange;
+pub mod export;
 pub mod goals;
 pub mod history;
 pub mod import;

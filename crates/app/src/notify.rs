@@ -242,8 +242,9 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
-/// Writes a personal email to each of `people` who takes red-light emails, in their language,
-/// inside the transaction of the change that causes it.
+/// Writes a personal email to each of `people`, in their language, inside the transaction of the
+/// change that causes it. Red lights go only to those who take red-light emails; answers to
+/// their own requests (a KPI change decided) always go.
 pub(crate) async fn enqueue_emails(
     tx: &mut tandem_store::Tx,
     tenant: i64,
@@ -253,8 +254,12 @@ pub(crate) async fn enqueue_emails(
     text: (&str, &str),
     now: i64,
 ) -> Result<()> {
+    let mut sent = std::collections::HashSet::new();
     for p in people {
-        if p.email.is_empty() || p.active != 1 || !notify::email_alerts_in(tx, tenant, p.id).await? {
+        if p.email.is_empty() || p.active != 1 || !sent.insert(p.id) {
+            continue;
+        }
+        if event == "alert_raised" && !notify::email_alerts_in(tx, tenant, p.id).await? {
             continue;
         }
         let en = p.lang == "en";

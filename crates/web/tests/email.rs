@@ -103,4 +103,25 @@ async fn emails(t: &TestDb) {
     assert!(got.iter().all(|m| m["from"] == "tandem@demo.example"));
     // Delivered means delivered: another round sends nothing.
     assert_eq!(app.dispatch_due(&client).await.expect("dispatch"), 0);
+    // A KPI change decided: the requester (even with red-light email off) and the KPI's owner.
+    let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
+    let body = json!({"changes": {"target": 0.2}, "reason": "新收银系统上线首月"});
+    let r = a.call("POST", &format!("/api/v1/kpis/{}/change-requests", kpi["id"]), Some(&li), Some(body)).await;
+    let rid = r.body["id"].as_i64().expect("request");
+    let decision = json!({"approve": false, "note": "下季度再议"});
+    a.call("POST", &format!("/api/v1/kpi-change-requests/{rid}/decision"), Some(&hr), Some(decision)).await;
+    assert_eq!(app.dispatch_due(&client).await.expect("dispatch"), 2);
+    for _ in 0..100 {
+        if sink.lines.lock().expect("lock").len() >= got.len() + 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let all = sink.lines.lock().expect("lock").clone();
+    let decided: Vec<&Value> = all[got.len()..].iter().collect();
+    let mut who: Vec<&str> = decided.iter().filter_map(|m| m["to"][0].as_str()).collect();
+    who.sort();
+    assert_eq!(who, vec!["li.na@demo.example", "qin.yue@demo.example"]);
+    assert!(decided.iter().all(|m| m["subject"] == "KPI 变更申请未批准：收银差错率"), "{decided:?}");
+    assert!(decided.iter().all(|m| m["body"].as_str().is_some_and(|b| b.contains("下季度再议"))));
 }

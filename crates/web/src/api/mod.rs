@@ -9,6 +9,7 @@ pub mod checkins;
 pub mod cycles;
 pub mod dashboard;
 pub mod exchange;
+pub mod export;
 pub mod goals;
 pub mod kpis;
 pub mod lint;
@@ -90,6 +91,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notify::remove))
         .routes(routes!(notify::deliveries))
         .routes(routes!(auth::preferences, auth::set_preferences))
+        .routes(routes!(export::goals))
+        .routes(routes!(export::kpis))
+        .routes(routes!(export::check_ins))
         .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
         .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))

@@ -1,0 +1,180 @@
+//! Exports as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right): a
+//! cycle's goal tree, its KPI results and its check-ins. Each holds only what the caller may see:
+//! the rows come from the same visibility-scoped reads as the pages.
+
+use crate::error::{AppError, Result};
+use crate::goals::ObjectiveFilter;
+use crate::kpis::KpiFilter;
+use crate::{Actor, App};
+
+fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(header).map_err(io)?;
+    for r in rows {
+        w.write_record(&r).map_err(io)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
+}
+
+fn when(us: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn n(v: f64) -> String {
+    let r = (v * 10_000.0).round() / 10_000.0;
+    format!("{r}")
+}
+
+impl App {
+    /// One row per key result (an objective without any gets one row of its own).
+    pub async fn export_goals_csv(&self, a: &Actor, cycle: i64) -> Result<String> {
+        let objs = self.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), ..Default::default() }).await?;
+        let title = |id: Option<i64>| {
+            id.and_then(|p| objs.iter().find(|o| o.id == p)).map(|o| o.title.clone()).unwrap_or_default()
+        };
+        let mut rows = vec![];
+        for o in &objs {
+            let head = vec![
+                o.id.to_string(),
+                o.title.clone(),
+                o.owner_name.clone(),
+                o.kind.clone(),
+                o.status.clone(),
+                title(o.parent),
+                n(o.score),
+                n(o.rollup),
+            ];
+            if o.key_results.is_empty() {
+                rows.push([head.clone(), vec![String::new(); 8]].concat());
+            }
+            for k in &o.key_results {
+                let kr = vec![
+                    k.title.clone(),
+                    k.measure.clone(),
+                    n(k.baseline),
+                    n(k.target),
+                    n(k.current),
+                    k.unit.clone(),
+                    n(k.score),
+                    n(k.forecast),
+                ];
+                rows.push([head.clone(), kr].concat());
+            }
+        }
+        to_csv(
+            &[
+                "objective_id",
+                "objective",
+                "owner",
+                "kind",
+                "status",
+                "aligned_to",
+                "score",
+                "rollup",
+                "key_result",
+                "measure",
+                "baseline",
+                "target",
+                "current",
+                "unit",
+                "kr_score",
+                "forecast",
+            ],
+            rows,
+        )
+    }
+
+    /// One row per KPI period value (a KPI without values gets one row of its own).
+    pub async fn export_kpis_csv(&self, a: &Actor, cycle: Option<i64>) -> Result<String> {
+        let kpis = self.list_kpis(a, &KpiFilter { cycle, ..Default::default() }).await?;
+        let history = self.kpi_value_history(a).await?;
+        let mut rows = vec![];
+        for k in &kpis {
+            let head = vec![
+                k.id.to_string(),
+                k.name.clone(),
+                k.owner_name.clone(),
+                k.direction.clone(),
+                n(k.target),
+                n(k.pass),
+            ];
+            let values = history.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+            if values.is_empty() {
+                rows.push([head.clone(), vec![String::new(); 5]].concat());
+            }
+            for v in values {
+                let status =
+                    serde_json::to_value(v.status).ok().and_then(|s| s.as_str().map(String::from)).unwrap_or_default();
+                let row = vec![v.period.clone(), n(v.value), status, v.source.clone(), when(v.recorded_at)];
+                rows.push([head.clone(), row].concat());
+            }
+        }
+        to_csv(
+            &[
+                "kpi_id",
+                "kpi",
+                "owner",
+                "direction",
+                "target",
+                "pass",
+                "period",
+                "value",
+                "status",
+                "source",
+                "recorded_at",
+            ],
+            rows,
+        )
+    }
+
+    /// Every check-in on the key results of the cycle's objectives the caller may see, oldest first.
+    pub async fn export_check_ins_csv(&self, a: &Actor, cycle: i64) -> Result<String> {
+        let objs = self.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), ..Default::default() }).await?;
+        let (all, org) = tokio::try_join!(
+            async { Ok::<_, AppError>(tandem_store::checkins::for_tenant(&self.db, a.tenant.0).await?) },
+            self.org_snapshot(a.tenant.0)
+        )?;
+        let mut rows = vec![];
+        for c in all {
+            let Some((o, k)) = objs.iter().find_map(|o| o.key_results.iter().find(|k| k.id == c.kr_id).map(|k| (o, k)))
+            else {
+                continue;
+            };
+            rows.push(vec![
+                when(c.created_at),
+                o.title.clone(),
+                k.title.clone(),
+                org.person(c.author_id).map(|p| p.name.clone()).unwrap_or_default(),
+                n(c.previous),
+                n(c.value),
+                if c.confidence >= 0 { c.confidence.to_string() } else { String::new() },
+                c.progress,
+                c.blockers,
+                c.help,
+                c.source,
+            ]);
+        }
+        rows.sort_by(|x, y| x[0].cmp(&y[0]));
+        to_csv(
+            &[
+                "time",
+                "objective",
+                "key_result",
+                "author",
+                "previous",
+                "value",
+                "confidence",
+                "progress",
+                "blockers",
+                "help",
+                "source",
+            ],
+            rows,
+        )
+    }
+}
