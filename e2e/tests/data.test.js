@@ -45,6 +45,9 @@ test('an admin creates a metric and pushes data; a manager binds a key result an
   await assert.doesNotReject(admin.locator('#points-table td', { hasText: '2.9' }).waitFor());
   await shot(admin, 'metric-detail');
 
+  // The sample file downloads in the format the import takes.
+  const sample = await admin.evaluate(async () => (await fetch('/data/sample.csv')).text());
+  assert.match(sample, /^\uFEFF?时间,数值,外部编号\n\d{4}-\d{2}-\d{2},\d+,sample-/);
   // A CSV file: a bad line is named and nothing is written; the fixed file is shown, then imported.
   const file = (text) => ({ name: 'pos.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
   await admin.setInputFiles('#import-check input[type=file]', file('时间,数值,外部编号\n2026-11-20 08:00,3.1,f-1\n2026-11-21,快,f-2\n'));

@@ -61,6 +61,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("no_value_yet", "暂无数据", "No value yet"),
     ("owed_title", "本周待办：打卡与KPI填报", "Owed this week: check-ins and KPI values"),
     ("owed_period", "待填报", "missing"),
+    ("sample_csv", "下载示例文件", "Download a sample file"),
     ("export_check_ins", "打卡记录", "check-ins"),
     ("export_goals", "目标与关键结果", "goals and key results"),
     ("export_csv", "导出 CSV", "Export CSV"),

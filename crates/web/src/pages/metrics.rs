@@ -378,3 +378,22 @@ async fn bind(st: &AppState, u: &PageUser, subject: &str, id: i64, form: BindFor
         Err(e) => user_error_page(u, &e),
     }
 }
+
+/// A sample file to try the import with: a week of daily values, in the format the import takes.
+pub async fn sample_csv(_u: PageUser) -> Response {
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut body = String::from("\u{feff}时间,数值,外部编号\n");
+    for back in (1..=7).rev() {
+        let d = today - time::Duration::days(back);
+        let v = 40 + (d.day() as i64 * 7) % 13;
+        body.push_str(&format!("{d},{v},sample-{d}\n"));
+    }
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"sample-points.csv\""),
+        ],
+        body,
+    )
+        .into_response()
+}

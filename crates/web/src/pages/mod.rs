@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kpis/{id}/values", post(goals::record_kpi_value))
         .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
         .route("/data", get(metrics::page).post(metrics::create))
+        .route("/data/sample.csv", get(metrics::sample_csv))
         .route("/data/{id}", get(metrics::detail))
         .route("/data/{id}/import", post(metrics::import))
         .route("/key-results/{id}/binding", post(metrics::bind_kr))
