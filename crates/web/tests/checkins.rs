@@ -199,6 +199,22 @@ async fn page_check_in(t: &TestDb) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let k = a.call("GET", &format!("/api/v1/key-results/{kid}"), Some(&tok), None).await.body;
     assert!(close(k["current"].as_f64().unwrap_or(0.0), 3.0));
+    // A refused check-in keeps what was typed, with the form open and the reason shown.
+    let req = axum::http::Request::post(format!("/key-results/{kid}/check-ins"))
+        .header("cookie", format!("tandem_session={}", s.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!(
+            "csrf={}&objective={}&value=abc&confidence=4&progress={}&blockers=&help=",
+            s.session.csrf,
+            o["id"],
+            enc("保留这段文字")
+        )))
+        .expect("req");
+    let r = a.raw(req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.body.as_str().unwrap_or_default();
+    assert!(html.contains(r#"value="abc""#) && html.contains(r#"value="保留这段文字""#), "nothing typed is lost");
+    assert!(html.contains(r#"<option value="4" selected>"#));
     // 6 → 2 complaints, now 3: 0.75.
     assert!(close(k["score"].as_f64().unwrap_or(0.0), 0.75));
     // The whole-objective form: the filled KR moves, the blank one stays; a bad value saves none

@@ -815,6 +815,28 @@ struct ObjectivePage {
     confidences: Vec<u8>,
     /// Metrics a key result may be bound to: (id, name).
     metric_options: Vec<(i64, String)>,
+    /// A check-in that was refused, kept so nothing typed is lost.
+    typed: Option<TypedCheckIn>,
+}
+
+/// What was typed into a key result's check-in form.
+pub struct TypedCheckIn {
+    pub kr: i64,
+    pub value: String,
+    pub confidence: u8,
+    pub progress: String,
+    pub blockers: String,
+    pub help: String,
+}
+
+impl ObjectivePage {
+    fn typed_for(&self, kr: &i64) -> Option<&TypedCheckIn> {
+        self.typed.as_ref().filter(|t| t.kr == *kr)
+    }
+
+    fn typed_confidence(&self, kr: &i64) -> u8 {
+        self.typed_for(kr).map(|t| t.confidence).unwrap_or(7)
+    }
 }
 
 pub struct AsOfView {
@@ -828,7 +850,7 @@ pub struct AsOfView {
 }
 
 async fn objective_page(st: &AppState, u: &PageUser, id: i64, error: Option<String>, ok: Option<&str>) -> Response {
-    objective_page_as_of(st, u, id, error, ok, None).await
+    objective_page_as_of(st, u, id, error, ok, None, None).await
 }
 
 async fn as_of_view(st: &AppState, u: &PageUser, id: i64, date: &str, t: Tr) -> Result<AsOfView, AppError> {
@@ -886,6 +908,7 @@ async fn objective_page_as_of(
     error: Option<String>,
     ok: Option<&str>,
     as_of: Option<&str>,
+    typed: Option<TypedCheckIn>,
 ) -> Response {
     let a = &u.session.actor;
     let loaded = async {
@@ -947,6 +970,7 @@ async fn objective_page_as_of(
             && o.status == "published"
             && l.cycles.iter().any(|c| c.id == o.cycle && c.state == "active"),
         confidences: (0..=10).collect(),
+        typed,
         metric_options: st
             .app
             .list_metrics(a)
@@ -990,7 +1014,7 @@ pub async fn objective(
     Path(id): Path<i64>,
     Query(q): Query<ObjectiveQuery>,
 ) -> Response {
-    objective_page_as_of(&st, &u, id, None, q.ok.as_deref(), q.as_of.as_deref().filter(|d| !d.is_empty())).await
+    objective_page_as_of(&st, &u, id, None, q.ok.as_deref(), q.as_of.as_deref().filter(|d| !d.is_empty()), None).await
 }
 
 #[derive(Deserialize)]
@@ -1832,6 +1856,20 @@ pub async fn check_in(
         return r;
     }
     let result = async { st.app.check_in(&u.session.actor, kr, form.parse()?).await }.await;
+    if let Err(e) = &result
+        && !matches!(e, AppError::NotFound)
+    {
+        let typed = TypedCheckIn {
+            kr,
+            value: form.value.clone(),
+            confidence: form.confidence.trim().parse::<u8>().ok().filter(|c| *c <= 10).unwrap_or(7),
+            progress: form.progress.clone(),
+            blockers: form.blockers.clone(),
+            help: form.help.clone(),
+        };
+        let error = Some(e.message(u.lang));
+        return objective_page_as_of(&st, &u, form.objective, error, None, None, Some(typed)).await;
+    }
     check_in_answer(&st, &u, &form, kr, result).await
 }
 
