@@ -355,7 +355,8 @@ impl App {
         }
         if inserted > 0 {
             let times: Vec<i64> = rows.iter().map(|p| p.at).collect();
-            let moved = self.apply_bindings(&mut tx, a, &goals_now, m.id, &times, now).await?;
+            let which = Which { metric: m.id, subject: None };
+            let moved = self.apply_bindings(&mut tx, a, &goals_now, which, &times, now).await?;
             if moved {
                 tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
             }
@@ -392,19 +393,24 @@ impl App {
         })
     }
 
-    /// Brings every subject bound to `metric` in line with its points, for the periods the new
-    /// points fall in. Answers whether any key result moved.
+    /// Brings the subjects bound to a metric in line with its points, for the periods the new
+    /// points fall in (every subject, or only the one just bound). Answers whether any key
+    /// result moved.
     async fn apply_bindings(
         &self,
         tx: &mut tandem_store::Tx,
         a: &Actor,
         goals_now: &crate::goals::GoalSnapshot,
-        metric: i64,
+        which: Which<'_>,
         times: &[i64],
         now: i64,
     ) -> Result<bool> {
         let mut moved = false;
+        let metric = which.metric;
         for b in metrics::bindings_of_metric_in(tx, a.tenant.0, metric).await? {
+            if which.subject.is_some_and(|(t, id)| b.subject_type != t || b.subject_id != id) {
+                continue;
+            }
             let agg = aggregation(&b.aggregation)?;
             match b.subject_type.as_str() {
                 "key_result" => {
@@ -486,7 +492,9 @@ impl App {
         // Take what the points already say: every time the metric holds counts.
         let pts = metrics::points_between_in(&mut tx, a.tenant.0, metric, i64::MIN, i64::MAX).await?;
         let times: Vec<i64> = pts.iter().map(|p| p.at).collect();
-        if self.apply_bindings(&mut tx, a, &goals_now, metric, &times, now).await? {
+        // Only the subject just bound: others bound to the metric stay as they are.
+        let which = Which { metric, subject: Some((subject_type, subject_id)) };
+        if self.apply_bindings(&mut tx, a, &goals_now, which, &times, now).await? {
             tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
         }
         tx.commit().await?;
@@ -554,6 +562,13 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// Which bindings to bring in line: those of `metric`, or only `subject`'s.
+#[derive(Clone, Copy)]
+struct Which<'a> {
+    metric: i64,
+    subject: Option<(&'a str, i64)>,
 }
 
 fn aggregation(name: &str) -> Result<Aggregation> {

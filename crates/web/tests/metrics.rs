@@ -188,6 +188,28 @@ async fn bindings(t: &TestDb) {
     let v = values.iter().find(|v| v["period"] == period.as_str()).expect("this month");
     assert!((v["value"].as_f64().unwrap_or(0.0) - 0.4).abs() < 1e-9, "{v}");
     assert_eq!(v["source"], format!("metric:{errors}"));
+    // A person may still check in on a bound KR; binding another KR to the same metric leaves it
+    // alone.
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 2.6, "confidence": 6})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let other = o["key_results"][0]["id"].as_i64().expect("kr");
+    let bind = json!({"metric": m, "aggregation": "latest"});
+    assert_eq!(
+        a.call("PUT", &format!("/api/v1/key-results/{other}/binding"), Some(&li), Some(bind)).await.status,
+        StatusCode::OK
+    );
+    let k = a.call("GET", &format!("/api/v1/key-results/{other}"), Some(&zhang), None).await.body;
+    assert_eq!(k["current"].as_f64(), Some(3.0), "the newly bound KR takes the metric's value");
+    let k = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
+    assert_eq!(k["current"].as_f64(), Some(2.6), "the other bound KR keeps its check-in");
+    a.call("DELETE", &format!("/api/v1/key-results/{other}/binding"), Some(&li), None).await;
     // Unbinding stops the flow.
     assert_eq!(
         a.call("DELETE", &format!("/api/v1/key-results/{kr}/binding"), Some(&li), None).await.status,
@@ -200,7 +222,7 @@ async fn bindings(t: &TestDb) {
     let more = json!({"points": [{"time": iso(now_us()), "value": 2.0, "external_id": "d"}]});
     a.call("POST", &format!("/api/v1/metrics/{m}/points"), Some(&admin), Some(more)).await;
     let k = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
-    assert_eq!(k["current"].as_f64(), Some(3.0));
+    assert_eq!(k["current"].as_f64(), Some(2.6), "no longer bound: the new point does not move it");
 }
 
 async fn ingest_token(t: &TestDb) {
