@@ -34,13 +34,14 @@ pub struct AlertView {
     pub can_acknowledge: bool,
 }
 
-/// Why a red light is on, in Chinese and English, for messages.
-fn reason_words(reason: &str) -> (&'static str, &'static str) {
-    match reason {
-        "stale" => ("已超过 14 天没有打卡更新", "no check-in for 14 days"),
-        "kpi_fail" => ("最新一期数值未达到考核线", "the latest value fails its threshold"),
-        _ => ("按目前趋势，周期结束时将处于红灯区", "on its current course it ends the cycle in the red"),
-    }
+/// Why a red light is on, in Chinese and English (pages, API answers and messages share it).
+pub fn reason_words(reason: &str) -> Option<(&'static str, &'static str)> {
+    Some(match reason {
+        "forecast_red" => ("按目前趋势，周期结束时将处于红灯区", "At the current trend it ends the cycle in the red"),
+        "stale" => ("已超过 14 天没有打卡更新", "No check-in for 14 days or more"),
+        "kpi_fail" => ("最新一期数值未达到考核线", "The latest value fails its threshold"),
+        _ => return None,
+    })
 }
 
 impl App {
@@ -117,7 +118,7 @@ impl App {
                 && let Some(k) = goals_now.key_result(*id)
             {
                 let who = owner.and_then(|p| org.person(p)).map(|p| p.name.clone()).unwrap_or_default();
-                let (zh, en) = reason_words(r);
+                let (zh, en) = reason_words(r).unwrap_or((r, r));
                 let text = (
                     format!("【红灯预警】{} · {who}：{zh}", k.title),
                     format!("[Red light] {} · {who}: {en}", k.title),
@@ -137,7 +138,7 @@ impl App {
             if let (Some(title), Some(o)) = (title, owner.and_then(|p| org.person(p))) {
                 let boss = org.tree.manager_of(tandem_domain::ids::PersonId(o.id)).and_then(|m| org.person(m.0));
                 let people: Vec<_> = std::iter::once(o).chain(boss).collect();
-                let (zh, en) = reason_words(r);
+                let (zh, en) = reason_words(r).unwrap_or((r, r));
                 let subject = (format!("【红灯预警】{title}"), format!("[Red light] {title}"));
                 let text = (
                     format!("{title}\n负责人：{}\n原因：{zh}\n\n请在双轨中查看并确认采取的措施。", o.name),

@@ -21,7 +21,7 @@ type Kr = (&'static str, &'static str, f64, f64, f64, &'static str);
 pub(crate) type Finals = std::sync::Mutex<Vec<(i64, f64)>>;
 
 impl App {
-    async fn demo_actor(&self, t: TenantId, email: &str) -> Result<Actor> {
+    pub(crate) async fn demo_actor(&self, t: TenantId, email: &str) -> Result<Actor> {
         let p = people::by_email(&self.db, t.0, &format!("{email}@demo.example")).await?.ok_or(AppError::NotFound)?;
         Ok(accounts::actor_of(&p))
     }

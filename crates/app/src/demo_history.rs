@@ -248,7 +248,7 @@ impl App {
     /// KPI), the Shanghai store's daily complaints (not bound yet), and the East region's weekly
     /// NPS survey (bound to the region's NPS key result).
     async fn seed_demo_metrics(&self, t: TenantId, days: &[i64]) -> Result<()> {
-        let admin = self.demo_person(t, "admin").await?;
+        let admin = self.demo_actor(t, "admin").await?;
         let now = self.now();
         let point = |at: i64, value: f64, id: String| {
             let time = OffsetDateTime::from_unix_timestamp(at.div_euclid(1_000_000))
@@ -267,7 +267,7 @@ impl App {
             pts.push(point(at, v, format!("hz-{}-{:02}", first.year(), first.month() as u8)));
         }
         self.push_points(&admin, revenue.id, &pts, None, "push", tandem_domain::Lang::Zh).await?;
-        let hr = self.demo_hr(t).await?;
+        let hr = self.demo_actor(t, "hr").await?;
         let kpis = self.list_kpis(&hr, &crate::kpis::KpiFilter::default()).await?;
         if let Some(k) = kpis.iter().find(|k| k.name == "单店月营业额") {
             self.bind_metric(&hr, "kpi", k.id, revenue.id, "latest", Some(35)).await?;
@@ -302,15 +302,10 @@ impl App {
                 })
                 .collect();
             self.push_points(&admin, nps.id, &pts, None, "push", tandem_domain::Lang::Zh).await?;
-            let zhao = self.demo_person(t, "zhao.min").await?;
+            let zhao = self.demo_actor(t, "zhao.min").await?;
             self.bind_metric(&zhao, "key_result", kr, nps.id, "latest", Some(10)).await?;
         }
         Ok(())
-    }
-
-    async fn demo_person(&self, t: TenantId, who: &str) -> Result<Actor> {
-        let p = people::by_email(&self.db, t.0, &format!("{who}@demo.example")).await?.ok_or(AppError::NotFound)?;
-        Ok(accounts::actor_of(&p))
     }
 
     /// The KPI numbers HR collected: the month before last, last month and this month so far, each
@@ -328,7 +323,7 @@ impl App {
             ("新品研发节点按期完成率", "林晓", [92.0, 88.0, 76.0]),
             ("原料缺货率", "彭丽", [2.1, 1.6, 1.2]),
         ];
-        let hr = self.demo_hr(t).await?;
+        let hr = self.demo_actor(t, "hr").await?;
         let now = self.now();
         let this_month = date_of(now).replace_day(1).unwrap_or(date_of(now));
         let months: Vec<Date> = (0..3).rev().map(|back| months_before(this_month, back)).collect();
@@ -344,10 +339,6 @@ impl App {
             }
         }
         Ok(())
-    }
-
-    async fn demo_hr(&self, t: TenantId) -> Result<Actor> {
-        self.demo_person(t, "hr").await
     }
 }
 

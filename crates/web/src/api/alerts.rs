@@ -32,15 +32,10 @@ pub struct AlertDto {
 }
 
 pub(crate) fn reason_text(reason: &str, lang: tandem_domain::Lang) -> String {
-    match reason {
-        "forecast_red" => {
-            lang.pick("按目前趋势，周期结束时将处于红灯区", "At the current trend it ends the cycle in the red")
-        }
-        "stale" => lang.pick("已超过 14 天没有打卡更新", "No check-in for 14 days or more"),
-        "kpi_fail" => lang.pick("最新一期数值未达到考核线", "The latest value fails its threshold"),
-        other => other,
+    match tandem_app::alerts::reason_words(reason) {
+        Some((zh, en)) => lang.pick(zh, en).to_string(),
+        None => reason.to_string(),
     }
-    .to_string()
 }
 
 pub(crate) fn to_dto(a: AlertView, lang: tandem_domain::Lang) -> AlertDto {

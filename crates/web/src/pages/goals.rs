@@ -203,9 +203,14 @@ pub struct LogLine {
 }
 
 /// Fills each KR card with its chart (values against the pace line) and its latest check-ins.
-async fn with_courses(st: &AppState, a: &tandem_domain::policy::Actor, o: &mut Card, t: Tr) -> Result<(), AppError> {
+async fn with_courses(
+    st: &AppState,
+    a: &tandem_domain::policy::Actor,
+    o: &mut Card,
+    metrics: &[tandem_app::metrics::MetricView],
+    t: Tr,
+) -> Result<(), AppError> {
     let courses = st.app.kr_courses(a, o.id).await?;
-    let metrics = st.app.list_metrics(a).await?;
     let (start, end) = courses.first().map(|c| c.span).unwrap_or_default();
     let day = |us: i64| super::fmt_time(us).get(5..10).unwrap_or_default().to_string();
     let (start, end) = (day(start), day(end));
@@ -325,11 +330,8 @@ fn kpi_lines(
                 record,
                 diverges: k.diverges,
                 latest: values.last().map(|v| {
-                    let (code, label) = match v.status {
-                        tandem_domain::kpi::KpiStatus::Pass => ("pass", t.s("pass")),
-                        tandem_domain::kpi::KpiStatus::Warn => ("warn", t.s("warn")),
-                        tandem_domain::kpi::KpiStatus::Fail => ("fail", t.s("fail")),
-                    };
+                    let code = status_code(v.status);
+                    let label = t.s(code);
                     (v.period.clone(), format!("{}{}", num(v.value), k.unit), code, label)
                 }),
                 id: k.id,
@@ -557,10 +559,11 @@ async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Op
         let l = load(st, u).await?;
         let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
         let history = st.app.kpi_value_history(&u.session.actor).await?;
-        Ok::<_, AppError>((l, kpis, history))
+        let metrics = st.app.list_metrics(&u.session.actor).await?;
+        Ok::<_, AppError>((l, kpis, history, metrics))
     }
     .await;
-    let (l, kpis, history) = match loaded {
+    let (l, kpis, history, metrics) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -569,15 +572,15 @@ async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Op
     f.error = error;
     let t = f.t;
     let lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
-    let metric_options = st
-        .app
-        .list_metrics(&u.session.actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| (m.id, if m.unit.is_empty() { m.name } else { format!("{}（{}）", m.name, m.unit) }))
-        .collect();
-    render(status, KpiPage { f, wide: true, metric_options, kpis: lines })
+    render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines })
+}
+
+/// The metrics a key result or KPI may be bound to: (id, "name（unit）").
+fn metric_options(metrics: &[tandem_app::metrics::MetricView]) -> Vec<(i64, String)> {
+    metrics
+        .iter()
+        .map(|m| (m.id, if m.unit.is_empty() { m.name.clone() } else { format!("{}（{}）", m.name, m.unit) }))
+        .collect()
 }
 
 fn status_code(s: tandem_domain::kpi::KpiStatus) -> &'static str {
@@ -918,10 +921,11 @@ async fn objective_page_as_of(
         let hist = st.app.objective_history(a, id).await?;
         let comments = st.app.comments_on(a, id).await?;
         let templates = st.app.list_templates(a).await?;
-        Ok::<_, AppError>((o, l, org, hist, comments, templates))
+        let metrics = st.app.list_metrics(a).await?;
+        Ok::<_, AppError>((o, l, org, hist, comments, templates, metrics))
     }
     .await;
-    let (o, l, org, hist, comments, templates) = match loaded {
+    let (o, l, org, hist, comments, templates, metrics) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -971,14 +975,7 @@ async fn objective_page_as_of(
             && l.cycles.iter().any(|c| c.id == o.cycle && c.state == "active"),
         confidences: (0..=10).collect(),
         typed,
-        metric_options: st
-            .app
-            .list_metrics(a)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| (m.id, if m.unit.is_empty() { m.name } else { format!("{}（{}）", m.name, m.unit) }))
-            .collect(),
+        metric_options: metric_options(&metrics),
         as_of_date: as_of.map(String::from).unwrap_or_else(|| tandem_domain::cycle::format_date(st.app.clock.today())),
         as_of: match as_of {
             Some(d) => Some(as_of_view(st, u, id, d, t).await.unwrap_or_else(|e| AsOfView {
@@ -992,7 +989,7 @@ async fn objective_page_as_of(
         },
         o: {
             let mut c = card(&o, &l.titles, t);
-            if let Err(e) = with_courses(st, a, &mut c, t).await {
+            if let Err(e) = with_courses(st, a, &mut c, &metrics, t).await {
                 return user_error_page(u, &e);
             }
             c
