@@ -305,6 +305,56 @@ impl App {
             let zhao = self.demo_actor(t, "zhao.min").await?;
             self.bind_metric(&zhao, "key_result", kr, nps.id, "latest", Some(10)).await?;
         }
+        self.seed_demo_connector(t).await
+    }
+
+    /// A connector pulling daily sales from the POS database: a SQLite file the demo makes in
+    /// the sources folder (60 days, the five stores), read every morning at 06:00 UTC. It has run
+    /// once. Skipped where the server reads no sources or has no key (as in most tests).
+    async fn seed_demo_connector(&self, t: TenantId) -> Result<()> {
+        let (Some(root), Some(_)) = (self.sources.sqlite_root.clone(), self.secrets.as_ref()) else { return Ok(()) };
+        let file = root.join("demo-sales.db");
+        let today = date_of(self.now());
+        let stores = ["杭州西湖店", "上海南京西路店", "苏州观前街店", "广州天河店", "深圳南山店"];
+        let mut script = String::from(
+            "CREATE TABLE daily_sales (day TEXT NOT NULL, store TEXT NOT NULL, amount NUMERIC NOT NULL, PRIMARY KEY (day, store));\n\
+             INSERT INTO daily_sales VALUES ",
+        );
+        let mut first = true;
+        for back in (1..=60).rev() {
+            let day = today - time::Duration::days(back);
+            for (i, store) in stores.iter().enumerate() {
+                // 1.4–1.9 万元 a day, a little more at weekends.
+                let weekend = if day.weekday().number_from_monday() >= 6 { 0.25 } else { 0.0 };
+                let amount = ((1.65 + 0.25 * jitter(i + 50, back as usize) + weekend) * 100.0).round() / 100.0;
+                if !first {
+                    script.push_str(", ");
+                }
+                first = false;
+                script.push_str(&format!("('{day}', '{store}', {amount})"));
+            }
+        }
+        script.push(';');
+        tandem_store::foreign::create_sqlite_source(&file, &script)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let admin = self.demo_actor(t, "admin").await?;
+        let metric = self.create_metric(&admin, "全部门店日销售额", "万元", "收银（POS）库每日 06:00 定时拉取").await?;
+        let new = crate::connectors::NewConnector {
+            name: "收银库·门店日销售".into(),
+            kind: "sql".into(),
+            metric_id: metric.id,
+            schedule: "0 6 * * *".into(),
+            timeout_secs: Some(30),
+            secret: Some(format!("sqlite://{}", file.display())),
+            config: crate::connectors::SourceConfig {
+                query: "SELECT day AS time, SUM(amount) AS value FROM daily_sales GROUP BY day ORDER BY day".into(),
+                ..Default::default()
+            },
+            active: Some(true),
+        };
+        let c = self.create_connector(&admin, &new).await?;
+        self.run_connector_now(&admin, c.id, tandem_domain::Lang::Zh).await?;
         Ok(())
     }
 

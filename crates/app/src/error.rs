@@ -105,6 +105,8 @@ impl AppError {
                 ("not_reviewing", Lang::En) => "Final scores are set while the cycle is in review".into(),
                 ("cycle_closed", Lang::Zh) => "该周期已关闭，只读".into(),
                 ("cycle_closed", Lang::En) => "This cycle is closed and read-only".into(),
+                ("connector_busy", Lang::Zh) => "该连接器正在运行，请稍后再试".into(),
+                ("connector_busy", Lang::En) => "This connector is running; try again shortly".into(),
                 (_, Lang::Zh) => "与现有数据冲突".into(),
                 (_, Lang::En) => "This conflicts with existing data".into(),
             },

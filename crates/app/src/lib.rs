@@ -8,6 +8,7 @@ pub mod asof;
 pub mod cascade;
 pub mod checkins;
 pub mod clock;
+pub mod connectors;
 pub mod cycles;
 pub mod dashboard;
 pub mod demo;
@@ -26,6 +27,7 @@ pub mod notes;
 pub mod notify;
 pub mod org;
 pub mod people;
+pub mod secrets;
 pub mod tenants;
 pub mod trends;
 
@@ -46,6 +48,10 @@ pub struct App {
     goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
     /// Where email goes out (none: email notifications wait until it is configured).
     mailer: Option<notify::Mailer>,
+    /// Seals connector and channel secrets at rest (none: such secrets cannot be saved).
+    secrets: Option<Arc<secrets::SecretBox>>,
+    /// What connectors may read.
+    sources: Arc<connectors::SourcePolicy>,
 }
 
 impl App {
@@ -56,6 +62,8 @@ impl App {
             throttle: Arc::new(accounts::Throttle::default()),
             goal_cache: Default::default(),
             mailer: None,
+            secrets: None,
+            sources: Default::default(),
         }
     }
 

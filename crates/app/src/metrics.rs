@@ -61,6 +61,16 @@ pub struct PushOutcome {
     pub replayed: bool,
 }
 
+/// How checked points are written: under which batch key, from which source, by whom, and
+/// whether a known point (same external id) with a new value is revised (scheduled pulls) or
+/// left as it was (pushes and files).
+pub(crate) struct Ingest<'a> {
+    pub key: Option<&'a str>,
+    pub source: &'a str,
+    pub author: Option<i64>,
+    pub revise: bool,
+}
+
 /// One point as sent: any JSON, checked here so that every bad point is named.
 pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Result<Vec<DataPoint>, Vec<RowError>> {
     let mut ok = vec![];
@@ -196,17 +206,78 @@ pub fn read_points_csv(bytes: &[u8], lang: Lang) -> std::result::Result<PointFil
     Ok(PointFile { points, gbk })
 }
 
-/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM[:SS]` (UTC) as RFC 3339; anything else as it was.
+/// A time as RFC 3339 when `parse_time_text` reads it; anything else as it was (and refused
+/// with the push API's message).
 fn normalise_time(s: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    parse_time_text(s)
+        .and_then(|us| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| s.trim().to_string())
+}
+
+/// A time as spreadsheets, files and databases write it, as µs since 1970 (UTC unless the text
+/// names an offset): RFC 3339; `YYYY-MM-DD`; `YYYY-MM-DD HH:MM[:SS[.fff]]` with an optional
+/// offset (`Z`, `+08`, `+0800`, `+08:00`, as PostgreSQL writes `timestamptz` as text); or whole
+/// seconds (ten digits or fewer) or milliseconds since 1970.
+pub fn parse_time_text(s: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
     let s = s.trim();
-    let b = s.as_bytes();
-    let date_like = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
-    match (date_like, s.len()) {
-        (true, 10) => format!("{s}T00:00:00Z"),
-        (true, 16) if b[10] == b' ' => format!("{}T{}:00Z", &s[..10], &s[11..]),
-        (true, 19) if b[10] == b' ' => format!("{}T{}Z", &s[..10], &s[11..]),
-        _ => s.to_string(),
+    if !s.is_ascii() || s.is_empty() {
+        return None;
     }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = s.parse().ok()?;
+        return if s.len() <= 10 { n.checked_mul(1_000_000) } else { n.checked_mul(1_000) };
+    }
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let mut t = String::with_capacity(40);
+    t.push_str(&s[..10]);
+    if s.len() == 10 {
+        t.push_str("T00:00:00Z");
+    } else {
+        if !matches!(b[10], b' ' | b'T' | b't') {
+            return None;
+        }
+        t.push('T');
+        let rest = &s[11..];
+        let (clock, off) = match rest.find(['Z', 'z', '+', '-']) {
+            Some(i) => (rest[..i].trim(), rest[i..].trim()),
+            None => (rest.trim(), ""),
+        };
+        match clock.len() {
+            5 => {
+                t.push_str(clock);
+                t.push_str(":00");
+            }
+            n if n >= 8 => t.push_str(clock),
+            _ => return None,
+        }
+        match off {
+            "" | "Z" | "z" => t.push('Z'),
+            o => {
+                let digits: String = o[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+                t.push_str(&o[..1]);
+                match digits.len() {
+                    2 => {
+                        t.push_str(&digits);
+                        t.push_str(":00");
+                    }
+                    4 => {
+                        t.push_str(&digits[..2]);
+                        t.push(':');
+                        t.push_str(&digits[2..]);
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    let dt = time::OffsetDateTime::parse(&t, &Rfc3339).ok()?;
+    i64::try_from(dt.unix_timestamp_nanos() / 1000).ok()
 }
 
 fn may_manage(a: &Actor) -> bool {
@@ -326,6 +397,20 @@ impl App {
             return Err(Invalid::new("Idempotency-Key", Rule::TooLong { max: 200 }).into());
         }
         let points = parse_points(raw, lang).map_err(AppError::ImportRejected)?;
+        let how = Ingest { key, source, author: Some(a.person.0), revise: false };
+        self.ingest(a, &m, &points, how).await
+    }
+
+    /// Writes checked points and moves what is bound to the metric, in one transaction.
+    pub(crate) async fn ingest(
+        &self,
+        a: &Actor,
+        m: &MetricRow,
+        points: &[DataPoint],
+        how: Ingest<'_>,
+    ) -> Result<PushOutcome> {
+        let Ingest { key, source, author, revise } = how;
+        let metric = m.id;
         let now = self.now();
         let goals_now = self.goal_snapshot(a.tenant.0).await?;
         let mut tx = self.db.begin().await?;
@@ -335,7 +420,7 @@ impl App {
             return Ok(PushOutcome { inserted, unchanged, replayed: true });
         }
         let mut rows = Vec::with_capacity(points.len());
-        for p in &points {
+        for p in points {
             rows.push(PointRow {
                 tenant_id: a.tenant.0,
                 id: tx.next_id().await?,
@@ -344,11 +429,15 @@ impl App {
                 value: p.value,
                 external_id: p.external_id.clone(),
                 source: source.into(),
-                author_id: Some(a.person.0),
+                author_id: author,
                 created_at: now,
             });
         }
-        let inserted = metrics::insert_points(&mut tx, &rows).await? as i64;
+        let inserted = if revise {
+            metrics::upsert_points(&mut tx, &rows).await? as i64
+        } else {
+            metrics::insert_points(&mut tx, &rows).await? as i64
+        };
         let answer = PushOutcome { inserted, unchanged: rows.len() as i64 - inserted, replayed: false };
         if let Some(k) = key {
             metrics::insert_batch(&mut tx, a.tenant.0, metric, k, (answer.inserted, answer.unchanged), now).await?;
@@ -615,6 +704,32 @@ fn day_us(d: time::Date) -> i64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn times_as_sources_write_them() {
+        let day = 1_793_491_200_000_000; // 2026-11-01T00:00:00Z
+        for (text, want) in [
+            ("2026-11-01", Some(day)),
+            ("2026-11-01T00:00:00Z", Some(day)),
+            ("2026-11-01 00:00:00", Some(day)),
+            ("2026-11-01 08:00", Some(day + 8 * 3_600_000_000)),
+            ("2026-11-01 08:00:00+08", Some(day)),
+            ("2026-11-01 08:00:00+0800", Some(day)),
+            ("2026-11-01T08:00:00+08:00", Some(day)),
+            ("2026-10-31 23:00:00-01", Some(day)),
+            ("2026-11-01 00:00:00.5+00", Some(day + 500_000)),
+            ("1793491200", Some(day)),
+            ("1793491200000", Some(day)),
+            ("", None),
+            ("yesterday", None),
+            ("2026-13-01", None),
+            ("2026-11-01 8", None),
+            ("二〇二六-11-01", None),
+            ("2026-11-01 08:00:00+8", None),
+        ] {
+            assert_eq!(parse_time_text(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn csv_files_in_utf8_and_gbk_with_line_numbers() {

@@ -19,6 +19,14 @@ struct Cli {
     /// `postgres://…` for PostgreSQL, or `sqlite://…`; default: SQLite in the data directory.
     #[arg(long, env = "TANDEM_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// The key that seals connector and channel secrets: 64 hex digits (or base64 of 32 bytes).
+    /// Without it, a key is made once and kept in `<data dir>/secret.key`; servers that share
+    /// one database must share this key.
+    #[arg(long, env = "TANDEM_SECRET_KEY", global = true, hide_env_values = true)]
+    secret_key: Option<String>,
+    /// The folder SQLite connectors may read from; default `<data dir>/sources`.
+    #[arg(long, env = "TANDEM_SOURCES_DIR", global = true)]
+    sources_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -163,7 +171,43 @@ async fn open(cli: &Cli) -> Fallible<App> {
     };
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    Ok(App::new(db, Arc::new(SystemClock)))
+    let secrets = tandem_app::secrets::SecretBox::from_key_text(&secret_key(cli)?)
+        .map_err(|e| format!("TANDEM_SECRET_KEY: {e}"))?;
+    let sources = cli.sources_dir.clone().unwrap_or_else(|| cli.data_dir.join("sources"));
+    let _ = std::fs::create_dir_all(&sources);
+    let policy = tandem_app::connectors::SourcePolicy {
+        sqlite_root: Some(sources),
+        own_database: url.starts_with("postgres").then(|| url.clone()),
+    };
+    Ok(App::new(db, Arc::new(SystemClock)).with_connectors(Some(secrets), policy))
+}
+
+/// The configured secret key, or the one kept in the data directory (made on first use).
+fn secret_key(cli: &Cli) -> Fallible<String> {
+    if let Some(k) = cli.secret_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        return Ok(k.to_string());
+    }
+    let path = cli.data_dir.join("secret.key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        return Ok(k.trim().to_string());
+    }
+    std::fs::create_dir_all(&cli.data_dir)
+        .map_err(|e| format!("cannot create data directory {}: {e}", cli.data_dir.display()))?;
+    let key = tandem_app::secrets::SecretBox::new_key_text();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(&path) {
+        Ok(mut f) => {
+            std::io::Write::write_all(&mut f, key.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), "made a secret key for sealing credentials");
+            Ok(key)
+        }
+        // Another process made it first.
+        Err(_) => Ok(std::fs::read_to_string(&path)?.trim().to_string()),
+    }
 }
 
 async fn run(cli: Cli) -> Fallible<()> {
@@ -295,7 +339,8 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let router = tandem_web::router(tandem_web::AppState::new(app.clone(), args.secure_cookies));
     tracing::info!("Tandem listening on http://{}", listener.local_addr()?);
-    // Notifications go out from every server; a message is sent only under its lease.
+    // Notifications go out, and connectors run, from every server: a message is sent, and a
+    // scheduled run made, only by the server that claimed it.
     let dispatcher = {
         let app = app.clone();
         tokio::spawn(async move {
@@ -303,6 +348,19 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
             loop {
                 if let Err(e) = app.dispatch_due(&client).await {
                     tracing::warn!(error = %e, "notification dispatch failed");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        })
+    };
+    // A slow source must not hold up notifications: connectors have their own loop.
+    let scheduler = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let runner = format!("{}:{}", hostname(), std::process::id());
+            loop {
+                if let Err(e) = app.run_due_connectors(&runner).await {
+                    tracing::warn!(error = %e, "scheduled connector runs failed");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
@@ -324,6 +382,13 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
         })
         .await?;
     dispatcher.abort();
+    scheduler.abort();
     app.db.close().await;
     Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "tandem".into())
 }

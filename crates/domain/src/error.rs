@@ -33,6 +33,15 @@ pub enum Rule {
     },
     Duplicate,
     UnknownRef,
+    /// Not a cron schedule of five fields (minute hour day month weekday), or more often than
+    /// once a minute.
+    BadSchedule,
+    /// Not a connection string or URL of a supported kind.
+    BadSource,
+    /// A source Tandem may not read: its own database, or a file outside the sources folder.
+    SourceNotAllowed,
+    /// The server has no key to seal secrets with.
+    NoSecretKey,
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -104,6 +113,32 @@ impl Invalid {
             (Rule::UnknownRef, Lang::Zh) => format!("“{f}”指向的对象不存在"),
             (Rule::UnknownRef, Lang::En) => {
                 format!("“{f}” refers to something that does not exist")
+            }
+            (Rule::BadSchedule, Lang::Zh) => {
+                format!(
+                    "“{f}”不是有效的 cron 计划（分 时 日 月 周，例如 0 6 * * * 表示每天 06:00 UTC），且间隔不少于 1 分钟"
+                )
+            }
+            (Rule::BadSchedule, Lang::En) => format!(
+                "“{f}” is not a valid cron schedule (minute hour day month weekday, e.g. 0 6 * * * for 06:00 UTC daily) of at most once a minute"
+            ),
+            (Rule::BadSource, Lang::Zh) => {
+                format!("“{f}”须是 postgres://、mysql://、mariadb://、sqlite:// 连接串或 http(s):// 地址")
+            }
+            (Rule::BadSource, Lang::En) => {
+                format!(
+                    "“{f}” must be a postgres://, mysql://, mariadb:// or sqlite:// connection string, or an http(s):// URL"
+                )
+            }
+            (Rule::SourceNotAllowed, Lang::Zh) => {
+                format!("“{f}”不允许：不能读取 Tandem 自己的数据库，SQLite 文件须位于数据源目录内")
+            }
+            (Rule::SourceNotAllowed, Lang::En) => format!(
+                "“{f}” is not allowed: Tandem's own database cannot be read, and SQLite files must lie in the sources folder"
+            ),
+            (Rule::NoSecretKey, Lang::Zh) => "服务器未配置密钥（TANDEM_SECRET_KEY），无法加密保存凭据".to_string(),
+            (Rule::NoSecretKey, Lang::En) => {
+                "The server has no secret key (TANDEM_SECRET_KEY) to encrypt credentials with".to_string()
             }
         }
     }

@@ -9,11 +9,13 @@
 
 pub mod alerts;
 pub mod checkins;
+pub mod connectors;
 pub mod credentials;
 pub mod cycles;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod foreign;
 pub mod goals;
 pub mod metrics;
 pub mod notes;

@@ -85,6 +85,17 @@ const CHUNK: usize = 500;
 /// Inserts points; one whose external id the metric already holds (or an earlier point of the
 /// same call holds) is skipped. Answers how many were inserted.
 pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
+    write_points(tx, points, false).await
+}
+
+/// Inserts points, and revises a known one (same external id) whose value changed: what a
+/// scheduled pull does, since its source may correct a day it reported before. The points must
+/// have distinct external ids. Answers how many were inserted or revised.
+pub async fn upsert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
+    write_points(tx, points, true).await
+}
+
+async fn write_points(tx: &mut Tx, points: &[PointRow], revise: bool) -> Result<u64> {
     let mut inserted = 0;
     for chunk in points.chunks(CHUNK) {
         let mut sql = format!("INSERT INTO metric_points ({POINT}) VALUES ");
@@ -106,7 +117,12 @@ pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
                 b + 9
             ));
         }
-        sql.push_str(" ON CONFLICT DO NOTHING");
+        sql.push_str(if revise {
+            " ON CONFLICT (tenant_id, metric_id, external_id) DO UPDATE SET value = excluded.value, \
+             source = excluded.source, created_at = excluded.created_at WHERE metric_points.value <> excluded.value"
+        } else {
+            " ON CONFLICT DO NOTHING"
+        });
         let mut q = sqlx::query(&sql);
         for p in chunk {
             q = q

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod asof;
 pub mod auth;
 pub mod checkins;
+pub mod connectors;
 pub mod cycles;
 pub mod dashboard;
 pub mod exchange;
@@ -108,6 +109,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(asof::diff))
         .routes(routes!(exchange::export_cycle))
         .routes(routes!(exchange::import_cycle))
+        .routes(routes!(connectors::list, connectors::create))
+        .routes(routes!(connectors::get, connectors::update, connectors::remove))
+        .routes(routes!(connectors::set_active))
+        .routes(routes!(connectors::test))
+        .routes(routes!(connectors::run_now, connectors::runs))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

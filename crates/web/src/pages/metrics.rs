@@ -217,6 +217,11 @@ async fn detail_page(
         let text = crate::svg::ChartText { title: &m.name, series: [t.s("chart_value"), "", ""], start: "", end: "" };
         crate::svg::series_chart(&series, &text)
     };
+    let connectors = if a.has(tandem_domain::policy::Role::Admin) {
+        st.app.list_connectors(a).await.unwrap_or_default()
+    } else {
+        vec![]
+    };
     let page = MetricPage {
         endpoint: format!("/api/v1/metrics/{id}/points"),
         total,
@@ -226,7 +231,7 @@ async fn detail_page(
                 time: fmt_time(p.time),
                 value: super::goals::num(p.value),
                 external_id: p.external_id.unwrap_or_default(),
-                source: p.source,
+                source: source_label(&p.source, &connectors, t),
                 author: p.author.and_then(|x| org.person(x)).map(|x| x.name.clone()).unwrap_or_default(),
                 received: fmt_time(p.received_at),
             })
@@ -380,6 +385,22 @@ async fn bind(st: &AppState, u: &PageUser, subject: &str, id: i64, form: BindFor
 }
 
 /// A sample file to try the import with: a week of daily values, in the format the import takes.
+/// Where a point came from, in words: pushed, which file, which connector.
+fn source_label(source: &str, connectors: &[tandem_app::connectors::ConnectorView], t: crate::i18n::Tr) -> String {
+    if let Some(id) = source.strip_prefix("pull:") {
+        let name =
+            id.parse::<i64>().ok().and_then(|id| connectors.iter().find(|c| c.id == id)).map(|c| c.name.as_str());
+        return format!("{} · {}", t.s("source_pull"), name.unwrap_or(id));
+    }
+    if let Some(file) = source.strip_prefix("file:") {
+        return format!("{} · {file}", t.s("source_file"));
+    }
+    if source == "push" {
+        return t.s("source_push").into();
+    }
+    source.into()
+}
+
 pub async fn sample_csv(_u: PageUser) -> Response {
     let today = time::OffsetDateTime::now_utc().date();
     let mut body = String::from("\u{feff}时间,数值,外部编号\n");

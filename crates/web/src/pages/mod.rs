@@ -3,6 +3,7 @@
 //! error). Every form carries the session's CSRF token.
 
 mod account;
+mod connectors;
 mod cycles;
 mod goals;
 mod metrics;
@@ -43,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
         .route("/data", get(metrics::page).post(metrics::create))
         .route("/data/sample.csv", get(metrics::sample_csv))
+        .route("/data/connectors", get(connectors::page).post(connectors::create))
+        .route("/data/connectors/{id}/test", post(connectors::test))
+        .route("/data/connectors/{id}/run", post(connectors::run))
+        .route("/data/connectors/{id}/active", post(connectors::set_active))
+        .route("/data/connectors/{id}/delete", post(connectors::remove))
         .route("/data/{id}", get(metrics::detail))
         .route("/data/{id}/import", post(metrics::import))
         .route("/key-results/{id}/binding", post(metrics::bind_kr))
