@@ -1,21 +1,60 @@
-//! Exports as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right): a
-//! cycle's goal tree, its KPI results and its check-ins. Each holds only what the caller may see:
-//! the rows come from the same visibility-scoped reads as the pages.
+//! Exports as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right) and
+//! as XLSX: a cycle's goal tree, its KPI results and its check-ins. Each holds only what the
+//! caller may see: the rows come from the same visibility-scoped reads as the pages. One table
+//! serves both formats.
 
 use crate::error::{AppError, Result};
 use crate::goals::ObjectiveFilter;
 use crate::kpis::KpiFilter;
 use crate::{Actor, App};
 
-fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> Result<String> {
-    let mut w = csv::Writer::from_writer(vec![]);
-    let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record(header).map_err(io)?;
-    for r in rows {
-        w.write_record(&r).map_err(io)?;
+/// An export: a sheet name, a header and rows of text (numbers written as numbers in XLSX).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub sheet: &'static str,
+    pub header: &'static [&'static str],
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn to_csv(&self) -> Result<String> {
+        let mut w = csv::Writer::from_writer(vec![]);
+        let io = |e: csv::Error| AppError::Internal(e.to_string());
+        w.write_record(self.header).map_err(io)?;
+        for r in &self.rows {
+            w.write_record(r).map_err(io)?;
+        }
+        let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
+
+    /// One worksheet with a bold, frozen header row; cells that read as numbers are numbers.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let io = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name(self.sheet).map_err(io)?;
+        let bold = Format::new().set_bold();
+        for (c, h) in self.header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(io)?;
+            sheet.set_column_width(c as u16, 14).map_err(io)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(io)?;
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, v) in row.iter().enumerate() {
+                let c = c as u16;
+                match v.parse::<f64>() {
+                    Ok(x) if x.is_finite() && !v.is_empty() && !v.starts_with('+') => sheet.write_number(r, c, x),
+                    _ if v.is_empty() => continue,
+                    _ => sheet.write_string(r, c, v),
+                }
+                .map_err(io)?;
+            }
+        }
+        book.save_to_buffer().map_err(io)
+    }
 }
 
 fn when(us: i64) -> String {
@@ -32,7 +71,7 @@ fn n(v: f64) -> String {
 
 impl App {
     /// One row per key result (an objective without any gets one row of its own).
-    pub async fn export_goals_csv(&self, a: &Actor, cycle: i64) -> Result<String> {
+    pub async fn export_goals(&self, a: &Actor, cycle: i64) -> Result<Table> {
         let objs = self.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), ..Default::default() }).await?;
         let title = |id: Option<i64>| {
             id.and_then(|p| objs.iter().find(|o| o.id == p)).map(|o| o.title.clone()).unwrap_or_default()
@@ -66,8 +105,9 @@ impl App {
                 rows.push([head.clone(), kr].concat());
             }
         }
-        to_csv(
-            &[
+        Ok(Table {
+            sheet: "goals",
+            header: &[
                 "objective_id",
                 "objective",
                 "owner",
@@ -86,11 +126,11 @@ impl App {
                 "forecast",
             ],
             rows,
-        )
+        })
     }
 
     /// One row per KPI period value (a KPI without values gets one row of its own).
-    pub async fn export_kpis_csv(&self, a: &Actor, cycle: Option<i64>) -> Result<String> {
+    pub async fn export_kpis(&self, a: &Actor, cycle: Option<i64>) -> Result<Table> {
         let kpis = self.list_kpis(a, &KpiFilter { cycle, ..Default::default() }).await?;
         let history = self.kpi_value_history(a).await?;
         let mut rows = vec![];
@@ -114,8 +154,9 @@ impl App {
                 rows.push([head.clone(), row].concat());
             }
         }
-        to_csv(
-            &[
+        Ok(Table {
+            sheet: "kpis",
+            header: &[
                 "kpi_id",
                 "kpi",
                 "owner",
@@ -129,11 +170,11 @@ impl App {
                 "recorded_at",
             ],
             rows,
-        )
+        })
     }
 
     /// Every check-in on the key results of the cycle's objectives the caller may see, oldest first.
-    pub async fn export_check_ins_csv(&self, a: &Actor, cycle: i64) -> Result<String> {
+    pub async fn export_check_ins(&self, a: &Actor, cycle: i64) -> Result<Table> {
         let objs = self.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), ..Default::default() }).await?;
         let (all, org) = tokio::try_join!(
             async { Ok::<_, AppError>(tandem_store::checkins::for_tenant(&self.db, a.tenant.0).await?) },
@@ -160,8 +201,9 @@ impl App {
             ]);
         }
         rows.sort_by(|x, y| x[0].cmp(&y[0]));
-        to_csv(
-            &[
+        Ok(Table {
+            sheet: "check-ins",
+            header: &[
                 "time",
                 "objective",
                 "key_result",
@@ -175,6 +217,6 @@ impl App {
                 "source",
             ],
             rows,
-        )
+        })
     }
 }

@@ -65,12 +65,7 @@ fn err(line: usize, column: &str, reason: String) -> RowError {
 
 /// Reads and checks every row; returns the rows or every problem found.
 fn parse(csv_bytes: &[u8], lang: Lang) -> std::result::Result<Vec<Row>, Vec<RowError>> {
-    let text = match std::str::from_utf8(csv_bytes) {
-        Ok(t) => t.trim_start_matches('\u{feff}'),
-        Err(_) => {
-            return Err(vec![err(1, "", lang.pick("文件不是 UTF-8 编码", "The file is not UTF-8 encoded").into())]);
-        }
-    };
+    let (text, _) = crate::sheets::table_text(csv_bytes, lang).map_err(|e| vec![e])?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),

@@ -20,6 +20,7 @@ pub mod export;
 pub mod goals;
 pub mod history;
 pub mod import;
+pub mod kpi_files;
 pub mod kpis;
 pub mod lint;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod notify;
 pub mod org;
 pub mod people;
 pub mod secrets;
+pub mod sheets;
 pub mod tenants;
 pub mod trends;
 

@@ -135,21 +135,13 @@ pub struct PointFile {
     pub gbk: bool,
 }
 
-/// Reads a CSV of points: a header row naming `time` (时间), `value` (数值) and optionally
-/// `external_id` (外部编号), in UTF-8 (with or without BOM) or GBK. Times may be RFC 3339,
+/// Reads a file of points: a header row naming `time` (时间), `value` (数值) and optionally
+/// `external_id` (外部编号), as CSV in UTF-8 (with or without BOM) or GBK, or as an Excel
+/// workbook (see `sheets`). Times may be RFC 3339,
 /// `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD` (UTC). Row numbers in errors are file lines.
 pub fn read_points_csv(bytes: &[u8], lang: Lang) -> std::result::Result<PointFile, Vec<RowError>> {
-    let (text, gbk) = match std::str::from_utf8(bytes) {
-        Ok(t) => (t.trim_start_matches('\u{feff}').to_string(), false),
-        Err(_) => {
-            let (t, _, bad) = encoding_rs::GBK.decode(bytes);
-            if bad {
-                let reason = lang.pick("文件既不是 UTF-8 也不是 GBK 编码", "The file is neither UTF-8 nor GBK");
-                return Err(vec![RowError { row: 1, column: String::new(), reason: reason.into() }]);
-            }
-            (t.into_owned(), true)
-        }
-    };
+    let (text, encoding) = crate::sheets::table_text(bytes, lang).map_err(|e| vec![e])?;
+    let gbk = encoding == crate::sheets::Encoding::Gbk;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|x| x.to_lowercase()).collect(),

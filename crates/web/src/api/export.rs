@@ -1,4 +1,5 @@
-//! CSV exports of what the caller may see: a cycle's goal tree, KPI results and check-ins.
+//! CSV and XLSX exports of what the caller may see: a cycle's goal tree, KPI results and
+//! check-ins.
 
 use crate::AppState;
 use crate::auth::{ApiQuery, Caller};
@@ -7,6 +8,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tandem_app::export::Table;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
@@ -15,16 +17,31 @@ pub struct ExportQuery {
     pub cycle: Option<i64>,
 }
 
-fn csv(name: &str, body: String) -> Response {
-    (
+fn csv(name: &str, table: &Table, c: &Caller) -> Result<Response, ApiError> {
+    let body = table.to_csv().in_lang(c.lang)?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
+
+fn xlsx(name: &str, table: &Table, c: &Caller) -> Result<Response, ApiError> {
+    let body = table.to_xlsx().in_lang(c.lang)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn need_cycle(q: &ExportQuery, c: &Caller) -> Result<i64, ApiError> {
     q.cycle.ok_or(ApiError {
@@ -42,8 +59,8 @@ pub async fn goals(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let cycle = need_cycle(&q, &c)?;
-    let body = st.app.export_goals_csv(&c.session.actor, cycle).await.in_lang(c.lang)?;
-    Ok(csv(&format!("goals-{cycle}.csv"), body))
+    let t = st.app.export_goals(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    csv(&format!("goals-{cycle}"), &t, &c)
 }
 
 /// The KPIs the caller may see with every period's value and status (CSV).
@@ -54,8 +71,8 @@ pub async fn kpis(
     c: Caller,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let body = st.app.export_kpis_csv(&c.session.actor, q.cycle).await.in_lang(c.lang)?;
-    Ok(csv("kpis.csv", body))
+    let t = st.app.export_kpis(&c.session.actor, q.cycle).await.in_lang(c.lang)?;
+    csv("kpis", &t, &c)
 }
 
 /// Every check-in on a cycle's key results the caller may see (CSV).
@@ -67,6 +84,44 @@ pub async fn check_ins(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let cycle = need_cycle(&q, &c)?;
-    let body = st.app.export_check_ins_csv(&c.session.actor, cycle).await.in_lang(c.lang)?;
-    Ok(csv(&format!("check-ins-{cycle}.csv"), body))
+    let t = st.app.export_check_ins(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    csv(&format!("check-ins-{cycle}"), &t, &c)
+}
+
+/// The goal tree as an Excel workbook (same rows as the CSV).
+#[utoipa::path(get, path = "/api/v1/export/goals.xlsx", tag = "export", params(ExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 422, body = ErrorBody)))]
+pub async fn goals_xlsx(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let cycle = need_cycle(&q, &c)?;
+    let t = st.app.export_goals(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    xlsx(&format!("goals-{cycle}"), &t, &c)
+}
+
+/// The KPI results as an Excel workbook (same rows as the CSV).
+#[utoipa::path(get, path = "/api/v1/export/kpis.xlsx", tag = "export", params(ExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)))]
+pub async fn kpis_xlsx(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let t = st.app.export_kpis(&c.session.actor, q.cycle).await.in_lang(c.lang)?;
+    xlsx("kpis", &t, &c)
+}
+
+/// The check-ins as an Excel workbook (same rows as the CSV).
+#[utoipa::path(get, path = "/api/v1/export/check-ins.xlsx", tag = "export", params(ExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 422, body = ErrorBody)))]
+pub async fn check_ins_xlsx(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let cycle = need_cycle(&q, &c)?;
+    let t = st.app.export_check_ins(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    xlsx(&format!("check-ins-{cycle}"), &t, &c)
 }

@@ -370,3 +370,58 @@ pub async fn record_value(
     let v = st.app.record_kpi_value(&c.session.actor, id, &req.period, req.value).await.in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(v.into())))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct ValuesFileQuery {
+    /// The file's name, kept as each value's source (`file:<name>`).
+    pub name: Option<String>,
+    /// Check and report without writing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ValuesFileRow {
+    pub kpi: String,
+    pub owner: String,
+    pub period: String,
+    pub value: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ValuesFileReport {
+    /// Rows in the file.
+    pub rows: usize,
+    /// Rows whose value was new or different (written unless `dry_run`).
+    pub changed: usize,
+    pub dry_run: bool,
+    /// The first rows as read.
+    pub first: Vec<ValuesFileRow>,
+}
+
+/// Import KPI period values from a file (body: CSV in UTF-8 or GBK, or an Excel workbook;
+/// header `kpi_id` or `kpi` + `owner`, then `period`, `value`). Every row is checked first:
+/// one bad row rejects the file (422 with each row's line, column and reason); otherwise all
+/// rows are written in one transaction. A value already recorded changes nothing.
+#[utoipa::path(post, path = "/api/v1/kpis/values/import", tag = "kpis", params(ValuesFileQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ValuesFileReport), (status = 422, body = ErrorBody)))]
+pub async fn import_values(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ValuesFileQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<ValuesFileReport>, ApiError> {
+    let name = q.name.unwrap_or_default();
+    let r = st.app.import_kpi_values(&c.session.actor, &name, &body, q.dry_run, c.lang).await.in_lang(c.lang)?;
+    Ok(Json(ValuesFileReport {
+        rows: r.rows,
+        changed: r.changed,
+        dry_run: r.dry_run,
+        first: r
+            .first
+            .into_iter()
+            .map(|(kpi, owner, period, value)| ValuesFileRow { kpi, owner, period, value })
+            .collect(),
+    }))
+}

@@ -339,7 +339,11 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
         return r;
     }
     let bytes = if file.is_empty() { content.into_bytes() } else { file };
-    let shown = String::from_utf8_lossy(&bytes).into_owned();
+    // A workbook or a GBK file is shown (and confirmed) as the CSV text it reads as.
+    let shown = match tandem_app::sheets::table_text(&bytes, u.lang) {
+        Ok((text, _)) => text,
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
     let a = &u.session.actor;
     let Some(cap) = policy::manage_org(a) else {
         return user_error_page(&u, &AppError::Forbidden);
