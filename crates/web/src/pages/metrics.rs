@@ -251,38 +251,15 @@ pub async fn import(
     State(st): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> Response {
-    let (mut csrf, mut file, mut name, mut carried, mut confirm) =
-        (String::new(), Vec::new(), String::new(), String::new(), false);
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let field_name = field.name().unwrap_or("").to_string();
-                if field_name == "file" {
-                    name = field.file_name().unwrap_or("").to_string();
-                }
-                let Ok(bytes) = field.bytes().await else { break };
-                match field_name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "file" => file = bytes.to_vec(),
-                    "content_hex" => carried = String::from_utf8_lossy(&bytes).into_owned(),
-                    "name" => name = String::from_utf8_lossy(&bytes).into_owned(),
-                    "confirm" => confirm = true,
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
-                return user_error_page(&u, &err);
-            }
-        }
-    }
+    let Some(super::Upload { csrf, bytes, name, confirm }) = super::read_upload(mp).await else {
+        let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
+        return user_error_page(&u, &err);
+    };
     if let Some(r) = csrf_refusal(&u, &csrf) {
         return r;
     }
-    let bytes = if file.is_empty() { hex::decode(carried.trim()).unwrap_or_default() } else { file };
     if bytes.is_empty() {
         let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
         return detail_page(&st, &u, id, None, ImportState::default(), Some(err.message(u.lang))).await;

@@ -6,6 +6,7 @@ mod account;
 mod connectors;
 mod cycles;
 mod goals;
+mod kpi_import;
 mod metrics;
 mod org;
 mod people;
@@ -34,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/goals/map", get(goals::map))
         .route("/dashboard", get(goals::dashboard))
         .route("/kpis", get(goals::kpi_board))
+        .route("/kpis/import", get(kpi_import::form).post(kpi_import::upload))
+        .route("/kpis/import/sample.csv", get(kpi_import::sample))
         .route("/kpis/requests", get(goals::kpi_requests))
         .route("/kpis/library", get(goals::library).post(goals::add_template))
         .route("/kpis/library/{id}/delete", post(goals::remove_template))
@@ -489,4 +492,42 @@ pub(crate) fn short(v: Option<&serde_json::Value>) -> String {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
+}
+
+/// An uploaded file form as the import pages send it: the CSRF token, the file (or, on the
+/// confirmation, the checked file carried back as hex), its name, and whether to write.
+pub struct Upload {
+    pub csrf: String,
+    pub bytes: Vec<u8>,
+    pub name: String,
+    pub confirm: bool,
+}
+
+/// Reads an import form; None when the form itself cannot be read.
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> Option<Upload> {
+    let (mut csrf, mut file, mut name, mut carried, mut confirm) =
+        (String::new(), Vec::new(), String::new(), String::new(), false);
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let field_name = field.name().unwrap_or("").to_string();
+                if field_name == "file" {
+                    name = field.file_name().unwrap_or("").to_string();
+                }
+                let Ok(bytes) = field.bytes().await else { break };
+                match field_name.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                    "file" => file = bytes.to_vec(),
+                    "content_hex" => carried = String::from_utf8_lossy(&bytes).into_owned(),
+                    "name" => name = String::from_utf8_lossy(&bytes).into_owned(),
+                    "confirm" => confirm = true,
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return None,
+        }
+    }
+    let bytes = if file.is_empty() { hex::decode(carried.trim()).unwrap_or_default() } else { file };
+    Some(Upload { csrf, bytes, name, confirm })
 }
