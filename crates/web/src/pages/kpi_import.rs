@@ -10,14 +10,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tandem_app::AppError;
 
+type PreviewRow = (String, String, String, String);
+
 #[derive(Template)]
 #[template(path = "kpi_import.html")]
 struct KpiImportPage {
     f: Frame,
     /// Refused rows: (line, column, reason).
     errors: Vec<(usize, String, String)>,
-    /// A checked file: rows, rows that change, the first rows, and the file carried as hex.
-    preview: Option<(usize, usize, Vec<(String, String, String, String)>)>,
+    /// A checked file: rows, rows that change, the first rows (KPI, owner, period, value).
+    preview: Option<(usize, usize, Vec<PreviewRow>)>,
     content_hex: String,
     name: String,
 }
