@@ -192,6 +192,8 @@ pub struct DeliveryView {
     pub delivered_at: Option<i64>,
     pub next_attempt_at: i64,
     pub last_error: String,
+    /// Dropped unsent: its channel was removed.
+    pub dropped_at: Option<i64>,
     /// Every attempt: (time, HTTP status if any, error).
     pub log: Vec<(i64, Option<i64>, String)>,
 }
@@ -236,6 +238,7 @@ pub(crate) async fn enqueue(
             lease_until: None,
             delivered_at: None,
             last_error: String::new(),
+            dropped_at: None,
         };
         notify::enqueue(tx, &row).await?;
     }
@@ -276,6 +279,7 @@ pub(crate) async fn enqueue_emails(
             lease_until: None,
             delivered_at: None,
             last_error: String::new(),
+            dropped_at: None,
         };
         notify::enqueue(tx, &row).await?;
     }
@@ -355,7 +359,12 @@ impl App {
         if !notify::deactivate_channel(&mut tx, a.tenant.0, id).await? {
             return Err(AppError::NotFound);
         }
-        let mut c = Change::create("channel", id, serde_json::json!({"active": false}));
+        // What was waiting for it is dropped, not sent, and the log says so.
+        let dropped = notify::drop_pending(&mut tx, a.tenant.0, id, now).await?;
+        if dropped > 0 {
+            tracing::info!(channel = id, dropped, "messages of a removed channel dropped");
+        }
+        let mut c = Change::create("channel", id, serde_json::json!({"active": false, "dropped_messages": dropped}));
         c.action = "delete";
         record(&mut tx, Some(a), a.tenant.0, now, c).await?;
         tx.commit().await?;
@@ -379,6 +388,7 @@ impl App {
                 delivered_at: o.delivered_at,
                 next_attempt_at: o.next_attempt_at,
                 last_error: o.last_error,
+                dropped_at: o.dropped_at,
                 log: log.into_iter().map(|d| (d.at, d.status, d.error)).collect(),
             });
         }

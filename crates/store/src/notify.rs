@@ -35,6 +35,8 @@ pub struct OutboxRow {
     pub lease_until: Option<i64>,
     pub delivered_at: Option<i64>,
     pub last_error: String,
+    /// Not sent, and never to be: its channel was removed first.
+    pub dropped_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -50,7 +52,7 @@ pub struct DeliveryRow {
 }
 
 const CHANNEL: &str = "tenant_id, id, kind, name, url, secret, events, lang, active, created_by, created_at";
-const OUTBOX: &str = "tenant_id, id, channel_id, event, payload, created_at, attempts, next_attempt_at, lease_until, delivered_at, last_error";
+const OUTBOX: &str = "tenant_id, id, channel_id, event, payload, created_at, attempts, next_attempt_at, lease_until, delivered_at, last_error, dropped_at";
 
 pub async fn insert_channel(tx: &mut Tx, c: &ChannelRow) -> Result<()> {
     sqlx::query(&format!("INSERT INTO channels ({CHANNEL}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
@@ -93,6 +95,21 @@ pub async fn deactivate_channel(tx: &mut Tx, tenant: i64, id: i64) -> Result<boo
     Ok(r.rows_affected() > 0)
 }
 
+/// Drops the messages of a channel that are not delivered yet (its removal): they will not be
+/// sent. Answers how many.
+pub async fn drop_pending(tx: &mut Tx, tenant: i64, channel: i64, at: i64) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE outbox SET dropped_at = $3, lease_until = NULL, last_error = 'channel removed' \
+         WHERE tenant_id = $1 AND channel_id = $2 AND delivered_at IS NULL AND dropped_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(channel)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn channel(db: &Db, tenant: i64, id: i64) -> Result<Option<ChannelRow>> {
     Ok(sqlx::query_as(&format!("SELECT {CHANNEL} FROM channels WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant)
@@ -102,7 +119,7 @@ pub async fn channel(db: &Db, tenant: i64, id: i64) -> Result<Option<ChannelRow>
 }
 
 pub async fn enqueue(tx: &mut Tx, o: &OutboxRow) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO outbox ({OUTBOX}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+    sqlx::query(&format!("INSERT INTO outbox ({OUTBOX}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
         .bind(o.tenant_id)
         .bind(o.id)
         .bind(o.channel_id)
@@ -114,6 +131,7 @@ pub async fn enqueue(tx: &mut Tx, o: &OutboxRow) -> Result<()> {
         .bind(o.lease_until)
         .bind(o.delivered_at)
         .bind(&o.last_error)
+        .bind(o.dropped_at)
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -127,8 +145,8 @@ pub async fn claim_due(db: &Db, now: i64, lease_until: i64, limit: i64) -> Resul
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as(&format!(
         "UPDATE outbox SET lease_until = $2 \
-         WHERE delivered_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
-         AND (tenant_id, id) IN (SELECT tenant_id, id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= $1 \
+         WHERE delivered_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
+         AND (tenant_id, id) IN (SELECT tenant_id, id FROM outbox WHERE delivered_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $1 \
              AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt_at LIMIT $3) \
          RETURNING {OUTBOX}"
     ))

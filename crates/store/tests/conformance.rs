@@ -17,6 +17,37 @@ on_both_engines! {
     ids_are_unique_across_app_servers => ids_unique;
     cycles_update => cycles_update_body;
     concurrent_writers_lose_nothing => concurrent_writers;
+    messages_of_a_removed_channel_are_dropped_not_sent => dropped_messages;
+}
+
+async fn dropped_messages(t: &TestDb) {
+    use tandem_store::notify::{self, OutboxRow};
+    let db = &t.db;
+    let tid = tenant(db, "drop").await;
+    let mut tx = db.begin().await.expect("begin");
+    for (id, channel) in [(1, 10), (2, 10), (3, 11)] {
+        let row = OutboxRow {
+            tenant_id: tid,
+            id,
+            channel_id: channel,
+            event: "alert_raised".into(),
+            payload: "{}".into(),
+            created_at: 1,
+            attempts: 0,
+            next_attempt_at: 1,
+            lease_until: None,
+            delivered_at: None,
+            last_error: String::new(),
+            dropped_at: None,
+        };
+        notify::enqueue(&mut tx, &row).await.expect("enqueue");
+    }
+    assert_eq!(notify::drop_pending(&mut tx, tid, 10, 5).await.expect("drop"), 2);
+    tx.commit().await.expect("commit");
+    let due = notify::claim_due(db, 100, 200, 10).await.expect("claim");
+    assert_eq!(due.iter().map(|o| o.id).collect::<Vec<_>>(), vec![3], "only the live channel's message");
+    let all = notify::outbox(db, tid, 10).await.expect("outbox");
+    assert!(all.iter().filter(|o| o.channel_id == 10).all(|o| o.dropped_at == Some(5) && o.delivered_at.is_none()));
 }
 
 async fn tenant(db: &Db, slug: &str) -> i64 {

@@ -107,6 +107,8 @@ pub struct DeliveryDto {
     pub delivered_at: Option<i64>,
     pub next_attempt_at: i64,
     pub last_error: String,
+    /// Dropped unsent (µs): its channel was removed before it could be delivered.
+    pub dropped_at: Option<i64>,
     pub log: Vec<AttemptDto>,
 }
 
@@ -121,6 +123,7 @@ impl From<DeliveryView> for DeliveryDto {
             delivered_at: d.delivered_at,
             next_attempt_at: d.next_attempt_at,
             last_error: d.last_error,
+            dropped_at: d.dropped_at,
             log: d.log.into_iter().map(|(at, status, error)| AttemptDto { at, status, error }).collect(),
         }
     }
