@@ -61,7 +61,7 @@ test('an admin creates a metric and pushes data; a manager binds a key result an
   await admin.click('#import-confirm button[type=submit]');
   await admin.waitForURL(/ok=imported$/);
   assert.equal(await admin.locator('#points-table tbody tr').count(), 3);
-  assert.match(await admin.locator('#points-table').textContent(), /file:pos\.csv/);
+  assert.match(await admin.locator('#points-table').textContent(), /文件 · pos\.csv/);
   await shot(admin, 'metric-imported');
 
   // The store manager binds Zhang Wei's pour-time KR to the metric; its value becomes 2.9.

@@ -64,6 +64,11 @@ fn when(us: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A number as text, to four decimals at most (`1200`, `0.1234`).
+pub fn num_text(v: f64) -> String {
+    n(v)
+}
+
 fn n(v: f64) -> String {
     let r = (v * 10_000.0).round() / 10_000.0;
     format!("{r}")

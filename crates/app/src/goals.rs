@@ -697,6 +697,28 @@ impl App {
             objective_json(&after, &supports),
         );
         change.action = action;
+        // Those aligned below hear of a change in what a published objective says, or its end.
+        if before.status == "published"
+            && (after.title != before.title || after.kind != before.kind || action == "archive")
+        {
+            let what = if action == "archive" {
+                ("已归档".to_string(), "archived".to_string())
+            } else if after.title != before.title {
+                (format!("改为「{}」", after.title), format!("now “{}”", after.title))
+            } else {
+                (format!("类型改为 {}", after.kind), format!("kind now {}", after.kind))
+            };
+            crate::notices::queue_upstream_notice(
+                &mut tx,
+                &goals,
+                &org,
+                &before,
+                (&what.0, &what.1),
+                reason.as_deref(),
+                now,
+            )
+            .await?;
+        }
         change.reason = reason;
         record(&mut tx, Some(a), a.tenant.0, now, change).await?;
         tx.commit().await?;
@@ -873,6 +895,37 @@ impl App {
         }
         goals::bump_version(&mut tx, a.tenant.0).await?;
         let mut change = Change::update("key_result", id, kr_json(&before, &before_owners), kr_json(&after, &owners));
+        if o.status == "published" && meaning_changed {
+            let n = |v: f64| crate::export::num_text(v);
+            let what = (
+                format!(
+                    "关键结果「{}」→「{}」，{} → {} {}",
+                    before.title,
+                    after.title,
+                    n(before.target),
+                    n(after.target),
+                    after.unit
+                ),
+                format!(
+                    "key result “{}” → “{}”, {} → {} {}",
+                    before.title,
+                    after.title,
+                    n(before.target),
+                    n(after.target),
+                    after.unit
+                ),
+            );
+            crate::notices::queue_upstream_notice(
+                &mut tx,
+                &goals,
+                &org,
+                &o,
+                (&what.0, &what.1),
+                reason.as_deref(),
+                now,
+            )
+            .await?;
+        }
         change.reason = reason;
         record(&mut tx, Some(a), a.tenant.0, now, change).await?;
         tx.commit().await?;

@@ -25,6 +25,7 @@ pub mod kpis;
 pub mod lint;
 pub mod metrics;
 pub mod notes;
+pub mod notices;
 pub mod notify;
 pub mod org;
 pub mod people;

@@ -21,7 +21,24 @@ use tandem_store::notify::{self, ChannelRow, OutboxRow};
 
 pub const KINDS: [&str; 5] = ["webhook", "slack", "feishu", "dingtalk", "wecom"];
 /// Events a channel may subscribe to.
-pub const EVENTS: [&str; 1] = ["alert_raised"];
+pub const EVENTS: [&str; 4] = ["alert_raised", "check_in_reminder", "weekly_digest", "upstream_changed"];
+
+/// Whether `person` takes email for `event`: an answer to their own request always goes; red
+/// lights unless turned off (the older switch or the list); others unless turned off.
+async fn wants_email(tx: &mut tandem_store::Tx, tenant: i64, person: i64, event: &str) -> Result<bool> {
+    if event == "kpi_change_decided" {
+        return Ok(true);
+    }
+    let (alerts, off) = notify::email_prefs_in(tx, tenant, person).await?;
+    let off = off.split(',').any(|e| e == event);
+    Ok(!off && (event != "alert_raised" || alerts))
+}
+
+/// A person's email choices: which of `EVENTS` they take.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EmailPrefs {
+    pub events: Vec<(String, bool)>,
+}
 
 /// An SMTP server to send through: `smtp://host:port` (plain, for a relay on loopback or a
 /// private network) or `smtps://host:port` (TLS), and the sender address.
@@ -262,7 +279,7 @@ pub(crate) async fn enqueue_emails(
         if p.email.is_empty() || p.active != 1 || !sent.insert(p.id) {
             continue;
         }
-        if event == "alert_raised" && !notify::email_alerts_in(tx, tenant, p.id).await? {
+        if !wants_email(tx, tenant, p.id, event).await? {
             continue;
         }
         let en = p.lang == "en";
@@ -289,15 +306,47 @@ pub(crate) async fn enqueue_emails(
 impl App {
     /// Whether the caller takes red-light emails.
     pub async fn email_alerts(&self, a: &Actor) -> Result<bool> {
-        Ok(notify::email_alerts(&self.db, a.tenant.0, a.person.0).await?)
+        Ok(self.email_prefs(a).await?.events.iter().any(|(e, on)| e == "alert_raised" && *on))
+    }
+
+    /// Which events the caller takes by email.
+    pub async fn email_prefs(&self, a: &Actor) -> Result<EmailPrefs> {
+        let (alerts, off) = notify::email_prefs(&self.db, a.tenant.0, a.person.0).await?;
+        let off: Vec<&str> = off.split(',').collect();
+        Ok(EmailPrefs {
+            events: EVENTS
+                .iter()
+                .map(|e| (e.to_string(), !off.contains(e) && (*e != "alert_raised" || alerts)))
+                .collect(),
+        })
+    }
+
+    /// Sets which events the caller takes by email (events not named keep their setting).
+    pub async fn set_email_prefs(&self, a: &Actor, choices: &[(String, bool)]) -> Result<EmailPrefs> {
+        for (e, _) in choices {
+            if !EVENTS.contains(&e.as_str()) {
+                return Err(Invalid::new("email_events", Rule::OneOf(&EVENTS)).into());
+            }
+        }
+        let current = self.email_prefs(a).await?;
+        let on = |e: &str| {
+            choices
+                .iter()
+                .find(|(x, _)| x == e)
+                .map(|(_, on)| *on)
+                .or_else(|| current.events.iter().find(|(x, _)| x == e).map(|(_, on)| *on))
+                .unwrap_or(true)
+        };
+        let off: Vec<&str> = EVENTS.iter().copied().filter(|e| !on(e)).collect();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        notify::set_email_prefs(&mut tx, a.tenant.0, a.person.0, on("alert_raised"), &off.join(","), now).await?;
+        tx.commit().await?;
+        self.email_prefs(a).await
     }
 
     pub async fn set_email_alerts(&self, a: &Actor, on: bool) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        notify::set_email_alerts(&mut tx, a.tenant.0, a.person.0, on, now).await?;
-        tx.commit().await?;
-        Ok(())
+        self.set_email_prefs(a, &[("alert_raised".into(), on)]).await.map(|_| ())
     }
 
     pub async fn create_channel(&self, a: &Actor, new: &NewChannel) -> Result<ChannelView> {

@@ -353,15 +353,23 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
             }
         })
     };
-    // A slow source must not hold up notifications: connectors have their own loop.
+    // A slow source must not hold up notifications: connectors (and, once a minute, the weekly
+    // notices) have their own loop.
     let scheduler = {
         let app = app.clone();
         tokio::spawn(async move {
             let runner = format!("{}:{}", hostname(), std::process::id());
+            let mut tick: u64 = 0;
             loop {
                 if let Err(e) = app.run_due_connectors(&runner).await {
                     tracing::warn!(error = %e, "scheduled connector runs failed");
                 }
+                if tick.is_multiple_of(60)
+                    && let Err(e) = app.send_weekly_notices().await
+                {
+                    tracing::warn!(error = %e, "weekly notices failed");
+                }
+                tick += 1;
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         })

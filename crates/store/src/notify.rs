@@ -232,37 +232,66 @@ pub async fn deliveries(db: &Db, tenant: i64, outbox_id: i64) -> Result<Vec<Deli
     .await?)
 }
 
-/// Whether a person takes red-light emails (default: yes).
-pub async fn email_alerts_in(tx: &mut Tx, tenant: i64, person: i64) -> Result<bool> {
-    let v: Option<i64> =
-        sqlx::query_scalar("SELECT email_alerts FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
+/// The events a person has turned off for email (comma-separated), and whether red-light
+/// email is on: (email_alerts, email_off).
+pub async fn email_prefs_in(tx: &mut Tx, tenant: i64, person: i64) -> Result<(bool, String)> {
+    let v: Option<(i64, String)> =
+        sqlx::query_as("SELECT email_alerts, email_off FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
             .bind(tenant)
             .bind(person)
             .fetch_optional(tx.conn())
             .await?;
-    Ok(v.is_none_or(|v| v == 1))
+    Ok(v.map(|(a, off)| (a == 1, off)).unwrap_or((true, String::new())))
 }
 
-pub async fn email_alerts(db: &Db, tenant: i64, person: i64) -> Result<bool> {
-    let v: Option<i64> =
-        sqlx::query_scalar("SELECT email_alerts FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
+pub async fn email_prefs(db: &Db, tenant: i64, person: i64) -> Result<(bool, String)> {
+    let v: Option<(i64, String)> =
+        sqlx::query_as("SELECT email_alerts, email_off FROM person_prefs WHERE tenant_id = $1 AND person_id = $2")
             .bind(tenant)
             .bind(person)
             .fetch_optional(db.pool())
             .await?;
-    Ok(v.is_none_or(|v| v == 1))
+    Ok(v.map(|(a, off)| (a == 1, off)).unwrap_or((true, String::new())))
 }
 
-pub async fn set_email_alerts(tx: &mut Tx, tenant: i64, person: i64, on: bool, at: i64) -> Result<()> {
+/// Sets a person's email choices: red lights on or off, and the other events turned off.
+pub async fn set_email_prefs(tx: &mut Tx, tenant: i64, person: i64, alerts: bool, off: &str, at: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO person_prefs (tenant_id, person_id, email_alerts, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (tenant_id, person_id) DO UPDATE SET email_alerts = $3, updated_at = $4",
+        "INSERT INTO person_prefs (tenant_id, person_id, email_alerts, email_off, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, person_id) DO UPDATE SET email_alerts = $3, email_off = $4, updated_at = $5",
     )
     .bind(tenant)
     .bind(person)
-    .bind(i64::from(on))
+    .bind(i64::from(alerts))
+    .bind(off)
     .bind(at)
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+/// Marks a weekly notice as sent for `period`; false if it was already (by any server).
+pub async fn claim_notice(tx: &mut Tx, tenant: i64, kind: &str, period: &str, at: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO notice_runs (tenant_id, kind, period, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(period)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Whether a weekly notice was sent for `period` already.
+pub async fn notice_sent(db: &Db, tenant: i64, kind: &str, period: &str) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notice_runs WHERE tenant_id = $1 AND kind = $2 AND period = $3")
+            .bind(tenant)
+            .bind(kind)
+            .bind(period)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(n > 0)
 }

@@ -457,7 +457,7 @@ async fn scheduled_once(t: &TestDb) {
     let second = {
         let key = SecretBox::from_key_text(&"ab".repeat(32)).expect("key");
         let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), own_database: None };
-        App::new(t.second_handle().await, clock.clone()).with_connectors(Some(key), policy)
+        App::new(second_server_db(t).await, clock.clone()).with_connectors(Some(key), policy)
     };
     assert_eq!(a.app.run_due_connectors("one").await.expect("run"), 0, "not due yet");
     // Three days: each server polls many times around each 06:00.
@@ -493,5 +493,7 @@ async fn scheduled_once(t: &TestDb) {
     assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)));
     clock.advance(2 * 86_400_000_000);
     assert_eq!(a.app.run_due_connectors("one").await.expect("run"), 0);
-    second.db.close().await;
+    if t.db.engine() == tandem_store::Engine::Postgres {
+        second.db.close().await;
+    }
 }

@@ -168,20 +168,43 @@ pub async fn revoke_token(
 pub struct Preferences {
     /// Red lights on my goals and my reports' goals, by email.
     pub email_alerts: bool,
+    /// Each event's email, on or off: `alert_raised`, `check_in_reminder`, `weekly_digest`,
+    /// `upstream_changed`. (A decided KPI change request is always emailed to its requester.)
+    #[serde(default)]
+    pub email_events: std::collections::BTreeMap<String, bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PreferencesChange {
+    /// Red lights by email (the same as `email_events.alert_raised`).
+    pub email_alerts: Option<bool>,
+    /// The events to switch; those left out keep their setting.
+    #[serde(default)]
+    pub email_events: std::collections::BTreeMap<String, bool>,
+}
+
+fn prefs_dto(p: tandem_app::notify::EmailPrefs) -> Preferences {
+    Preferences {
+        email_alerts: p.events.iter().any(|(e, on)| e == "alert_raised" && *on),
+        email_events: p.events.into_iter().collect(),
+    }
 }
 
 /// What you want to hear about by email.
 #[utoipa::path(get, path = "/api/v1/me/preferences", tag = "auth", responses((status = 200, body = Preferences)))]
 pub async fn preferences(State(st): State<AppState>, c: Caller) -> Result<Json<Preferences>, ApiError> {
-    Ok(Json(Preferences { email_alerts: st.app.email_alerts(&c.session.actor).await.in_lang(c.lang)? }))
+    Ok(Json(prefs_dto(st.app.email_prefs(&c.session.actor).await.in_lang(c.lang)?)))
 }
 
-#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "auth", request_body = Preferences, responses((status = 200, body = Preferences)))]
+#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "auth", request_body = PreferencesChange, responses((status = 200, body = Preferences), (status = 422, body = ErrorBody)))]
 pub async fn set_preferences(
     State(st): State<AppState>,
     c: Caller,
-    ApiJson(req): ApiJson<Preferences>,
+    ApiJson(req): ApiJson<PreferencesChange>,
 ) -> Result<Json<Preferences>, ApiError> {
-    st.app.set_email_alerts(&c.session.actor, req.email_alerts).await.in_lang(c.lang)?;
-    Ok(Json(req))
+    let mut choices: Vec<(String, bool)> = req.email_events.into_iter().collect();
+    if let Some(on) = req.email_alerts {
+        choices.push(("alert_raised".into(), on));
+    }
+    Ok(Json(prefs_dto(st.app.set_email_prefs(&c.session.actor, &choices).await.in_lang(c.lang)?)))
 }

@@ -22,6 +22,14 @@ pub struct TokenRowView {
     pub revoked: bool,
 }
 
+/// Each event a person may take by email, with the key of its label.
+const EMAIL_LABELS: [(&str, &str); 4] = [
+    ("alert_raised", "email_alert_raised"),
+    ("check_in_reminder", "email_check_in_reminder"),
+    ("weekly_digest", "email_weekly_digest"),
+    ("upstream_changed", "email_upstream_changed"),
+];
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -30,7 +38,8 @@ struct AccountPage {
     roles: Vec<(&'static str, &'static str)>,
     tokens: Vec<TokenRowView>,
     new_token: Option<String>,
-    email_alerts: bool,
+    /// (label, event, on) for each email the person may take.
+    email_events: Vec<(String, String, bool)>,
 }
 
 async fn account_page(
@@ -44,11 +53,11 @@ async fn account_page(
     let loaded = async {
         let me = st.app.get_person(a, a.person.0).await?;
         let tokens = st.app.list_api_tokens(&u.session).await?;
-        let email_alerts = st.app.email_alerts(a).await?;
-        Ok::<_, AppError>((me, tokens, email_alerts))
+        let prefs = st.app.email_prefs(a).await?;
+        Ok::<_, AppError>((me, tokens, prefs))
     }
     .await;
-    let (me, tokens, email_alerts) = match loaded {
+    let (me, tokens, prefs) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -70,7 +79,14 @@ async fn account_page(
             })
             .collect(),
         new_token,
-        email_alerts,
+        email_events: prefs
+            .events
+            .into_iter()
+            .map(|(e, on)| {
+                let label = EMAIL_LABELS.iter().find(|(k, _)| *k == e).map(|(_, l)| f.t.s(l)).unwrap_or("");
+                (label.to_string(), e, on)
+            })
+            .collect(),
         f,
     };
     render(status, page)
@@ -80,16 +96,30 @@ async fn account_page(
 pub struct PrefsForm {
     #[serde(default)]
     csrf: String,
-    /// Present (checked) or absent.
-    email_alerts: Option<String>,
+    /// Each checked event, present; unchecked ones absent.
+    #[serde(default)]
+    alert_raised: Option<String>,
+    #[serde(default)]
+    check_in_reminder: Option<String>,
+    #[serde(default)]
+    weekly_digest: Option<String>,
+    #[serde(default)]
+    upstream_changed: Option<String>,
 }
 
 pub async fn set_prefs(State(st): State<AppState>, u: PageUser, Form(form): Form<PrefsForm>) -> Response {
     if let Some(r) = csrf_refusal(&u, &form.csrf) {
         return r;
     }
-    match st.app.set_email_alerts(&u.session.actor, form.email_alerts.is_some()).await {
-        Ok(()) => Redirect::to("/account?ok=saved").into_response(),
+    let choices = [
+        ("alert_raised", form.alert_raised.is_some()),
+        ("check_in_reminder", form.check_in_reminder.is_some()),
+        ("weekly_digest", form.weekly_digest.is_some()),
+        ("upstream_changed", form.upstream_changed.is_some()),
+    ]
+    .map(|(e, on)| (e.to_string(), on));
+    match st.app.set_email_prefs(&u.session.actor, &choices).await {
+        Ok(_) => Redirect::to("/account?ok=saved").into_response(),
         Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,
     }
 }

@@ -3,6 +3,7 @@
 //! error). Every form carries the session's CSRF token.
 
 mod account;
+mod channels;
 mod connectors;
 mod cycles;
 mod goals;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
         .route("/data", get(metrics::page).post(metrics::create))
         .route("/data/sample.csv", get(metrics::sample_csv))
+        .route("/channels", get(channels::page).post(channels::create))
+        .route("/channels/{id}/delete", post(channels::remove))
         .route("/data/connectors", get(connectors::page).post(connectors::create))
         .route("/data/connectors/{id}/test", post(connectors::test))
         .route("/data/connectors/{id}/run", post(connectors::run))

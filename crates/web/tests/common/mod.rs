@@ -89,3 +89,13 @@ impl Api {
             .unwrap_or_else(|| panic!("{value} in {path}"))
     }
 }
+
+/// The database handle a second app server would have: its own pool on PostgreSQL; on SQLite
+/// (one server per file by design) the same handle, so writes take turns as they do in one
+/// process.
+pub async fn second_server_db(t: &TestDb) -> tandem_store::Db {
+    match t.db.engine() {
+        tandem_store::Engine::Postgres => t.second_handle().await,
+        tandem_store::Engine::Sqlite => t.db.clone(),
+    }
+}
