@@ -49,11 +49,11 @@ test('a manager imports KPI values from a file: bad rows named, then previewed a
   await signIn(page, app.base, 'li.na@demo.example', { next: '/kpis' });
   await page.click('#kpi-import-link');
   await page.waitForURL(/\/kpis\/import$/);
-  await page.setInputFiles('#kpi-file', bad);
+  await page.setInputFiles('#import-file', bad);
   await page.click('#import-check button[type=submit]');
   await page.locator('#import-errors').waitFor();
   assert.match(await page.locator('table').innerText(), /2\s+value\s+数值为空或不是数字/);
-  await page.setInputFiles('#kpi-file', good);
+  await page.setInputFiles('#import-file', good);
   await page.click('#import-check button[type=submit]');
   await page.locator('#import-preview').waitFor();
   assert.match(await page.locator('#import-preview').innerText(), /将新增或更新 1/);
@@ -62,5 +62,24 @@ test('a manager imports KPI values from a file: bad rows named, then previewed a
   await page.waitForURL(/\/kpis\?ok=imported$/);
   const row = page.locator('tr', { hasText: '收银差错率' }).first();
   assert.match(await row.innerText(), /0\.09/);
+  await page.context().close();
+});
+
+test('a manager imports OKRs from a sheet into the running quarter, as drafts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-okr-file-'));
+  const sheet = join(dir, 'okrs.csv');
+  writeFileSync(sheet, '\ufeff目标,负责人,类型,关键结果,度量方式,基线,目标值,单位\n表格导入：会员复购,li.na@demo.example,挑战型,会员月复购率从25%提升至35%,提升,25,35,%\n,,,小程序月活达到12000,提升,8000,12000,人\n');
+  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await signIn(page, app.base, 'li.na@demo.example', { next: '/goals' });
+  await page.click('#okr-import-link');
+  await page.waitForURL(/\/goals\/import\?cycle=\d+$/);
+  await page.setInputFiles('#import-file', sheet);
+  await page.click('#import-check button[type=submit]');
+  await page.locator('#import-preview').waitFor();
+  assert.match(await page.locator('#import-preview').innerText(), /目标 1 · 关键结果 2/);
+  await page.click('#import-confirm button[type=submit]');
+  await page.waitForURL(/\/goals\?cycle=\d+&ok=imported$/);
+  assert.match(await page.locator('main').innerText(), /表格导入：会员复购/);
+  await shot(page, 'okr-imported');
   await page.context().close();
 });

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod notes;
 pub mod notices;
 pub mod notify;
+pub mod okr_files;
 pub mod org;
 pub mod people;
 pub mod secrets;

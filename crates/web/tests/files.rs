@@ -16,6 +16,7 @@ on_both_engines! {
     excel_exports_hold_only_what_the_caller_may_see => exports;
     kpi_values_come_in_from_a_workbook_whole_or_not_at_all => kpi_values;
     metric_points_come_in_from_a_workbook => points;
+    okrs_come_in_from_a_sheet_whole_or_not_at_all => okr_sheet;
 }
 
 async fn get_bytes(a: &Api, path: &str, token: &str) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -206,4 +207,93 @@ async fn points(t: &TestDb) {
             .any(|p| p["time"] == "2026-11-20T00:00:00Z" && p["value"] == 12.0 && p["source"] == "file:points.xlsx"),
         "{pts:?}"
     );
+}
+
+async fn okr_sheet(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let cycle = a
+        .items("/api/v1/cycles", &li)
+        .await
+        .into_iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("quarter");
+    let mine =
+        |items: &[Value]| items.iter().filter(|o| o["title"].as_str().is_some_and(|t| t.starts_with("表格"))).count();
+    let before = a.items(&format!("/api/v1/objectives?cycle={cycle}"), &li).await;
+    assert_eq!(mine(&before), 0);
+    let parent = before
+        .iter()
+        .find(|o| o["status"] == "published")
+        .and_then(|o| o["title"].as_str())
+        .expect("a published objective")
+        .to_string();
+    let sheet = workbook(&[
+        vec!["目标", "负责人", "类型", "上级目标", "关键结果", "度量方式", "基线", "目标值", "单位", "权重"],
+        vec![
+            "表格：提升会员复购",
+            "li.na@demo.example",
+            "挑战型",
+            parent.as_str(),
+            "会员月复购率从25%提升至35%",
+            "提升",
+            "25",
+            "35",
+            "%",
+            "2",
+        ],
+        vec!["", "", "", "", "会员小程序月活达到12000", "提升", "8000", "12000", "人", "1"],
+        vec![
+            "表格：夜班出品稳定",
+            "李娜",
+            "承诺型",
+            "表格：提升会员复购",
+            "夜班出品差错低于1%",
+            "保持低于",
+            "",
+            "1",
+            "%",
+            "",
+        ],
+    ]);
+    let path = format!("/api/v1/cycles/{cycle}/okrs/import");
+    let r = post_file(&a, &format!("{path}?dry_run=true"), &li, sheet.clone()).await;
+    assert_eq!(
+        (r.status, r.body["objectives"].as_u64(), r.body["key_results"].as_u64()),
+        (StatusCode::OK, Some(2), Some(3)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(mine(&a.items(&format!("/api/v1/objectives?cycle={cycle}"), &li).await), 0, "a preview writes nothing");
+    let r = post_file(&a, &path, &li, sheet).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let after = a.items(&format!("/api/v1/objectives?cycle={cycle}"), &li).await;
+    let made: Vec<&Value> =
+        after.iter().filter(|o| o["title"].as_str().is_some_and(|t| t.starts_with("表格"))).collect();
+    assert_eq!(made.len(), 2);
+    assert!(made.iter().all(|o| o["status"] == "draft"), "drafts until someone publishes them");
+    let first = made.iter().find(|o| o["title"] == "表格：提升会员复购").expect("first");
+    let second = made.iter().find(|o| o["title"] == "表格：夜班出品稳定").expect("second");
+    assert_eq!(second["parent"], first["id"], "a parent named in the sheet");
+    assert_eq!(first["key_results"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first["kind"], "aspirational");
+    assert_eq!(second["key_results"][0]["measure"], "stay_below");
+
+    // Bad rows are named; nothing is written.
+    let csv = "objective,owner,key_result,measure,target\n表格：坏的,nobody@demo.example,x,increase,1\n表格：也坏,li.na@demo.example,y,sideways,1\n,,z,increase,lots\n";
+    let r = post_file(&a, &path, &li, csv.as_bytes().to_vec()).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "import_rejected"), "{:?}", r.body);
+    let named: Vec<(u64, String)> = r.body["error"]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|e: &Value| (e["row"].as_u64().unwrap_or(0), e["column"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(named, vec![(2, "owner".into()), (3, "measure".into()), (4, "target".into())]);
+    assert_eq!(mine(&a.items(&format!("/api/v1/objectives?cycle={cycle}"), &li).await), 2, "nothing half-applied");
+    // Someone else's goals are not mine to set.
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let r = post_file(&a, &path, &zhang, "objective,owner\n表格：替人定,li.na@demo.example\n".into()).await;
+    assert_eq!(r.body["error"]["rows"][0]["column"], "owner");
 }

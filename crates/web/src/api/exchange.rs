@@ -60,3 +60,30 @@ pub async fn import_cycle(
     let s = st.app.import_cycle(&c.session.actor, id, &doc).await.in_lang(c.lang)?;
     Ok(Json(ImportSummaryDto { objectives: s.objectives, key_results: s.key_results, kpis: s.kpis }))
 }
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct SheetQuery {
+    /// Check and count without writing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Write OKRs from a spreadsheet into this cycle (body: CSV in UTF-8 or GBK, or an Excel
+/// workbook). One row per key result; columns `objective`, `owner` (email, name or org unit),
+/// `kind`, `status`, `parent` (an objective's title), `key_result`, `measure`, `baseline`,
+/// `target`, `unit`, `weight` (or their Chinese names). Every row is checked first (422 lists
+/// each bad row's line, column and reason); then all are written in one transaction.
+/// Objectives arrive as drafts unless `status` says `published`.
+#[utoipa::path(post, path = "/api/v1/cycles/{id}/okrs/import", tag = "goals", params(("id" = i64, Path), SheetQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportSummaryDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_sheet(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    crate::auth::ApiQuery(q): crate::auth::ApiQuery<SheetQuery>,
+    body: Bytes,
+) -> Result<Json<ImportSummaryDto>, ApiError> {
+    let s = st.app.import_okr_sheet(&c.session.actor, id, &body, q.dry_run, c.lang).await.in_lang(c.lang)?;
+    Ok(Json(ImportSummaryDto { objectives: s.objectives, key_results: s.key_results, kpis: s.kpis }))
+}

@@ -113,6 +113,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(asof::diff))
         .routes(routes!(exchange::export_cycle))
         .routes(routes!(exchange::import_cycle))
+        .routes(routes!(exchange::import_sheet))
         .routes(routes!(connectors::list, connectors::create))
         .routes(routes!(connectors::get, connectors::update, connectors::remove))
         .routes(routes!(connectors::set_active))

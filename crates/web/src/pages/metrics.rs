@@ -253,7 +253,7 @@ pub async fn import(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> Response {
-    let Some(super::Upload { csrf, bytes, name, confirm }) = super::read_upload(mp).await else {
+    let Some(super::Upload { csrf, bytes, name, confirm, .. }) = super::read_upload(mp).await else {
         let err = AppError::Invalid(tandem_domain::Invalid::new("file", tandem_domain::Rule::Required));
         return user_error_page(&u, &err);
     };

@@ -7,7 +7,7 @@ mod channels;
 mod connectors;
 mod cycles;
 mod goals;
-mod kpi_import;
+mod imports;
 mod metrics;
 mod org;
 mod people;
@@ -36,8 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/goals/map", get(goals::map))
         .route("/dashboard", get(goals::dashboard))
         .route("/kpis", get(goals::kpi_board))
-        .route("/kpis/import", get(kpi_import::form).post(kpi_import::upload))
-        .route("/kpis/import/sample.csv", get(kpi_import::sample))
+        .route("/kpis/import", get(imports::kpi_form).post(imports::kpi_upload))
+        .route("/kpis/import/sample.csv", get(imports::kpi_sample))
+        .route("/goals/import", get(imports::okr_form).post(imports::okr_upload))
+        .route("/goals/import/sample.csv", get(imports::okr_sample))
         .route("/kpis/requests", get(goals::kpi_requests))
         .route("/kpis/library", get(goals::library).post(goals::add_template))
         .route("/kpis/library/{id}/delete", post(goals::remove_template))
@@ -504,12 +506,15 @@ pub struct Upload {
     pub bytes: Vec<u8>,
     pub name: String,
     pub confirm: bool,
+    /// Any other text fields of the form.
+    pub fields: std::collections::HashMap<String, String>,
 }
 
 /// Reads an import form; None when the form itself cannot be read.
 pub async fn read_upload(mut mp: axum::extract::Multipart) -> Option<Upload> {
     let (mut csrf, mut file, mut name, mut carried, mut confirm) =
         (String::new(), Vec::new(), String::new(), String::new(), false);
+    let mut fields = std::collections::HashMap::new();
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
@@ -524,7 +529,9 @@ pub async fn read_upload(mut mp: axum::extract::Multipart) -> Option<Upload> {
                     "content_hex" => carried = String::from_utf8_lossy(&bytes).into_owned(),
                     "name" => name = String::from_utf8_lossy(&bytes).into_owned(),
                     "confirm" => confirm = true,
-                    _ => {}
+                    other => {
+                        fields.insert(other.to_string(), String::from_utf8_lossy(&bytes).into_owned());
+                    }
                 }
             }
             Ok(None) => break,
@@ -532,5 +539,5 @@ pub async fn read_upload(mut mp: axum::extract::Multipart) -> Option<Upload> {
         }
     }
     let bytes = if file.is_empty() { hex::decode(carried.trim()).unwrap_or_default() } else { file };
-    Some(Upload { csrf, bytes, name, confirm })
+    Some(Upload { csrf, bytes, name, confirm, fields })
 }
