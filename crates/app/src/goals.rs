@@ -400,7 +400,7 @@ impl App {
         Ok(App::bands(&self.tenant(tandem_domain::ids::TenantId(tenant)).await?))
     }
 
-    fn visible(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
+    pub(crate) fn visible(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
         policy::may_see_objective(
             a,
             o.status != "draft",

@@ -30,6 +30,7 @@ pub mod notify;
 pub mod okr_files;
 pub mod org;
 pub mod people;
+pub mod reports;
 pub mod secrets;
 pub mod sheets;
 pub mod tenants;

@@ -74,6 +74,9 @@ enum Command {
         cycle: i64,
         file: PathBuf,
     },
+    /// Benchmarks: a synthetic tenant, every workload over loopback HTTP, same-run baselines.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Check the OKRs in a YAML or JSON draft for the usual traps.
     Lint {
         /// The draft: `objectives: [{title, kind, key_results: [{title}]}]`.
@@ -102,6 +105,36 @@ struct ServeArgs {
     /// The sender of Tandem's email.
     #[arg(long, env = "TANDEM_SMTP_FROM", default_value = "Tandem <tandem@localhost>")]
     smtp_from: String,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Generate a tenant of N employees on each engine, run every workload and its baseline.
+    Run {
+        #[arg(long, default_value_t = 2000)]
+        employees: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Comma-separated: sqlite, postgres.
+        #[arg(long, default_value = "sqlite,postgres")]
+        engines: String,
+        /// A PostgreSQL server to make a scratch database on (dropped afterwards).
+        #[arg(long, env = "TANDEM_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        pg_url: String,
+        /// No workload runs longer than this many seconds.
+        #[arg(long, default_value_t = 20.0)]
+        max_secs: f64,
+        /// Print one JSON document (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a tenant of N employees into the configured database (slug `bench`).
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,6 +245,58 @@ fn secret_key(cli: &Cli) -> Fallible<String> {
 
 async fn run(cli: Cli) -> Fallible<()> {
     match &cli.command {
+        Command::Bench(BenchCommand::Run { employees, seed, engines, pg_url, max_secs, json }) => {
+            let mut list = vec![];
+            for e in engines.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                list.push(match e {
+                    "sqlite" => tandem_store::Engine::Sqlite,
+                    "postgres" => tandem_store::Engine::Postgres,
+                    other => return Err(format!("unknown engine {other}: sqlite or postgres").into()),
+                });
+            }
+            let opts = tandem_bench::Options {
+                employees: *employees,
+                seed: *seed,
+                engines: list,
+                pg_url: pg_url.clone(),
+                tandem_bin: std::env::current_exe()?,
+                max_secs_per_workload: *max_secs,
+            };
+            let report = tandem_bench::run(&opts, &|m| eprintln!("bench: {m}")).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{:<22} {:<9} {:>12} {:>9} {:>9} {:>8} {:>8} {:>10} {:>9}",
+                    "workload", "engine", "throughput", "p50 ms", "p99 ms", "wall s", "RSS MB", "per CPU-s", "vs base"
+                );
+                for w in &report.workloads {
+                    let ratio = w.baseline_ratio.map(|r| format!("{r:.1}x")).unwrap_or_else(|| "-".into());
+                    println!(
+                        "{:<22} {:<9} {:>12.1} {:>9.3} {:>9.3} {:>8.2} {:>8.1} {:>10.1} {:>9}",
+                        w.name, w.engine, w.throughput, w.p50_ms, w.p99_ms, w.wall_s, w.peak_rss_mb, w.per_cpu_s, ratio
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Generate { employees, seed }) => {
+            let app = open(&cli).await?;
+            let t = std::time::Instant::now();
+            let fx = tandem_bench::generate::generate(&app, "bench", *employees, *seed).await?;
+            println!(
+                "tenant bench: {} people, {} units, {} objectives, {} key results, {} check-ins in {:.1} s; sign in as {} / {}",
+                fx.people,
+                fx.units,
+                fx.objectives,
+                fx.key_results.len(),
+                fx.check_ins,
+                t.elapsed().as_secs_f64(),
+                tandem_bench::generate::CEO_EMAIL,
+                tandem_bench::generate::PASSWORD
+            );
+            Ok(())
+        }
         Command::Export { tenant, as_email, cycle, format } => {
             let app = open(&cli).await?;
             let a = app.operator_actor(tenant, as_email).await?;

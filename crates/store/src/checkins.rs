@@ -43,6 +43,42 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many check-ins with few statements (bulk loads: generated tenants, imports).
+pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
+    // 12 columns: 400 rows stay under every engine's limit on bound parameters.
+    for chunk in rows.chunks(400) {
+        let mut sql = format!("INSERT INTO check_ins ({COLS}) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 12;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let params: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for c in chunk {
+            q = q
+                .bind(c.tenant_id)
+                .bind(c.id)
+                .bind(c.kr_id)
+                .bind(c.author_id)
+                .bind(c.value)
+                .bind(c.previous)
+                .bind(c.confidence)
+                .bind(c.progress.clone())
+                .bind(c.blockers.clone())
+                .bind(c.help.clone())
+                .bind(c.created_at)
+                .bind(c.source.clone());
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
 pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<CheckInRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant)

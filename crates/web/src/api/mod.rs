@@ -19,6 +19,7 @@ pub mod notes;
 pub mod notify;
 pub mod org;
 pub mod people;
+pub mod reports;
 pub mod tenant;
 
 use crate::AppState;
@@ -114,6 +115,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exchange::export_cycle))
         .routes(routes!(exchange::import_cycle))
         .routes(routes!(exchange::import_sheet))
+        .routes(routes!(reports::search))
+        .routes(routes!(reports::scores))
         .routes(routes!(connectors::list, connectors::create))
         .routes(routes!(connectors::get, connectors::update, connectors::remove))
         .routes(routes!(connectors::set_active))

@@ -1,0 +1,394 @@
+//! A synthetic tenant of N employees, deterministic from a seed, loaded through the real storage
+//! layer (check-ins in bulk): an org tree 5–7 levels deep of teams of eight, each unit with a
+//! manager; one running quarter; 1–3 published objectives per person (two on average) with 2–4
+//! key results each (about five key results per person), every objective aligned to one of the
+//! manager's; 12 weekly check-ins per key result; a metric for the ingestion workload.
+
+use tandem_app::App;
+use tandem_app::people::NewPerson;
+use tandem_domain::ids::TenantId;
+use tandem_store::checkins::CheckInRow;
+use tandem_store::cycles::CycleRow;
+use tandem_store::goals::{KeyResultRow, ObjectiveRow};
+use tandem_store::org::OrgUnitRow;
+use tandem_store::people::PersonRow;
+
+pub const PASSWORD: &str = "bench-2026";
+pub const CEO_EMAIL: &str = "ceo@bench.example";
+const DAY: i64 = 86_400_000_000;
+const WEEK: i64 = 7 * DAY;
+
+/// SplitMix64: small, fast, and the same everywhere.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// In `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// What the workloads need to know of the generated tenant.
+#[derive(Debug, Clone, Default)]
+pub struct Fixture {
+    pub tenant: i64,
+    pub cycle: i64,
+    pub people: usize,
+    pub units: usize,
+    /// Leaf units (teams), for the team-dashboard workload.
+    pub teams: Vec<i64>,
+    pub objectives: usize,
+    pub key_results: Vec<i64>,
+    pub check_ins: usize,
+    pub metric: i64,
+}
+
+/// Words to build titles from, Chinese and English, so that search has something to find.
+const ZH: &[&str] = &[
+    "提升",
+    "会员",
+    "复购",
+    "门店",
+    "出杯",
+    "效率",
+    "客户",
+    "满意度",
+    "新品",
+    "供应链",
+    "交付",
+    "质量",
+    "成本",
+    "增长",
+    "渠道",
+    "培训",
+];
+const EN: &[&str] =
+    &["growth", "retention", "NPS", "delivery", "quality", "pipeline", "churn", "onboarding", "latency", "revenue"];
+
+fn title(rng: &mut Rng, n: usize) -> String {
+    let mut t = String::new();
+    for _ in 0..n {
+        t.push_str(ZH[rng.range(0, ZH.len() as u64 - 1) as usize]);
+    }
+    t.push(' ');
+    t.push_str(EN[rng.range(0, EN.len() as u64 - 1) as usize]);
+    t
+}
+
+/// Generates and loads the tenant `slug` of `employees` people.
+pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Result<Fixture, String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let mut rng = Rng::new(seed);
+    let now = app.now();
+    let tenant = app.create_tenant(slug, "Bench 基准公司").await.map_err(|x| e(&x))?;
+    let t = tenant.id;
+    let ceo = app
+        .admin_create_user(
+            TenantId(t),
+            NewPerson {
+                name: "CEO".into(),
+                email: CEO_EMAIL.into(),
+                title: "CEO".into(),
+                roles: vec!["admin".into()],
+                password: Some(PASSWORD.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|x| e(&x))?;
+    let db = &app.db;
+
+    // The org: teams of eight under a tree whose fan-out keeps it 5–7 levels deep.
+    let teams = employees.div_ceil(8).max(1);
+    let depth = if teams > 5_000 {
+        7
+    } else if teams > 200 {
+        6
+    } else {
+        5
+    };
+    let fanout = ((teams as f64).powf(1.0 / (depth - 1) as f64).ceil() as usize).max(2);
+    // Level by level: each unit (id, parent, level).
+    let mut units: Vec<(i64, Option<i64>, usize)> = vec![];
+    let mut level: Vec<i64> = vec![db.next_id().await.map_err(|x| e(&x))?];
+    units.push((level[0], None, 0));
+    for l in 1..depth {
+        let want = if l == depth - 1 { teams } else { fanout.pow(l as u32).min(teams) };
+        let mut next = vec![];
+        for i in 0..want {
+            let id = db.next_id().await.map_err(|x| e(&x))?;
+            let parent = level[i % level.len()];
+            units.push((id, Some(parent), l));
+            next.push(id);
+        }
+        level = next;
+    }
+    let team_ids = level.clone();
+    // People: the CEO leads the root; every other unit gets a manager; teams get members.
+    let mut people: Vec<(i64, i64)> = vec![(ceo, units[0].0)]; // (person, unit)
+    let mut manager_of_unit = std::collections::HashMap::new();
+    manager_of_unit.insert(units[0].0, ceo);
+    let mut rows = vec![];
+    let mut person_rows = vec![];
+    for &(u, _, _) in units.iter().skip(1) {
+        let id = db.next_id().await.map_err(|x| e(&x))?;
+        manager_of_unit.insert(u, id);
+        people.push((id, u));
+    }
+    let mut left = employees.saturating_sub(people.len());
+    'fill: loop {
+        for &u in &team_ids {
+            if left == 0 {
+                break 'fill;
+            }
+            let id = db.next_id().await.map_err(|x| e(&x))?;
+            people.push((id, u));
+            left -= 1;
+        }
+        if team_ids.is_empty() {
+            break;
+        }
+    }
+    for (i, &(p, u)) in people.iter().enumerate().skip(1) {
+        person_rows.push(PersonRow {
+            tenant_id: t,
+            id: p,
+            name: format!("员工{i:06}"),
+            email: format!("p{i}@bench.example"),
+            org_unit_id: Some(u),
+            title: "员工".into(),
+            roles: String::new(),
+            lang: "zh".into(),
+            password_hash: None,
+            active: 1,
+            created_at: now,
+        });
+    }
+    for &(u, parent, l) in &units {
+        rows.push(OrgUnitRow {
+            tenant_id: t,
+            id: u,
+            name: format!("部门L{l}-{u}"),
+            parent_id: parent,
+            manager_id: manager_of_unit.get(&u).copied(),
+            created_at: now,
+        });
+    }
+    {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        // The CEO was created without a unit: put them at the root.
+        for u in &rows {
+            tandem_store::org::insert(&mut tx, u).await.map_err(|x| e(&x))?;
+        }
+        sqlx::query("UPDATE people SET org_unit_id = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(units[0].0)
+            .bind(t)
+            .bind(ceo)
+            .execute(tx.conn())
+            .await
+            .map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    for chunk in person_rows.chunks(2000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        for p in chunk {
+            tandem_store::people::insert(&mut tx, p).await.map_err(|x| e(&x))?;
+        }
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+
+    // One quarter, started 12 weeks ago, running.
+    let cycle = db.next_id().await.map_err(|x| e(&x))?;
+    let day = |us: i64| {
+        time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
+            .map(|d| d.date().to_string())
+            .unwrap_or_default()
+    };
+    let start = now - 12 * WEEK - DAY;
+    {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::cycles::insert(
+            &mut tx,
+            &CycleRow {
+                tenant_id: t,
+                id: cycle,
+                name: "基准季度".into(),
+                kind: "quarter".into(),
+                start_date: day(start),
+                end_date: day(now + 2 * WEEK),
+                state: "active".into(),
+                parent_id: None,
+                created_at: now,
+            },
+        )
+        .await
+        .map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+
+    // Objectives, managers first (units in level order), each aligned to one of the manager's.
+    let unit_parent: std::collections::HashMap<i64, Option<i64>> = units.iter().map(|&(u, p, _)| (u, p)).collect();
+    let mut objectives_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    let mut objectives = vec![];
+    let mut krs = vec![];
+    let mut check_ins = vec![];
+    let mut kr_ids = vec![];
+    for &(p, u) in &people {
+        let boss = if manager_of_unit.get(&u) == Some(&p) {
+            unit_parent.get(&u).copied().flatten().and_then(|pu| manager_of_unit.get(&pu).copied())
+        } else {
+            manager_of_unit.get(&u).copied()
+        };
+        let n = rng.range(1, 3);
+        for _ in 0..n {
+            let id = db.next_id().await.map_err(|x| e(&x))?;
+            let parent = boss
+                .and_then(|b| objectives_of.get(&b))
+                .and_then(|os| os.get(rng.range(0, os.len() as u64 - 1) as usize))
+                .copied();
+            let words = rng.range(2, 4) as usize;
+            objectives.push(ObjectiveRow {
+                tenant_id: t,
+                id,
+                cycle_id: cycle,
+                title: title(&mut rng, words),
+                description: String::new(),
+                kind: "aspirational".into(),
+                owner_type: "person".into(),
+                owner_id: p,
+                parent_id: parent,
+                status: "published".into(),
+                author_id: p,
+                created_at: start,
+                updated_at: start,
+            });
+            objectives_of.entry(p).or_default().push(id);
+            for pos in 0..rng.range(2, 4) {
+                let kr = db.next_id().await.map_err(|x| e(&x))?;
+                let pace = 0.5 + rng.unit();
+                let mut value = 0.0;
+                for w in 0..12 {
+                    let previous = value;
+                    value = (100.0 * pace * (w + 1) as f64 / 13.0 + 5.0 * (rng.unit() - 0.5)).clamp(0.0, 120.0);
+                    check_ins.push(CheckInRow {
+                        tenant_id: t,
+                        id: db.next_id().await.map_err(|x| e(&x))?,
+                        kr_id: kr,
+                        author_id: p,
+                        value,
+                        previous,
+                        confidence: rng.range(3, 9) as i64,
+                        progress: String::new(),
+                        blockers: String::new(),
+                        help: String::new(),
+                        created_at: start + w * WEEK + DAY * 4,
+                        source: String::new(),
+                    });
+                }
+                let words = rng.range(2, 3) as usize;
+                krs.push(KeyResultRow {
+                    tenant_id: t,
+                    id: kr,
+                    objective_id: id,
+                    title: title(&mut rng, words),
+                    measure: "increase".into(),
+                    baseline: 0.0,
+                    target: 100.0,
+                    current: value,
+                    unit: "%".into(),
+                    weight: 1.0,
+                    position: pos as i64,
+                    created_at: start,
+                    updated_at: start,
+                    override_score: None,
+                    override_reason: None,
+                });
+                kr_ids.push(kr);
+            }
+        }
+    }
+    for chunk in objectives.chunks(5000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        for o in chunk {
+            tandem_store::goals::insert_objective(&mut tx, o).await.map_err(|x| e(&x))?;
+        }
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    for chunk in krs.chunks(5000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        for k in chunk {
+            tandem_store::goals::insert_key_result(&mut tx, k).await.map_err(|x| e(&x))?;
+        }
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    for chunk in check_ins.chunks(50_000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::checkins::insert_many(&mut tx, chunk).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    // A metric for the ingestion workload; the projection learns of everything above.
+    let metric = db.next_id().await.map_err(|x| e(&x))?;
+    {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::metrics::insert_metric(
+            &mut tx,
+            &tandem_store::metrics::MetricRow {
+                tenant_id: t,
+                id: metric,
+                name: "基准指标".into(),
+                unit: "件".into(),
+                description: String::new(),
+                created_by: Some(ceo),
+                created_at: now,
+            },
+        )
+        .await
+        .map_err(|x| e(&x))?;
+        tandem_store::goals::bump_version(&mut tx, t).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    Ok(Fixture {
+        tenant: t,
+        cycle,
+        people: people.len(),
+        units: units.len(),
+        teams: team_ids,
+        objectives: objectives.len(),
+        key_results: kr_ids,
+        check_ins: check_ins.len(),
+        metric,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_numbers() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        let xs: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..5).map(|_| b.next_u64()).collect();
+        assert_eq!(xs, ys);
+        assert_ne!(Rng::new(8).next_u64(), xs[0]);
+        let mut r = Rng::new(1);
+        assert!((0..1000).map(|_| r.range(2, 4)).all(|x| (2..=4).contains(&x)));
+        assert!((0..1000).map(|_| r.unit()).all(|x| (0.0..1.0).contains(&x)));
+    }
+}
