@@ -41,37 +41,45 @@ impl App {
             self.bands_of(a.tenant.0),
             self.list_alerts(a),
         )?;
-        let in_unit = |o: &ObjectiveView, u: OrgUnitId| match o.owner {
-            Owner::OrgUnit(x) => x == u,
-            Owner::Person(p) => org.tree.unit_of(p) == Some(u),
+        let unit_of = |o: &ObjectiveView| match o.owner {
+            Owner::OrgUnit(x) => Some(x),
+            Owner::Person(p) => org.tree.unit_of(p),
         };
-        let published: Vec<&ObjectiveView> = objs.iter().filter(|o| o.status == "published").collect();
+        // Each unit's published objectives, and each objective's unit: one pass, not one per unit.
+        let mut by_unit: std::collections::HashMap<OrgUnitId, Vec<&ObjectiveView>> = Default::default();
+        let mut unit_of_objective: std::collections::HashMap<i64, OrgUnitId> = Default::default();
+        for o in objs.iter().filter(|o| o.status == "published") {
+            if let Some(u) = unit_of(o) {
+                by_unit.entry(u).or_default().push(o);
+                unit_of_objective.insert(o.id, u);
+            }
+        }
+        let mut lights: std::collections::HashMap<OrgUnitId, Vec<i64>> = Default::default();
+        for al in &alerts {
+            let unit = match al.objective {
+                Some(o) => unit_of_objective.get(&o).copied(),
+                None => al.owner.and_then(|p| org.tree.unit_of(tandem_domain::ids::PersonId(p))),
+            };
+            if let Some(u) = unit {
+                lights.entry(u).or_default().push(al.id);
+            }
+        }
         let units = org
             .tree
             .walk()
             .into_iter()
             .filter_map(|(uid, depth)| {
                 let u = org.unit(uid.0)?;
-                let mine: Vec<&&ObjectiveView> = published.iter().filter(|o| in_unit(o, uid)).collect();
+                let mine: &[&ObjectiveView] = by_unit.get(&uid).map(Vec::as_slice).unwrap_or(&[]);
                 let score = tandem_domain::rollup::weighted_mean(mine.iter().map(|o| (1.0, o.rollup)));
                 let mut counts = BandCounts::default();
-                for o in &mine {
+                for o in mine {
                     match bands.band(o.rollup) {
                         Band::Red => counts.red += 1,
                         Band::Yellow => counts.yellow += 1,
                         Band::Green => counts.green += 1,
                     }
                 }
-                let red_lights = alerts
-                    .iter()
-                    .filter(|al| match al.objective {
-                        Some(o) => mine.iter().any(|m| m.id == o),
-                        None => {
-                            al.owner.is_some_and(|p| org.tree.unit_of(tandem_domain::ids::PersonId(p)) == Some(uid))
-                        }
-                    })
-                    .map(|al| al.id)
-                    .collect();
                 Some(UnitRow {
                     id: u.id,
                     name: u.name.clone(),
@@ -80,7 +88,7 @@ impl App {
                     score,
                     band: score.map(|s| bands.band(s)),
                     counts,
-                    red_lights,
+                    red_lights: lights.remove(&uid).unwrap_or_default(),
                 })
             })
             .collect();

@@ -64,6 +64,9 @@ pub struct GoalSnapshot {
     graph: ScoreGraph,
     node_of: HashMap<i64, usize>,
     krs_of: HashMap<i64, Vec<usize>>,
+    /// Where each objective and key result sits in its list, by id.
+    obj_at: HashMap<i64, usize>,
+    kr_at: HashMap<i64, usize>,
 }
 
 impl GoalSnapshot {
@@ -87,7 +90,11 @@ impl GoalSnapshot {
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
         }
+        let obj_at = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        let kr_at = key_results.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
         GoalSnapshot {
+            obj_at,
+            kr_at,
             version,
             objectives,
             key_results,
@@ -140,11 +147,11 @@ impl GoalSnapshot {
     }
 
     pub fn objective(&self, id: i64) -> Option<&ObjectiveRow> {
-        self.objectives.iter().find(|o| o.id == id)
+        self.obj_at.get(&id).map(|&i| &self.objectives[i])
     }
 
     pub fn key_result(&self, id: i64) -> Option<&KeyResultRow> {
-        self.key_results.iter().find(|k| k.id == id)
+        self.kr_at.get(&id).map(|&i| &self.key_results[i])
     }
 
     /// The objective's own score (weighted mean of its KRs) and its roll-up with what is aligned to it.

@@ -51,6 +51,8 @@ pub struct App {
     throttle: Arc<accounts::Throttle>,
     /// Per-tenant goal projections, keyed by tenant id (see `goals`).
     goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
+    /// Per-tenant org charts with the org version they were read at.
+    org_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, Arc<org::OrgSnapshot>)>>>,
     /// Where email goes out (none: email notifications wait until it is configured).
     mailer: Option<notify::Mailer>,
     /// Seals connector and channel secrets at rest (none: such secrets cannot be saved).
@@ -66,6 +68,7 @@ impl App {
             clock,
             throttle: Arc::new(accounts::Throttle::default()),
             goal_cache: Default::default(),
+            org_cache: Default::default(),
             mailer: None,
             secrets: None,
             sources: Default::default(),

@@ -16,6 +16,9 @@ pub struct OrgSnapshot {
     pub units: Vec<OrgUnitRow>,
     pub people: Vec<PersonRow>,
     pub tree: OrgTree,
+    /// Where each person and unit sits in its list, by id.
+    person_at: std::collections::HashMap<i64, usize>,
+    unit_at: std::collections::HashMap<i64, usize>,
 }
 
 impl OrgSnapshot {
@@ -32,15 +35,17 @@ impl OrgSnapshot {
                 .collect(),
             people.iter().map(|p| Membership { person: PersonId(p.id), unit: p.org_unit_id.map(OrgUnitId) }),
         );
-        OrgSnapshot { units, people, tree }
+        let person_at = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let unit_at = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+        OrgSnapshot { units, people, tree, person_at, unit_at }
     }
 
     pub fn person(&self, id: i64) -> Option<&PersonRow> {
-        self.people.iter().find(|p| p.id == id)
+        self.person_at.get(&id).map(|&i| &self.people[i])
     }
 
     pub fn unit(&self, id: i64) -> Option<&OrgUnitRow> {
-        self.units.iter().find(|u| u.id == id)
+        self.unit_at.get(&id).map(|&i| &self.units[i])
     }
 
     pub fn unit_view(&self, u: &OrgUnitRow) -> OrgUnitView {
@@ -81,9 +86,23 @@ pub struct UnitPatch {
 }
 
 impl App {
-    pub async fn org_snapshot(&self, tenant: i64) -> Result<OrgSnapshot> {
+    /// The tenant's org chart, kept in memory while the tenant's org version stays the same
+    /// (one cheap read per call; a rebuild after any write to units or people).
+    pub async fn org_snapshot(&self, tenant: i64) -> Result<std::sync::Arc<OrgSnapshot>> {
+        let version = org::version(&self.db, tenant).await?;
+        if let Some((v, s)) =
+            self.org_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant)
+            && *v == version
+        {
+            return Ok(s.clone());
+        }
         let (units, people) = tokio::try_join!(org::list(&self.db, tenant), people::list(&self.db, tenant))?;
-        Ok(OrgSnapshot::build(units, people))
+        let snap = std::sync::Arc::new(OrgSnapshot::build(units, people));
+        let mut cache = self.org_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+        if cache.get(&tenant).is_none_or(|(v, _)| *v <= version) {
+            cache.insert(tenant, (version, snap.clone()));
+        }
+        Ok(snap)
     }
 
     pub async fn list_units(&self, a: &Actor) -> Result<Vec<OrgUnitView>> {

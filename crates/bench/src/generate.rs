@@ -203,6 +203,7 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
             .execute(tx.conn())
             .await
             .map_err(|x| e(&x))?;
+        tandem_store::org::bump_version(&mut tx, t).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
     for chunk in person_rows.chunks(2000) {

@@ -15,7 +15,21 @@ pub struct OrgUnitRow {
 
 const COLS: &str = "tenant_id, id, name, parent_id, manager_id, created_at";
 
+/// Counts a write to the org chart (units or people) inside its transaction.
+pub async fn bump_version(tx: &mut Tx, tenant: i64) -> Result<()> {
+    sqlx::query("UPDATE tenants SET org_version = org_version + 1 WHERE id = $1")
+        .bind(tenant)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn version(db: &Db, tenant: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT org_version FROM tenants WHERE id = $1").bind(tenant).fetch_one(db.pool()).await?)
+}
+
 pub async fn insert(tx: &mut Tx, u: &OrgUnitRow) -> Result<()> {
+    bump_version(tx, u.tenant_id).await?;
     sqlx::query(
         "INSERT INTO org_units (tenant_id, id, name, parent_id, manager_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -31,6 +45,7 @@ pub async fn insert(tx: &mut Tx, u: &OrgUnitRow) -> Result<()> {
 }
 
 pub async fn update(tx: &mut Tx, u: &OrgUnitRow) -> Result<()> {
+    bump_version(tx, u.tenant_id).await?;
     sqlx::query("UPDATE org_units SET name = $3, parent_id = $4, manager_id = $5 WHERE tenant_id = $1 AND id = $2")
         .bind(u.tenant_id)
         .bind(u.id)

@@ -22,6 +22,7 @@ pub struct PersonRow {
 const COLS: &str = "tenant_id, id, name, email, org_unit_id, title, roles, lang, password_hash, active, created_at";
 
 pub async fn insert(tx: &mut Tx, p: &PersonRow) -> Result<()> {
+    crate::org::bump_version(tx, p.tenant_id).await?;
     sqlx::query(
         "INSERT INTO people (tenant_id, id, name, email, org_unit_id, title, roles, lang, password_hash, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -44,6 +45,7 @@ pub async fn insert(tx: &mut Tx, p: &PersonRow) -> Result<()> {
 
 /// Writes every field but the password hash, which has its own door.
 pub async fn update(tx: &mut Tx, p: &PersonRow) -> Result<()> {
+    crate::org::bump_version(tx, p.tenant_id).await?;
     sqlx::query(
         "UPDATE people SET name = $3, email = $4, org_unit_id = $5, title = $6, roles = $7, lang = $8, active = $9 \
          WHERE tenant_id = $1 AND id = $2",
@@ -63,6 +65,7 @@ pub async fn update(tx: &mut Tx, p: &PersonRow) -> Result<()> {
 }
 
 pub async fn set_password_hash(tx: &mut Tx, tenant: i64, id: i64, hash: &str) -> Result<()> {
+    crate::org::bump_version(tx, tenant).await?;
     sqlx::query("UPDATE people SET password_hash = $3 WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(id)

@@ -370,7 +370,7 @@ async fn cycle_objectives(
     a: &tandem_domain::policy::Actor,
     asked: Option<i64>,
     unit: Option<i64>,
-) -> Result<(Vec<CycleView>, i64, Vec<ObjectiveView>, tandem_app::org::OrgSnapshot), AppError> {
+) -> Result<(Vec<CycleView>, i64, Vec<ObjectiveView>, std::sync::Arc<tandem_app::org::OrgSnapshot>), AppError> {
     let cycles = st.app.list_cycles(a).await?;
     let cycle = pick_cycle(&cycles, asked).unwrap_or(0);
     let objs = st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
