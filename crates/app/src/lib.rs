@@ -43,6 +43,9 @@ pub use tandem_domain::policy::Actor;
 use std::sync::Arc;
 use tandem_store::Db;
 
+/// Per-tenant org charts with the org version each was read at.
+type OrgCache = std::collections::HashMap<i64, (i64, Arc<org::OrgSnapshot>)>;
+
 /// The application: a database, a clock, and the in-process guards (login throttling).
 #[derive(Clone)]
 pub struct App {
@@ -52,7 +55,7 @@ pub struct App {
     /// Per-tenant goal projections, keyed by tenant id (see `goals`).
     goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
     /// Per-tenant org charts with the org version they were read at.
-    org_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, Arc<org::OrgSnapshot>)>>>,
+    org_cache: Arc<std::sync::Mutex<OrgCache>>,
     /// Where email goes out (none: email notifications wait until it is configured).
     mailer: Option<notify::Mailer>,
     /// Seals connector and channel secrets at rest (none: such secrets cannot be saved).
