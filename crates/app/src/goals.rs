@@ -67,6 +67,8 @@ pub struct GoalSnapshot {
     /// Where each objective and key result sits in its list, by id.
     obj_at: HashMap<i64, usize>,
     kr_at: HashMap<i64, usize>,
+    /// Every title lowercased once, for search: (title, objective index, key result index).
+    pub titles: Vec<(String, usize, Option<usize>)>,
 }
 
 impl GoalSnapshot {
@@ -90,9 +92,17 @@ impl GoalSnapshot {
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
         }
-        let obj_at = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        let obj_at: HashMap<i64, usize> = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         let kr_at = key_results.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
+        let mut titles: Vec<(String, usize, Option<usize>)> =
+            objectives.iter().enumerate().map(|(i, o)| (o.title.to_lowercase(), i, None)).collect();
+        for (j, k) in key_results.iter().enumerate() {
+            if let Some(&i) = obj_at.get(&k.objective_id) {
+                titles.push((k.title.to_lowercase(), i, Some(j)));
+            }
+        }
         GoalSnapshot {
+            titles,
             obj_at,
             kr_at,
             version,

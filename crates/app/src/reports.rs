@@ -9,6 +9,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 use tandem_domain::goal::Owner;
 
+/// A search match before it is answered: its rank (start or not, length, id), its objective's
+/// index and its key result's index in the projection.
+type Candidate = ((u8, usize, i64), usize, Option<usize>);
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchHit {
     /// `objective` or `key_result`.
@@ -53,52 +57,53 @@ impl App {
             return Ok(vec![]);
         }
         let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
-        let mut hits: Vec<((u8, usize), SearchHit)> = vec![];
-        for o in goals.objectives.iter().filter(|o| o.status != "archived") {
-            let obj_rank = rank(&o.title, &q);
-            let krs: Vec<_> = goals.key_results_of(o.id).filter_map(|k| rank(&k.title, &q).map(|r| (r, k))).collect();
-            if obj_rank.is_none() && krs.is_empty() {
+        // One pass over the titles lowercased when the projection was built; visibility is
+        // asked only of what matches, names only of what is answered.
+        let mut hits: Vec<Candidate> = vec![];
+        let mut seen_visible: HashMap<usize, bool> = HashMap::new();
+        for (title, oi, ki) in &goals.titles {
+            let Some(pos) = title.find(&q) else { continue };
+            let o = &goals.objectives[*oi];
+            if o.status == "archived" || !*seen_visible.entry(*oi).or_insert_with(|| Self::visible(a, o, &org)) {
                 continue;
             }
-            // Visibility is asked only of objectives that match.
-            if !Self::visible(a, o, &org) {
-                continue;
-            }
-            let owner_name = crate::goals::owner_name(crate::goals::owner_of(&o.owner_type, o.owner_id), &org);
-            if let Some(r) = obj_rank {
-                hits.push((
-                    r,
-                    SearchHit {
+            let id = ki.map(|j| goals.key_results[j].id).unwrap_or(o.id);
+            hits.push(((u8::from(pos != 0), title.chars().count(), id), *oi, *ki));
+        }
+        let limit = limit.clamp(1, 100);
+        if hits.len() > limit {
+            hits.select_nth_unstable_by_key(limit - 1, |h| h.0);
+            hits.truncate(limit);
+        }
+        hits.sort_by_key(|h| h.0);
+        Ok(hits
+            .into_iter()
+            .map(|(_, oi, ki)| {
+                let o = &goals.objectives[oi];
+                let owner_name = crate::goals::owner_name(crate::goals::owner_of(&o.owner_type, o.owner_id), &org);
+                match ki {
+                    None => SearchHit {
                         kind: "objective",
                         id: o.id,
                         objective: o.id,
                         title: o.title.clone(),
-                        owner_name: owner_name.clone(),
+                        owner_name,
                         cycle: o.cycle_id,
                     },
-                ));
-            }
-            for (r, k) in krs {
-                hits.push((
-                    r,
-                    SearchHit {
-                        kind: "key_result",
-                        id: k.id,
-                        objective: o.id,
-                        title: k.title.clone(),
-                        owner_name: owner_name.clone(),
-                        cycle: o.cycle_id,
-                    },
-                ));
-            }
-        }
-        let limit = limit.clamp(1, 100);
-        if hits.len() > limit {
-            hits.select_nth_unstable_by_key(limit - 1, |(r, h)| (*r, h.id));
-            hits.truncate(limit);
-        }
-        hits.sort_by_key(|(r, h)| (*r, h.id));
-        Ok(hits.into_iter().map(|(_, h)| h).collect())
+                    Some(j) => {
+                        let k = &goals.key_results[j];
+                        SearchHit {
+                            kind: "key_result",
+                            id: k.id,
+                            objective: o.id,
+                            title: k.title.clone(),
+                            owner_name,
+                            cycle: o.cycle_id,
+                        }
+                    }
+                }
+            })
+            .collect())
     }
 
     /// Every person's and unit's score in a cycle, from the published objectives the caller

@@ -107,15 +107,23 @@ async fn report(db: &Db, fx: &Fixture) -> Result<(), String> {
     Ok(())
 }
 
-async fn search(db: &Db, fx: &Fixture, i: usize) -> Result<(), String> {
+/// Search the way a typical app does: `LIKE '%q%'` over the titles, ranked as Tandem ranks
+/// (matches at the start first, then shorter titles), top 20.
+async fn search(db: &Db, engine: Engine, fx: &Fixture, i: usize) -> Result<(), String> {
     const TERMS: [&str; 6] = ["会员", "复购", "nps", "交付", "growth", "门店效率"];
-    let q = format!("%{}%", TERMS[i % TERMS.len()]);
-    sqlx::query(
-        "SELECT id, title FROM objectives WHERE tenant_id = $1 AND lower(title) LIKE $2 \
-         UNION ALL SELECT id, title FROM key_results WHERE tenant_id = $1 AND lower(title) LIKE $2 LIMIT 20",
-    )
+    let term = TERMS[i % TERMS.len()];
+    let pos = match engine {
+        Engine::Sqlite => "instr(lower(title), $3)",
+        Engine::Postgres => "strpos(lower(title), $3)",
+    };
+    sqlx::query(&format!(
+        "SELECT id, title FROM (SELECT id, title FROM objectives WHERE tenant_id = $1 AND lower(title) LIKE $2 \
+         UNION ALL SELECT id, title FROM key_results WHERE tenant_id = $1 AND lower(title) LIKE $2) hits \
+         ORDER BY CASE WHEN {pos} = 1 THEN 0 ELSE 1 END, length(title), id LIMIT 20"
+    ))
     .bind(fx.tenant)
-    .bind(q)
+    .bind(format!("%{term}%"))
+    .bind(term)
     .fetch_all(db.pool())
     .await
     .map_err(|e| e.to_string())?;
@@ -143,15 +151,17 @@ pub async fn measure(
             "heat_map" => heat_map(db, engine, fx).await?,
             "team_dashboard" => team(db, engine, fx, i).await?,
             "scoring_report" => report(db, fx).await?,
-            _ => search(db, fx, i).await?,
+            _ => search(db, engine, fx, i).await?,
         }
-        // The first run warms the caches and is not counted.
-        if i > 0 {
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        if Instant::now() > deadline && !times.is_empty() {
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        // A baseline slower than the time allowed is timed once, not waited out again.
+        if Instant::now() > deadline {
             break;
         }
+    }
+    // The first run warms the caches: left out when there are others.
+    if times.len() > 2 {
+        times.remove(0);
     }
     times.sort_by(f64::total_cmp);
     Ok(times.get(times.len() / 2).copied())

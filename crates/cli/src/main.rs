@@ -181,7 +181,9 @@ type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 #[tokio::main]
 async fn main() {
+    // Logs go to stderr: stdout is for what a command answers (JSON, YAML, tables).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
