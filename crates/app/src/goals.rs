@@ -390,11 +390,29 @@ impl App {
     /// The tenant's goal projection, rebuilt only when some server wrote goals since.
     pub async fn goal_snapshot(&self, tenant: i64) -> Result<Arc<GoalSnapshot>> {
         let version = goals::version(&self.db, tenant).await?;
-        if let Some(s) = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant)
-            && s.version == version
-        {
-            return Ok(s.clone());
+        let cached = |version: i64| -> Result<Option<Arc<GoalSnapshot>>> {
+            Ok(self
+                .goal_cache
+                .lock()
+                .map_err(|_| AppError::Internal("cache poisoned".into()))?
+                .get(&tenant)
+                .filter(|s| s.version >= version)
+                .cloned())
+        };
+        if let Some(s) = cached(version)? {
+            return Ok(s);
         }
+        // One rebuild at a time per tenant: those who wait take the one just built when it is
+        // at least as new as what they asked for, instead of all reading the tenant at once.
+        let turn = {
+            let mut locks = self.rebuilds.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+            locks.entry(tenant).or_default().clone()
+        };
+        let _turn = turn.lock().await;
+        if let Some(s) = cached(version)? {
+            return Ok(s);
+        }
+        let version = goals::version(&self.db, tenant).await?;
         let (objectives, key_results, kr_owners, supports, checks, cycles) = tokio::try_join!(
             goals::objectives(&self.db, tenant),
             goals::key_results(&self.db, tenant),

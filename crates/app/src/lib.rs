@@ -54,6 +54,8 @@ pub struct App {
     throttle: Arc<accounts::Throttle>,
     /// Per-tenant goal projections, keyed by tenant id (see `goals`).
     goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
+    /// One goal-projection rebuild at a time per tenant.
+    rebuilds: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     /// Per-tenant org charts with the org version they were read at.
     org_cache: Arc<std::sync::Mutex<OrgCache>>,
     /// Where email goes out (none: email notifications wait until it is configured).
@@ -72,6 +74,7 @@ impl App {
             throttle: Arc::new(accounts::Throttle::default()),
             goal_cache: Default::default(),
             org_cache: Default::default(),
+            rebuilds: Default::default(),
             mailer: None,
             secrets: None,
             sources: Default::default(),
