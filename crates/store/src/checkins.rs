@@ -47,17 +47,7 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
 pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
     // 12 columns: 400 rows stay under every engine's limit on bound parameters.
     for chunk in rows.chunks(400) {
-        let mut sql = format!("INSERT INTO check_ins ({COLS}) VALUES ");
-        for i in 0..chunk.len() {
-            let b = i * 12;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let params: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
-            sql.push('(');
-            sql.push_str(&params.join(", "));
-            sql.push(')');
-        }
+        let sql = crate::db::multi_row_insert("check_ins", COLS, chunk.len(), 12);
         let mut q = sqlx::query(&sql);
         for c in chunk {
             q = q

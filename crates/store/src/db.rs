@@ -179,3 +179,33 @@ impl Tx {
         Ok(())
     }
 }
+
+/// `INSERT INTO table (cols) VALUES ($1, …), ($k, …), …` for `rows` rows of `width` values each:
+/// the start of a multi-row insert (bulk paths bind the values in row order).
+pub fn multi_row_insert(table: &str, cols: &str, rows: usize, width: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 1..=width {
+            if c > 1 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * width + c).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_row_placeholders_count_on() {
+        assert_eq!(super::multi_row_insert("t", "a, b", 2, 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(super::multi_row_insert("t", "a", 1, 1), "INSERT INTO t (a) VALUES ($1)");
+    }
+}
