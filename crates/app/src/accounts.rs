@@ -232,7 +232,10 @@ impl App {
         if person.active != 1 {
             return Err(AppError::Unauthenticated);
         }
-        credentials::touch(&self.db, cred.tenant_id, cred.id, now).await?;
+        // "Last used" is kept to the minute: most requests write nothing.
+        if cred.last_used_at.is_none_or(|t| t < now - 60_000_000) {
+            credentials::touch(&self.db, cred.tenant_id, cred.id, now).await?;
+        }
         Ok(Session {
             actor: actor_of(&person),
             credential_id: cred.id,
