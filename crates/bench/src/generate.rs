@@ -3,6 +3,7 @@
 //! manager; one running quarter; 1–3 published objectives per person (two on average) with 2–4
 //! key results each (about five key results per person), every objective aligned to one of the
 //! manager's; 12 weekly check-ins per key result; a metric for the ingestion workload.
+//! Objectives, key results and check-ins are written with multi-row inserts.
 
 use tandem_app::App;
 use tandem_app::people::NewPerson;
@@ -324,18 +325,14 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
             }
         }
     }
-    for chunk in objectives.chunks(5000) {
+    for chunk in objectives.chunks(50_000) {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
-        for o in chunk {
-            tandem_store::goals::insert_objective(&mut tx, o).await.map_err(|x| e(&x))?;
-        }
+        tandem_store::goals::insert_objectives(&mut tx, chunk).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
-    for chunk in krs.chunks(5000) {
+    for chunk in krs.chunks(50_000) {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
-        for k in chunk {
-            tandem_store::goals::insert_key_result(&mut tx, k).await.map_err(|x| e(&x))?;
-        }
+        tandem_store::goals::insert_key_results(&mut tx, chunk).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
     for chunk in check_ins.chunks(50_000) {

@@ -118,6 +118,60 @@ pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many objectives with few statements (bulk loads).
+pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let sql = crate::db::multi_row_insert("objectives", OBJ, chunk.len(), 13);
+        let mut q = sqlx::query(&sql);
+        for o in chunk {
+            q = q
+                .bind(o.tenant_id)
+                .bind(o.id)
+                .bind(o.cycle_id)
+                .bind(o.title.clone())
+                .bind(o.description.clone())
+                .bind(o.kind.clone())
+                .bind(o.owner_type.clone())
+                .bind(o.owner_id)
+                .bind(o.parent_id)
+                .bind(o.status.clone())
+                .bind(o.author_id)
+                .bind(o.created_at)
+                .bind(o.updated_at);
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts many key results with few statements (bulk loads).
+pub async fn insert_key_results(tx: &mut Tx, rows: &[KeyResultRow]) -> Result<()> {
+    for chunk in rows.chunks(400) {
+        let sql = crate::db::multi_row_insert("key_results", KR, chunk.len(), 15);
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q
+                .bind(k.tenant_id)
+                .bind(k.id)
+                .bind(k.objective_id)
+                .bind(k.title.clone())
+                .bind(k.measure.clone())
+                .bind(k.baseline)
+                .bind(k.target)
+                .bind(k.current)
+                .bind(k.unit.clone())
+                .bind(k.weight)
+                .bind(k.position)
+                .bind(k.created_at)
+                .bind(k.updated_at)
+                .bind(k.override_score)
+                .bind(k.override_reason.clone());
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
 pub async fn update_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
     sqlx::query(
         "UPDATE objectives SET cycle_id = $3, title = $4, description = $5, kind = $6, owner_type = $7, owner_id = $8, \
