@@ -184,8 +184,19 @@ enum RawTime {
 
 /// The rows an HTTP JSON answer holds by the connector's paths. A number time is seconds (or
 /// milliseconds) since 1970; no time path means the time of the run.
-fn rows_from_json(doc: &serde_json::Value, c: &SourceConfig, now_us: i64) -> std::result::Result<Vec<RawRow>, String> {
-    let items = pick(doc, &c.items_path).ok_or_else(|| format!("the answer has nothing at “{}”", c.items_path))?;
+fn rows_from_json(
+    doc: &serde_json::Value,
+    c: &SourceConfig,
+    now_us: i64,
+    lang: Lang,
+) -> std::result::Result<Vec<RawRow>, String> {
+    let items = pick(doc, &c.items_path).ok_or_else(|| {
+        let (zh, en) = (
+            format!("接口返回的内容里没有“{}”", c.items_path),
+            format!("the answer has nothing at “{}”", c.items_path),
+        );
+        lang.pick(&zh, &en).to_string()
+    })?;
     let list: Vec<&serde_json::Value> = match items {
         serde_json::Value::Array(a) => a.iter().collect(),
         one => vec![one],
@@ -565,7 +576,7 @@ impl App {
             error,
             row_errors,
         };
-        Ok(match self.fetch(&row).await {
+        Ok(match self.fetch(&row, lang).await {
             Err(e) => fail(e, vec![]),
             Ok(rows) => match check_rows(row.id, &rows, lang) {
                 Err(errs) => fail(lang.pick("有数据行不合格", "Some rows are not usable").into(), errs),
@@ -637,7 +648,7 @@ impl App {
     /// Fetches, checks and writes one claimed run, and records how it ended.
     async fn execute(&self, row: &ConnectorRow, mut run: RunRow, lang: Lang) -> Result<RunRow> {
         let outcome: std::result::Result<(usize, PushOutcome), String> = async {
-            let rows = self.fetch(row).await?;
+            let rows = self.fetch(row, lang).await?;
             let points = check_rows(row.id, &rows, lang).map_err(|errs| {
                 let first =
                     errs.iter().take(3).map(|e| format!("#{} {}: {}", e.row, e.column, e.reason)).collect::<Vec<_>>();
@@ -658,7 +669,7 @@ impl App {
             };
             let source = format!("pull:{}", row.id);
             let how = Ingest { key: None, source: &source, author: None, revise: true };
-            let out = self.ingest(&actor, &m, &points, how).await.map_err(|e| e.to_string())?;
+            let out = self.ingest(&actor, &m, &points, how).await.map_err(|e| e.message(lang))?;
             Ok((points.len(), out))
         }
         .await;
@@ -679,31 +690,35 @@ impl App {
     }
 
     /// Reads a connector's source: its rows, or why they could not be read.
-    async fn fetch(&self, row: &ConnectorRow) -> std::result::Result<Vec<RawRow>, String> {
+    async fn fetch(&self, row: &ConnectorRow, lang: Lang) -> std::result::Result<Vec<RawRow>, String> {
         let secret = if row.secret_enc.is_empty() {
             String::new()
         } else {
-            let sealer = self.secrets.as_deref().ok_or("the server has no secret key (TANDEM_SECRET_KEY)")?;
-            sealer.open(&row.secret_enc, &owner_of(row.tenant_id, row.id))?
+            let sealer =
+                self.secrets.as_deref().ok_or_else(|| Invalid::new("secret", Rule::NoSecretKey).message(lang))?;
+            sealer.open(&row.secret_enc, &owner_of(row.tenant_id, row.id)).map_err(|e| {
+                format!("{}（{e}）", lang.pick("保存的凭据无法解密", "The stored credential cannot be decrypted"))
+            })?
         };
         let config: SourceConfig = serde_json::from_str(&row.config).map_err(|e| e.to_string())?;
         let timeout = Duration::from_millis(row.timeout_ms.max(1000) as u64);
         match row.kind.as_str() {
             "sql" => {
-                let engine = SourceEngine::of(&secret).ok_or_else(|| SourceError::Scheme.to_string())?;
+                let engine = SourceEngine::of(&secret).ok_or_else(|| source_error(&SourceError::Scheme, lang))?;
                 // Checked again at run time: the policy may have changed since it was saved.
                 if !self.sources.allows(&secret, engine) {
-                    return Err("this source is not allowed on this server (see the sources folder)".into());
+                    return Err(Invalid::new("secret", Rule::SourceNotAllowed).message(lang));
                 }
-                let rows =
-                    foreign::read_rows(&secret, &config.query, timeout, MAX_ROWS).await.map_err(|e| e.to_string())?;
+                let rows = foreign::read_rows(&secret, &config.query, timeout, MAX_ROWS)
+                    .await
+                    .map_err(|e| source_error(&e, lang))?;
                 Ok(rows.into_iter().map(|r| RawRow { time: r.time.map(RawTime::Text), value: r.value }).collect())
             }
             _ => {
-                let doc = fetch_json(&config.url, header_of(&secret), timeout).await?;
-                let rows = rows_from_json(&doc, &config, self.now())?;
+                let doc = fetch_json(&config.url, header_of(&secret), timeout, lang).await?;
+                let rows = rows_from_json(&doc, &config, self.now(), lang)?;
                 if rows.len() > MAX_ROWS {
-                    return Err(SourceError::TooMany(MAX_ROWS).to_string());
+                    return Err(source_error(&SourceError::TooMany(MAX_ROWS), lang));
                 }
                 Ok(rows)
             }
@@ -711,11 +726,26 @@ impl App {
     }
 }
 
+/// Why a source could not be read, in the admin's language (the source's own words kept).
+fn source_error(e: &SourceError, lang: Lang) -> String {
+    match (e, lang) {
+        (_, Lang::En) => e.to_string(),
+        (SourceError::Scheme, _) => "连接串不受支持：请用 postgres://、mysql://、mariadb:// 或 sqlite://".into(),
+        (SourceError::NotASelect, _) => "查询必须是一条 SELECT（或 WITH … SELECT）语句".into(),
+        (SourceError::Connect(m), _) => format!("无法连接数据源：{m}"),
+        (SourceError::Query(m), _) => format!("查询失败：{m}"),
+        (SourceError::Timeout(s), _) => format!("{s} 秒内没有返回"),
+        (SourceError::TooMany(n), _) => format!("返回超过 {n} 行"),
+    }
+}
+
 async fn fetch_json(
     url: &str,
     header: Option<(String, String)>,
     timeout: Duration,
+    lang: Lang,
 ) -> std::result::Result<serde_json::Value, String> {
+    let say = |zh: String, en: String| if lang == Lang::Zh { zh } else { en };
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(3))
@@ -725,20 +755,30 @@ async fn fetch_json(
     if let Some((k, v)) = header {
         req = req.header(k, v);
     }
+    let secs = timeout.as_secs();
     let mut resp = req.send().await.map_err(|e| {
-        if e.is_timeout() { format!("no answer within {} s", timeout.as_secs()) } else { format!("cannot fetch: {e}") }
+        if e.is_timeout() {
+            say(format!("{secs} 秒内没有返回"), format!("no answer within {secs} s"))
+        } else {
+            say(format!("无法访问接口：{e}"), format!("cannot fetch: {e}"))
+        }
     })?;
     if !resp.status().is_success() {
-        return Err(format!("the endpoint answered {}", resp.status()));
+        let st = resp.status();
+        return Err(say(format!("接口返回 {st}"), format!("the endpoint answered {st}")));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("cannot read the answer: {e}"))? {
+    while let Some(chunk) =
+        resp.chunk().await.map_err(|e| say(format!("无法读取返回内容：{e}"), format!("cannot read the answer: {e}")))?
+    {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_BODY {
-            return Err(format!("the answer is larger than {} MB", MAX_BODY / 1024 / 1024));
+            let mb = MAX_BODY / 1024 / 1024;
+            return Err(say(format!("返回内容超过 {mb} MB"), format!("the answer is larger than {mb} MB")));
         }
     }
-    serde_json::from_slice(&body).map_err(|e| format!("the answer is not JSON: {e}"))
+    serde_json::from_slice(&body)
+        .map_err(|e| say(format!("返回的不是 JSON：{e}"), format!("the answer is not JSON: {e}")))
 }
 
 /// What the audit log keeps of a connector: everything but the secret.
@@ -784,7 +824,7 @@ mod tests {
             value_path: "v".into(),
             ..Default::default()
         };
-        let rows = rows_from_json(&doc, &c, 0).unwrap();
+        let rows = rows_from_json(&doc, &c, 0, Lang::En).unwrap();
         assert_eq!(
             rows,
             vec![
@@ -794,11 +834,11 @@ mod tests {
         );
         // One value, at the time of the run.
         let c = SourceConfig { value_path: "total".into(), ..Default::default() };
-        let rows = rows_from_json(&doc, &c, 42).unwrap();
+        let rows = rows_from_json(&doc, &c, 42, Lang::En).unwrap();
         let points = check_rows(7, &rows, Lang::En).unwrap();
         assert_eq!(points, vec![DataPoint { time: 42, value: 9.5, external_id: Some("pull:7:42".into()) }]);
         let c = SourceConfig { items_path: "missing".into(), ..Default::default() };
-        assert!(rows_from_json(&doc, &c, 0).is_err());
+        assert!(rows_from_json(&doc, &c, 0, Lang::En).is_err());
     }
 
     #[test]
