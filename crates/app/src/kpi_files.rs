@@ -39,14 +39,11 @@ impl App {
         dry_run: bool,
         lang: Lang,
     ) -> Result<KpiValueImport> {
-        let (text, _) = crate::sheets::table_text(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
+        let mut table = crate::sheets::read_table(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
         let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
         let org = self.org_snapshot(a.tenant.0).await?;
         let history = self.kpi_value_history(a).await?;
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-        let headers: Vec<String> =
-            rdr.headers().map(|h| h.iter().map(|x| x.to_lowercase()).collect()).unwrap_or_default();
-        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+        let col = |names: &[&str]| table.col(names);
         let (id_col, name_col, owner_col) = (col(KPI_ID), col(KPI_NAME), col(OWNER));
         let (Some(period_col), Some(value_col)) = (col(PERIOD), col(VALUE)) else {
             return Err(AppError::ImportRejected(vec![header_error(lang)]));
@@ -59,18 +56,11 @@ impl App {
             column: column.into(),
             reason: if lang == Lang::Zh { zh } else { en },
         };
-        let mut bad = vec![];
+        let mut bad = std::mem::take(&mut table.unreadable);
         let mut good: Vec<(usize, i64, String, f64)> = vec![];
         let mut seen: HashMap<(i64, String), usize> = HashMap::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let line = i + 2;
-            let Ok(rec) = rec else {
-                bad.push(err(line, "", "无法读取这一行".into(), "Unreadable row".into()));
-                continue;
-            };
-            if rec.iter().all(|c| c.is_empty()) {
-                continue;
-            }
+        for (line, rec) in &table.rows {
+            let line = *line;
             let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim();
             // Which KPI: by id, or by name (and owner, when names repeat).
             let found = match cell(id_col) {
@@ -157,6 +147,7 @@ impl App {
             good.push((line, k.id, period, value));
         }
         if !bad.is_empty() {
+            bad.sort_by_key(|e| e.row);
             return Err(AppError::ImportRejected(bad));
         }
         if good.is_empty() {

@@ -140,37 +140,19 @@ pub struct PointFile {
 /// workbook (see `sheets`). Times may be RFC 3339,
 /// `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD` (UTC). Row numbers in errors are file lines.
 pub fn read_points_csv(bytes: &[u8], lang: Lang) -> std::result::Result<PointFile, Vec<RowError>> {
-    let (text, encoding) = crate::sheets::table_text(bytes, lang).map_err(|e| vec![e])?;
-    let gbk = encoding == crate::sheets::Encoding::Gbk;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|x| x.to_lowercase()).collect(),
-        Err(_) => vec![],
-    };
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (Some(t_col), Some(v_col)) = (col(&["time", "时间"]), col(&["value", "数值", "值"])) else {
+    let table = crate::sheets::read_table(bytes, lang).map_err(|e| vec![e])?;
+    let gbk = table.encoding == crate::sheets::Encoding::Gbk;
+    let (Some(t_col), Some(v_col)) = (table.col(&["time", "时间"]), table.col(&["value", "数值", "值"])) else {
         let reason = lang.pick(
             "第一行须是表头，包含 time（时间）和 value（数值）列",
             "The first row must be a header with time and value columns",
         );
         return Err(vec![RowError { row: 1, column: String::new(), reason: reason.into() }]);
     };
-    let x_col = col(&["external_id", "外部编号"]);
+    let x_col = table.col(&["external_id", "外部编号"]);
     let mut points = vec![];
-    let mut bad = vec![];
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let Ok(rec) = rec else {
-            bad.push(RowError {
-                row: line,
-                column: String::new(),
-                reason: lang.pick("无法读取这一行", "Unreadable row").into(),
-            });
-            continue;
-        };
-        if rec.iter().all(|c| c.is_empty()) {
-            continue;
-        }
+    let mut bad = table.unreadable;
+    for (line, rec) in table.rows {
         let time = normalise_time(rec.get(t_col).unwrap_or(""));
         let raw_value = rec.get(v_col).unwrap_or("").replace([',', '，'], "");
         let value =
@@ -186,6 +168,7 @@ pub fn read_points_csv(bytes: &[u8], lang: Lang) -> std::result::Result<PointFil
         points.push(p);
     }
     if !bad.is_empty() {
+        bad.sort_by_key(|e| e.row);
         return Err(bad);
     }
     if points.is_empty() {

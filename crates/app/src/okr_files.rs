@@ -56,12 +56,9 @@ impl App {
         dry_run: bool,
         lang: Lang,
     ) -> Result<ImportSummary> {
-        let (text, _) = crate::sheets::table_text(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
+        let mut table = crate::sheets::read_table(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
         let (org, goals_now) = tokio::try_join!(self.org_snapshot(a.tenant.0), self.goal_snapshot(a.tenant.0))?;
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-        let headers: Vec<String> =
-            rdr.headers().map(|h| h.iter().map(|x| x.to_lowercase()).collect()).unwrap_or_default();
-        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+        let col = |names: &[&str]| table.col(names);
         let Some(obj_col) = col(OBJECTIVE) else {
             let reason = lang.pick(
                 "第一行须是表头，至少包含 objective（目标）列；关键结果用 key_result、target 等列",
@@ -80,21 +77,14 @@ impl App {
             column: column.into(),
             reason: lang.pick(zh, en).into(),
         };
-        let mut bad = vec![];
+        let mut bad = std::mem::take(&mut table.unreadable);
         let mut objectives: Vec<ObjectiveDoc> = vec![];
         // Parents are named by title: resolved once every objective of the sheet is known.
         let mut parents: Vec<(usize, usize, String)> = vec![];
         let mut next_id = -1;
         let mut current: Option<usize> = None;
-        for (i, rec) in rdr.records().enumerate() {
-            let line = i + 2;
-            let Ok(rec) = rec else {
-                bad.push(err(line, "", ("无法读取这一行", "Unreadable row")));
-                continue;
-            };
-            if rec.iter().all(|c| c.is_empty()) {
-                continue;
-            }
+        for (line, rec) in &table.rows {
+            let line = *line;
             let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string();
             let title = cell(Some(obj_col));
             // A new objective where the title changes; blank continues the one above.

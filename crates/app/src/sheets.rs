@@ -42,6 +42,44 @@ pub fn table_text(bytes: &[u8], lang: Lang) -> Result<(String, Encoding), RowErr
     }
 }
 
+/// A file read as a table: header names (lowercased), every row that is not blank with its line
+/// (the header is line 1), and the rows that could not be read.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, csv::StringRecord)>,
+    pub unreadable: Vec<RowError>,
+    pub encoding: Encoding,
+}
+
+impl Table {
+    /// The column whose header is one of `names`.
+    pub fn col(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| names.contains(&h.as_str()))
+    }
+}
+
+/// Reads a CSV or Excel file into a `Table` (see `table_text`).
+pub fn read_table(bytes: &[u8], lang: Lang) -> Result<Table, RowError> {
+    let (text, encoding) = table_text(bytes, lang)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = rdr.headers().map(|h| h.iter().map(|x| x.trim().to_lowercase()).collect()).unwrap_or_default();
+    let mut rows = vec![];
+    let mut unreadable = vec![];
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        match rec {
+            Ok(r) if r.iter().all(|c| c.is_empty()) => {}
+            Ok(r) => rows.push((line, r)),
+            Err(_) => unreadable.push(RowError {
+                row: line,
+                column: String::new(),
+                reason: lang.pick("无法读取这一行", "Unreadable row").into(),
+            }),
+        }
+    }
+    Ok(Table { headers, rows, unreadable, encoding })
+}
+
 /// The first worksheet as CSV: numbers as people typed them (no `.0` on whole numbers), dates
 /// as `YYYY-MM-DD` (with ` HH:MM:SS` when they have a time), blank rows kept so that line
 /// numbers match the sheet's row numbers.
