@@ -19,26 +19,24 @@ pub struct ExportQuery {
 
 fn csv(name: &str, table: &Table, c: &Caller) -> Result<Response, ApiError> {
     let body = table.to_csv().in_lang(c.lang)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", body.into_bytes()))
 }
 
 fn xlsx(name: &str, table: &Table, c: &Caller) -> Result<Response, ApiError> {
     let body = table.to_xlsx().in_lang(c.lang)?;
-    Ok((
+    Ok(attachment(&format!("{name}.xlsx"), XLSX, body))
+}
+
+/// A file to download.
+fn attachment(file: &str, content_type: &str, body: Vec<u8>) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, XLSX.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
