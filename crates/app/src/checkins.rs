@@ -4,6 +4,7 @@
 
 use crate::error::{AppError, Result};
 use crate::goals::{KeyResultView, ObjectiveView, owner_of};
+use crate::live::{KrWrite, Views};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use tandem_domain::checkin::CheckIn;
@@ -98,8 +99,8 @@ pub(crate) enum Said {
 
 /// Writes one check-in inside `tx`: the row, the KR's new current value and the event, stamped
 /// no earlier than `at` and after the KR's last change (taken under the KR's row lock, so
-/// check-ins on one KR are stamped in the order they commit). Callers decide who may, and bump
-/// the goals version.
+/// check-ins on one KR are stamped in the order they commit). Callers decide who may, bump the
+/// goals version, and hand the answered change to the live projection once committed.
 pub(crate) async fn write_check_in(
     tx: &mut Tx,
     a: &Actor,
@@ -107,7 +108,7 @@ pub(crate) async fn write_check_in(
     owners: &[(String, i64, f64)],
     said: Said,
     at: i64,
-) -> Result<CheckInRow> {
+) -> Result<(CheckInRow, KrWrite)> {
     checkins::lock_kr(tx, a.tenant.0, kr).await?;
     let before = goals::key_result_in(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
     let now = at.max(before.updated_at + 1);
@@ -142,7 +143,15 @@ pub(crate) async fn write_check_in(
         change.reason = Some(c.source.clone());
     }
     record(tx, Some(a), a.tenant.0, now, change).await?;
-    Ok(c)
+    let write = KrWrite {
+        kr,
+        current: c.value,
+        at: now,
+        check_in: (now, c.value, c.confidence),
+        previous: c.previous,
+        edited: false,
+    };
+    Ok((c, write))
 }
 
 impl App {
@@ -157,48 +166,55 @@ impl App {
     }
 
     /// Whether `a` may check in on `kr` now: its objective's editors and the KR's owners may,
-    /// while the cycle runs and the objective is not archived. Answers the objective.
-    async fn may_check_in(&self, a: &Actor, kr: i64) -> Result<(ObjectiveView, Vec<(String, i64, f64)>)> {
-        let (goals_now, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
-        let k = goals_now.key_result(kr).cloned().ok_or(AppError::NotFound)?;
-        let o = self.get_objective(a, k.objective_id).await?;
-        let row = goals_now.objective(o.id).cloned().ok_or(AppError::NotFound)?;
-        let carries = goals_now
-            .kr_owners
-            .iter()
-            .filter(|w| w.kr_id == kr)
-            .any(|w| policy::may_set_goals_for(a, owner_of(&w.owner_type, w.owner_id), &org.tree));
-        if !(carries || policy::may_edit_objective(a, PersonId(row.author_id), o.owner, &org.tree)) {
-            return Err(AppError::Forbidden);
-        }
-        let state =
-            tandem_store::cycles::get(&self.db, a.tenant.0, o.cycle).await?.map(|c| c.state).unwrap_or_default();
-        if state != CycleState::Active.as_str() || o.status == "archived" {
+    /// while the cycle runs and the objective is not archived. Answers the objective's id and
+    /// the KR's owners.
+    async fn may_check_in(&self, a: &Actor, kr: i64) -> Result<(i64, Vec<(String, i64, f64)>)> {
+        let (objective, cycle, archived, owners) = {
+            let v = self.views(a.tenant.0).await?;
+            let k = v.goals.key_result(kr).ok_or(AppError::NotFound)?;
+            let o = v.goals.objective(k.objective_id).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
+            let carries = v
+                .goals
+                .kr_owners
+                .iter()
+                .filter(|w| w.kr_id == kr)
+                .any(|w| policy::may_set_goals_for(a, owner_of(&w.owner_type, w.owner_id), &v.org.tree));
+            let owner = owner_of(&o.owner_type, o.owner_id);
+            if !(carries || policy::may_edit_objective(a, PersonId(o.author_id), owner, &v.org.tree)) {
+                return Err(AppError::Forbidden);
+            }
+            (o.id, o.cycle_id, o.status == "archived", owners_of(&v.goals, kr))
+        };
+        let state = tandem_store::cycles::get(&self.db, a.tenant.0, cycle).await?.map(|c| c.state).unwrap_or_default();
+        if state != CycleState::Active.as_str() || archived {
             return Err(AppError::Conflict("not_running"));
         }
-        Ok((o, owners_of(&goals_now, kr)))
+        Ok((objective, owners))
     }
 
     /// Records a check-in. The answer holds the KR's, the objective's and every ancestor's new
     /// scores.
     pub async fn check_in(&self, a: &Actor, kr: i64, input: CheckIn) -> Result<CheckInOutcome> {
-        let (o, owners) = self.may_check_in(a, kr).await?;
+        let (objective, owners) = self.may_check_in(a, kr).await?;
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
-        let c = write_check_in(&mut tx, a, kr, &owners, Said::Person(input), self.now()).await?;
-        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let (c, write) = write_check_in(&mut tx, a, kr, &owners, Said::Person(input), self.now()).await?;
+        let version = goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
-        self.outcome(a, o.id, kr, c.id).await
+        live.apply(a.tenant.0, version, vec![write]);
+        self.outcome(a, objective, kr, c).await
     }
 
     /// Corrects a check-in: only its author, within `EDIT_WINDOW_US` of writing it, while it is
     /// still the latest on its KR and the cycle runs. The KR takes the corrected value.
     pub async fn edit_check_in(&self, a: &Actor, id: i64, input: CheckIn) -> Result<CheckInOutcome> {
         let c = checkins::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
-        let (o, owners) = self.may_check_in(a, c.kr_id).await?;
+        let (objective, owners) = self.may_check_in(a, c.kr_id).await?;
         if c.author_id != a.person.0 {
             return Err(AppError::Forbidden);
         }
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         checkins::lock_kr(&mut tx, a.tenant.0, c.kr_id).await?;
         let latest = checkins::latest_in(&mut tx, a.tenant.0, c.kr_id).await?;
@@ -227,9 +243,18 @@ impl App {
         );
         change.action = "check_in_edited";
         record(&mut tx, Some(a), a.tenant.0, at, change).await?;
-        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let version = goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
-        self.outcome(a, o.id, c.kr_id, id).await
+        let write = KrWrite {
+            kr: edited.kr_id,
+            current: edited.value,
+            at,
+            check_in: (edited.created_at, edited.value, edited.confidence),
+            previous: edited.previous,
+            edited: true,
+        };
+        live.apply(a.tenant.0, version, vec![write]);
+        self.outcome(a, objective, edited.kr_id, edited).await
     }
 
     /// A weekly check-in on a whole objective: a new value for each of the key results named
@@ -269,52 +294,54 @@ impl App {
             ));
         }
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
-        let mut ids = vec![];
+        let (mut rows, mut writes) = (vec![], vec![]);
         for (kr, owners, input) in plan {
-            ids.push(write_check_in(&mut tx, a, kr, &owners, Said::Person(input), now).await?.id);
+            let (c, w) = write_check_in(&mut tx, a, kr, &owners, Said::Person(input), now).await?;
+            rows.push(c);
+            writes.push(w);
         }
-        goals::bump_version(&mut tx, a.tenant.0).await?;
+        let version = goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
-        let objective = self.get_objective(a, objective).await?;
-        let ancestors = self.ancestors(a, &objective).await;
-        let mut check_ins = vec![];
-        for (kr, _) in values {
-            check_ins.extend(self.check_ins(a, *kr).await?.into_iter().filter(|c| ids.contains(&c.id)));
-        }
+        live.apply(a.tenant.0, version, writes);
+        let v = self.views(a.tenant.0).await?;
+        let now = self.now();
+        let objective = Self::seen_objective(a, &v, objective, now)?;
+        let ancestors = Self::ancestors(a, &v, &objective, now);
+        let check_ins = rows.into_iter().map(|c| view_of(c, &v.org, a, true, now)).collect();
         Ok(ObjectiveCheckInOutcome { check_ins, objective, ancestors })
     }
 
-    /// Every objective above `o`, nearest first, with its roll-up.
-    async fn ancestors(&self, a: &Actor, o: &ObjectiveView) -> Vec<RolledUp> {
+    /// Every objective above `o` that `a` may see, nearest first, with its roll-up.
+    fn ancestors(a: &Actor, v: &Views, o: &ObjectiveView, now: i64) -> Vec<RolledUp> {
         let mut ancestors = vec![];
         let mut cur = o.parent;
         while let Some(p) = cur {
             if ancestors.len() > 64 {
                 break;
             }
-            match self.get_objective(a, p).await {
-                Ok(po) => {
-                    ancestors.push(RolledUp {
-                        objective: po.id,
-                        title: po.title.clone(),
-                        rollup: po.rollup,
-                        band: po.rollup_band.as_str(),
-                    });
-                    cur = po.parent;
-                }
-                Err(_) => break,
-            }
+            let Ok(po) = Self::seen_objective(a, v, p, now) else { break };
+            ancestors.push(RolledUp {
+                objective: po.id,
+                title: po.title.clone(),
+                rollup: po.rollup,
+                band: po.rollup_band.as_str(),
+            });
+            cur = po.parent;
         }
         ancestors
     }
 
-    /// The scores after a write to `kr`: the KR, its objective and every objective above.
-    async fn outcome(&self, a: &Actor, objective: i64, kr: i64, check_in: i64) -> Result<CheckInOutcome> {
-        let objective = self.get_objective(a, objective).await?;
+    /// The scores after the check-in `c` on `kr`: the KR, its objective and every objective
+    /// above, from one read of the live projection.
+    async fn outcome(&self, a: &Actor, objective: i64, kr: i64, c: CheckInRow) -> Result<CheckInOutcome> {
+        let v = self.views(a.tenant.0).await?;
+        let now = self.now();
+        let objective = Self::seen_objective(a, &v, objective, now)?;
         let key_result = objective.key_results.iter().find(|x| x.id == kr).cloned().ok_or(AppError::NotFound)?;
-        let ancestors = self.ancestors(a, &objective).await;
-        let check_in = self.check_ins(a, kr).await?.into_iter().find(|x| x.id == check_in).ok_or(AppError::NotFound)?;
+        let ancestors = Self::ancestors(a, &v, &objective, now);
+        let check_in = view_of(c, &v.org, a, true, now);
         Ok(CheckInOutcome { check_in, key_result, objective, ancestors })
     }
 }

@@ -3,7 +3,7 @@
 //! those in its circle; no number of it is aggregated here.
 
 use crate::error::Result;
-use crate::goals::{ObjectiveFilter, ObjectiveView};
+use crate::goals::owner_of;
 use crate::{Actor, App};
 use serde::Serialize;
 use tandem_domain::goal::Owner;
@@ -34,23 +34,22 @@ pub struct UnitRow {
 impl App {
     /// The units with their scores, and the red lights the caller may see (read once, used for both).
     pub async fn dashboard(&self, a: &Actor, cycle: i64) -> Result<(Vec<UnitRow>, Vec<crate::alerts::AlertView>)> {
-        let filter = ObjectiveFilter { cycle: Some(cycle), ..Default::default() };
-        let (objs, org, bands, alerts) = tokio::try_join!(
-            self.list_objectives(a, &filter),
-            self.org_snapshot(a.tenant.0),
-            self.bands_of(a.tenant.0),
-            self.list_alerts(a),
-        )?;
-        let unit_of = |o: &ObjectiveView| match o.owner {
-            Owner::OrgUnit(x) => Some(x),
-            Owner::Person(p) => org.tree.unit_of(p),
-        };
-        // Each unit's published objectives, and each objective's unit: one pass, not one per unit.
-        let mut by_unit: std::collections::HashMap<OrgUnitId, Vec<&ObjectiveView>> = Default::default();
+        let alerts = self.list_alerts(a).await?;
+        let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
+        // Each unit's published objectives' roll-ups, and each objective's unit: one pass over
+        // the projection, not one per unit, and no objective is rendered.
+        let mut by_unit: std::collections::HashMap<OrgUnitId, Vec<f64>> = Default::default();
         let mut unit_of_objective: std::collections::HashMap<i64, OrgUnitId> = Default::default();
-        for o in objs.iter().filter(|o| o.status == "published") {
-            if let Some(u) = unit_of(o) {
-                by_unit.entry(u).or_default().push(o);
+        for o in goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
+            if !Self::visible(a, o, &org) {
+                continue;
+            }
+            let unit = match owner_of(&o.owner_type, o.owner_id) {
+                Owner::OrgUnit(x) => Some(x),
+                Owner::Person(p) => org.tree.unit_of(p),
+            };
+            if let Some(u) = unit {
+                by_unit.entry(u).or_default().push(goals.scores(o.id).1.unwrap_or(0.0));
                 unit_of_objective.insert(o.id, u);
             }
         }
@@ -70,11 +69,11 @@ impl App {
             .into_iter()
             .filter_map(|(uid, depth)| {
                 let u = org.unit(uid.0)?;
-                let mine: &[&ObjectiveView] = by_unit.get(&uid).map(Vec::as_slice).unwrap_or(&[]);
-                let score = tandem_domain::rollup::weighted_mean(mine.iter().map(|o| (1.0, o.rollup)));
+                let mine: &[f64] = by_unit.get(&uid).map(Vec::as_slice).unwrap_or(&[]);
+                let score = tandem_domain::rollup::weighted_mean(mine.iter().map(|&r| (1.0, r)));
                 let mut counts = BandCounts::default();
-                for o in mine {
-                    match bands.band(o.rollup) {
+                for &r in mine {
+                    match bands.band(r) {
                         Band::Red => counts.red += 1,
                         Band::Yellow => counts.yellow += 1,
                         Band::Green => counts.green += 1,

@@ -18,17 +18,19 @@ use tandem_domain::ids::{OrgUnitId, PersonId};
 use tandem_domain::policy;
 use tandem_domain::rollup::ScoreGraph;
 use tandem_domain::score::{Band, BandThresholds, Measure, kr_score};
+use tandem_domain::search::SearchIndex;
 use tandem_domain::text::Name;
 use tandem_domain::{Invalid, Rule};
 use tandem_store::goals::{self, KeyResultRow, KrOwnerRow, ObjectiveRow, SupportRow};
 
 /// The roll-up graph of a tenant's goals, with each key result scored by `score`. Archived
 /// objectives drop out of every roll-up.
+/// Also answers each key result's slot in the graph, by its place in `key_results`.
 fn score_graph(
     objectives: &[ObjectiveRow],
     key_results: &[KeyResultRow],
     score: impl Fn(&KeyResultRow) -> f64,
-) -> (ScoreGraph, HashMap<i64, usize>) {
+) -> (ScoreGraph, HashMap<i64, usize>, Vec<Option<usize>>) {
     let mut graph = ScoreGraph::new();
     let mut node_of = HashMap::new();
     for o in objectives.iter().filter(|o| o.status != "archived") {
@@ -40,15 +42,15 @@ fn score_graph(
             let _ = graph.set_parent(n, Some(*p));
         }
     }
-    for k in key_results {
-        if let Some(&n) = node_of.get(&k.objective_id) {
-            graph.add_key_result(n, k.weight, score(k));
-        }
-    }
-    (graph, node_of)
+    let slots = key_results
+        .iter()
+        .map(|k| node_of.get(&k.objective_id).map(|&n| graph.add_key_result(n, k.weight, score(k))))
+        .collect();
+    (graph, node_of, slots)
 }
 
 /// A tenant's goals with every score and roll-up computed, as of one goals version.
+#[derive(Clone)]
 pub struct GoalSnapshot {
     pub version: i64,
     pub objectives: Vec<ObjectiveRow>,
@@ -61,18 +63,24 @@ pub struct GoalSnapshot {
     pub before_first: HashMap<i64, f64>,
     /// Cycle spans in µs: id → (start, end).
     pub spans: HashMap<i64, (i64, i64)>,
-    graph: ScoreGraph,
+    pub(crate) graph: ScoreGraph,
     node_of: HashMap<i64, usize>,
+    /// Each key result's slot in `graph`, by its place in `key_results` (none when archived).
+    pub(crate) kr_slot: Vec<Option<usize>>,
+    /// Writes of this server waiting for an earlier version to be applied first (see `live`).
+    pub(crate) pending: std::collections::BTreeMap<i64, Vec<crate::live::KrWrite>>,
     krs_of: HashMap<i64, Vec<usize>>,
     /// Where each objective and key result sits in its list, by id.
     obj_at: HashMap<i64, usize>,
-    kr_at: HashMap<i64, usize>,
-    /// Every title lowercased once, for search: (title, objective index, key result index).
-    pub titles: Vec<(String, usize, Option<usize>)>,
+    pub(crate) kr_at: HashMap<i64, usize>,
+    /// Every objective and key result title, indexed for search, with what each entry is: its
+    /// objective's index and its key result's index. Titles change only with a rebuild, so
+    /// copies of the projection share it.
+    pub search: Arc<(SearchIndex, Vec<(usize, Option<usize>)>)>,
 }
 
 impl GoalSnapshot {
-    fn build(
+    pub(crate) fn build(
         version: i64,
         objectives: Vec<ObjectiveRow>,
         key_results: Vec<KeyResultRow>,
@@ -87,22 +95,26 @@ impl GoalSnapshot {
             before_first.entry(c.kr_id).or_insert(c.previous);
             check_ins.entry(c.kr_id).or_default().push((c.created_at, c.value, c.confidence));
         }
-        let (graph, node_of) = score_graph(&objectives, &key_results, kr_row_score);
+        let (graph, node_of, kr_slot) = score_graph(&objectives, &key_results, kr_row_score);
         let mut krs_of: HashMap<i64, Vec<usize>> = HashMap::new();
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
         }
         let obj_at: HashMap<i64, usize> = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         let kr_at = key_results.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
-        let mut titles: Vec<(String, usize, Option<usize>)> =
-            objectives.iter().enumerate().map(|(i, o)| (o.title.to_lowercase(), i, None)).collect();
+        let mut titles: Vec<(&str, usize, Option<usize>)> =
+            objectives.iter().enumerate().map(|(i, o)| (o.title.as_str(), i, None)).collect();
         for (j, k) in key_results.iter().enumerate() {
             if let Some(&i) = obj_at.get(&k.objective_id) {
-                titles.push((k.title.to_lowercase(), i, Some(j)));
+                titles.push((k.title.as_str(), i, Some(j)));
             }
         }
+        let search = Arc::new((
+            SearchIndex::new(titles.iter().map(|t| t.0)),
+            titles.iter().map(|&(_, i, j)| (i, j)).collect(),
+        ));
         GoalSnapshot {
-            titles,
+            search,
             obj_at,
             kr_at,
             version,
@@ -115,6 +127,8 @@ impl GoalSnapshot {
             spans,
             graph,
             node_of,
+            kr_slot,
+            pending: Default::default(),
             krs_of,
         }
     }
@@ -132,7 +146,7 @@ impl GoalSnapshot {
 
     /// Every objective's roll-up at time `t`, from its key results' values then.
     pub fn rollups_at(&self, t: i64) -> HashMap<i64, f64> {
-        let (graph, node_of) = score_graph(&self.objectives, &self.key_results, |k| {
+        let (graph, node_of, _) = score_graph(&self.objectives, &self.key_results, |k| {
             let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
             kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t))
         });
@@ -387,50 +401,6 @@ pub struct KeyResultPatch {
 }
 
 impl App {
-    /// The tenant's goal projection, rebuilt only when some server wrote goals since.
-    pub async fn goal_snapshot(&self, tenant: i64) -> Result<Arc<GoalSnapshot>> {
-        let version = goals::version(&self.db, tenant).await?;
-        let cached = |version: i64| -> Result<Option<Arc<GoalSnapshot>>> {
-            Ok(self
-                .goal_cache
-                .lock()
-                .map_err(|_| AppError::Internal("cache poisoned".into()))?
-                .get(&tenant)
-                .filter(|s| s.version >= version)
-                .cloned())
-        };
-        if let Some(s) = cached(version)? {
-            return Ok(s);
-        }
-        // One rebuild at a time per tenant: those who wait take the one just built when it is
-        // at least as new as what they asked for, instead of all reading the tenant at once.
-        let turn = {
-            let mut locks = self.rebuilds.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
-            locks.entry(tenant).or_default().clone()
-        };
-        let _turn = turn.lock().await;
-        if let Some(s) = cached(version)? {
-            return Ok(s);
-        }
-        let version = goals::version(&self.db, tenant).await?;
-        let (objectives, key_results, kr_owners, supports, checks, cycles) = tokio::try_join!(
-            goals::objectives(&self.db, tenant),
-            goals::key_results(&self.db, tenant),
-            goals::kr_owners(&self.db, tenant),
-            goals::supports(&self.db, tenant),
-            tandem_store::checkins::for_tenant(&self.db, tenant),
-            tandem_store::cycles::list(&self.db, tenant),
-        )?;
-        let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
-        let snap = Arc::new(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans));
-        let mut cache = self.goal_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
-        // Keep the newest of two concurrent rebuilds.
-        if cache.get(&tenant).is_none_or(|s| s.version <= version) {
-            cache.insert(tenant, snap.clone());
-        }
-        Ok(snap)
-    }
-
     pub async fn bands_of(&self, tenant: i64) -> Result<BandThresholds> {
         Ok(App::bands(&self.tenant(tandem_domain::ids::TenantId(tenant)).await?))
     }
@@ -445,7 +415,7 @@ impl App {
         )
     }
 
-    fn objective_view(
+    pub(crate) fn objective_view(
         a: &Actor,
         o: &ObjectiveRow,
         goals: &GoalSnapshot,
@@ -520,8 +490,7 @@ impl App {
     }
 
     pub async fn list_objectives(&self, a: &Actor, f: &ObjectiveFilter) -> Result<Vec<ObjectiveView>> {
-        let (goals, org, bands) =
-            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
+        let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
         let units = f.unit.map(|u| org.tree.subtree(OrgUnitId(u)));
         Ok(goals
             .objectives
@@ -542,10 +511,13 @@ impl App {
     }
 
     pub async fn get_objective(&self, a: &Actor, id: i64) -> Result<ObjectiveView> {
-        let (goals, org, bands) =
-            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.bands_of(a.tenant.0))?;
-        let o = goals.objective(id).filter(|o| Self::visible(a, o, &org)).ok_or(AppError::NotFound)?;
-        Ok(Self::objective_view(a, o, &goals, &org, &bands, self.now()))
+        Self::seen_objective(a, &self.views(a.tenant.0).await?, id, self.now())
+    }
+
+    /// Objective `id` as `a` sees it (not found when `a` may not).
+    pub(crate) fn seen_objective(a: &Actor, v: &crate::live::Views, id: i64, now: i64) -> Result<ObjectiveView> {
+        let o = v.goals.objective(id).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
+        Ok(Self::objective_view(a, o, &v.goals, &v.org, &v.bands, now))
     }
 
     /// Checks the links of an objective: parent and supported objectives exist, are visible to
@@ -863,9 +835,9 @@ impl App {
     }
 
     pub async fn get_key_result(&self, a: &Actor, id: i64) -> Result<KeyResultView> {
-        let goals = self.goal_snapshot(a.tenant.0).await?;
-        let k = goals.key_result(id).ok_or(AppError::NotFound)?;
-        let o = self.get_objective(a, k.objective_id).await?;
+        let v = self.views(a.tenant.0).await?;
+        let k = v.goals.key_result(id).ok_or(AppError::NotFound)?;
+        let o = Self::seen_objective(a, &v, k.objective_id, self.now())?;
         o.key_results.into_iter().find(|k| k.id == id).ok_or(AppError::NotFound)
     }
 

@@ -23,6 +23,7 @@ pub mod import;
 pub mod kpi_files;
 pub mod kpis;
 pub mod lint;
+pub mod live;
 pub mod metrics;
 pub mod notes;
 pub mod notices;
@@ -52,10 +53,8 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     throttle: Arc<accounts::Throttle>,
-    /// Per-tenant goal projections, keyed by tenant id (see `goals`).
-    goal_cache: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<goals::GoalSnapshot>>>>,
-    /// One goal-projection rebuild at a time per tenant.
-    rebuilds: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Per-tenant live goal projections (see `live`).
+    live: Arc<live::Live>,
     /// Per-tenant org charts with the org version they were read at.
     org_cache: Arc<std::sync::Mutex<OrgCache>>,
     /// Where email goes out (none: email notifications wait until it is configured).
@@ -72,9 +71,8 @@ impl App {
             db,
             clock,
             throttle: Arc::new(accounts::Throttle::default()),
-            goal_cache: Default::default(),
+            live: Default::default(),
             org_cache: Default::default(),
-            rebuilds: Default::default(),
             mailer: None,
             secrets: None,
             sources: Default::default(),

@@ -90,6 +90,11 @@ impl App {
     /// (one cheap read per call; a rebuild after any write to units or people).
     pub async fn org_snapshot(&self, tenant: i64) -> Result<std::sync::Arc<OrgSnapshot>> {
         let version = org::version(&self.db, tenant).await?;
+        self.org_snapshot_at(tenant, version).await
+    }
+
+    /// The org chart as of `version` (read now when the cached one is older).
+    pub(crate) async fn org_snapshot_at(&self, tenant: i64, version: i64) -> Result<std::sync::Arc<OrgSnapshot>> {
         if let Some((v, s)) =
             self.org_cache.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant)
             && *v == version

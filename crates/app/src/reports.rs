@@ -3,15 +3,10 @@
 //! goal projection; neither runs a query per object.
 
 use crate::error::Result;
-use crate::goals::ObjectiveFilter;
 use crate::{Actor, App};
 use serde::Serialize;
 use std::collections::HashMap;
 use tandem_domain::goal::Owner;
-
-/// A search match before it is answered: its rank (start or not, length, id), its objective's
-/// index and its key result's index in the projection.
-type Candidate = ((u8, usize, i64), usize, Option<usize>);
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchHit {
@@ -41,14 +36,6 @@ pub struct CycleScores {
     pub units: Vec<ScoreLine>,
 }
 
-/// How well `title` answers `q` (lower is better), if it does: case-insensitive substring,
-/// with matches at the start first, then shorter titles.
-pub fn rank(title: &str, q: &str) -> Option<(u8, usize)> {
-    let t = title.to_lowercase();
-    let pos = t.find(q)?;
-    Some((u8::from(pos != 0), t.chars().count()))
-}
-
 impl App {
     /// The best `limit` objectives and key results the caller may see whose titles hold `q`.
     pub async fn search_goals(&self, a: &Actor, q: &str, limit: usize) -> Result<Vec<SearchHit>> {
@@ -56,29 +43,20 @@ impl App {
         if q.is_empty() {
             return Ok(vec![]);
         }
-        let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
-        // One pass over the titles lowercased when the projection was built; visibility is
-        // asked only of what matches, names only of what is answered.
-        let mut hits: Vec<Candidate> = vec![];
+        let crate::live::Views { goals, org, .. } = self.views(a.tenant.0).await?;
+        // The index answers in rank order; visibility is asked only of what matches (once per
+        // objective), names only of what is answered.
+        let (index, entries) = &*goals.search;
         let mut seen_visible: HashMap<usize, bool> = HashMap::new();
-        for (title, oi, ki) in &goals.titles {
-            let Some(pos) = title.find(&q) else { continue };
-            let o = &goals.objectives[*oi];
-            if o.status == "archived" || !*seen_visible.entry(*oi).or_insert_with(|| Self::visible(a, o, &org)) {
-                continue;
-            }
-            let id = ki.map(|j| goals.key_results[j].id).unwrap_or(o.id);
-            hits.push(((u8::from(pos != 0), title.chars().count(), id), *oi, *ki));
-        }
-        let limit = limit.clamp(1, 100);
-        if hits.len() > limit {
-            hits.select_nth_unstable_by_key(limit - 1, |h| h.0);
-            hits.truncate(limit);
-        }
-        hits.sort_by_key(|h| h.0);
+        let hits = index.search(&q, limit.clamp(1, 100), |e| {
+            let oi = entries[e].0;
+            let o = &goals.objectives[oi];
+            o.status != "archived" && *seen_visible.entry(oi).or_insert_with(|| Self::visible(a, o, &org))
+        });
         Ok(hits
             .into_iter()
-            .map(|(_, oi, ki)| {
+            .map(|(_, e)| {
+                let (oi, ki) = entries[e];
                 let o = &goals.objectives[oi];
                 let owner_name = crate::goals::owner_name(crate::goals::owner_of(&o.owner_type, o.owner_id), &org);
                 match ki {
@@ -110,15 +88,18 @@ impl App {
     /// may see (published objectives are public, so this is the same for everyone).
     pub async fn cycle_scores(&self, a: &Actor, cycle: i64) -> Result<CycleScores> {
         self.get_cycle(a, cycle).await?;
-        let filter = ObjectiveFilter { cycle: Some(cycle), ..Default::default() };
-        let (objs, org) = tokio::try_join!(self.list_objectives(a, &filter), self.org_snapshot(a.tenant.0))?;
+        let crate::live::Views { goals, org, .. } = self.views(a.tenant.0).await?;
         let mut by_person: HashMap<i64, (f64, usize)> = HashMap::new();
         let mut by_unit: HashMap<i64, (f64, usize)> = HashMap::new();
-        for o in objs.iter().filter(|o| o.status == "published") {
-            let unit = match o.owner {
+        for o in goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
+            if !Self::visible(a, o, &org) {
+                continue;
+            }
+            let rollup = goals.scores(o.id).1.unwrap_or(0.0);
+            let unit = match crate::goals::owner_of(&o.owner_type, o.owner_id) {
                 Owner::Person(p) => {
                     let e = by_person.entry(p.0).or_default();
-                    e.0 += o.rollup;
+                    e.0 += rollup;
                     e.1 += 1;
                     org.tree.unit_of(p)
                 }
@@ -126,7 +107,7 @@ impl App {
             };
             if let Some(u) = unit {
                 let e = by_unit.entry(u.0).or_default();
-                e.0 += o.rollup;
+                e.0 += rollup;
                 e.1 += 1;
             }
         }
@@ -165,19 +146,5 @@ impl App {
                 })
                 .collect(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranking() {
-        assert_eq!(rank("提升会员复购率", "会员"), Some((1, 7)));
-        assert_eq!(rank("会员复购", "会员"), Some((0, 4)));
-        assert_eq!(rank("Grow NPS", "nps"), Some((1, 8)));
-        assert_eq!(rank("Grow NPS", "churn"), None);
-        assert!(rank("会员复购", "会员") < rank("提升会员复购率", "会员"), "a prefix match first");
     }
 }

@@ -18,6 +18,7 @@ pub mod pace;
 pub mod policy;
 pub mod rollup;
 pub mod score;
+pub mod search;
 pub mod text;
 
 pub use error::{Invalid, Rule};

@@ -1,0 +1,256 @@
+//! The live goal projection of each tenant: built once from the database, then kept current in
+//! place by this server's check-ins (one key result changes and its ancestors are walked,
+//! O(depth)), and rebuilt only when a write this server cannot apply happened (another server's,
+//! or a structural change such as a new objective).
+//!
+//! Every goal write bumps the tenant's goals version inside its transaction, so versions are
+//! handed out in commit order. A check-in hands its changes to the cache after it commits,
+//! tagged with its version, and the cache applies them strictly in version order: a write that
+//! arrives before an earlier one waits in `pending`. A reader that finds the database ahead of
+//! the cache waits briefly while this server still has writes between commit and apply, and
+//! otherwise rebuilds. The database stays the only truth; the cache is never ahead of it.
+
+use crate::error::{AppError, Result};
+use crate::goals::{GoalSnapshot, cycle_span_us, kr_row_score};
+use crate::org::OrgSnapshot;
+use crate::App;
+use parking_lot::{ArcRwLockReadGuard, RawRwLock, RwLock};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tandem_domain::score::BandThresholds;
+use tandem_store::goals;
+
+/// A tenant's goal projection, read-locked. Not `Send`: hold it only between awaits, never
+/// across one (the compiler refuses a handler that does).
+pub type GoalsRead = ArcRwLockReadGuard<RawRwLock, GoalSnapshot>;
+
+/// How long a reader waits for this server's own committed writes to be applied before it
+/// rebuilds instead.
+const WAIT_FOR_LOCAL: Duration = Duration::from_millis(50);
+
+/// One key result's committed change, as a check-in (or its correction) made it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KrWrite {
+    pub kr: i64,
+    /// The KR's value and change time after the write.
+    pub current: f64,
+    pub at: i64,
+    /// The check-in: its time, value and confidence (-1: none).
+    pub check_in: (i64, f64, i64),
+    /// What the KR held before (kept for a first check-in).
+    pub previous: f64,
+    /// A correction of the check-in at `check_in.0` rather than a new one.
+    pub edited: bool,
+}
+
+impl GoalSnapshot {
+    /// Applies this server's writes of `version`, and any waiting ones that now follow on.
+    fn offer(&mut self, version: i64, writes: Vec<KrWrite>) {
+        if version > self.version {
+            self.pending.insert(version, writes);
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        let current = self.version;
+        self.pending.retain(|&v, _| v > current);
+        while let Some(writes) = self.pending.remove(&(self.version + 1)) {
+            self.version += 1;
+            for w in writes {
+                if !self.apply(&w) {
+                    // Something this projection does not hold: no longer trusted, rebuilt on the next read.
+                    self.version = i64::MIN;
+                    self.pending.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One key result's change, in place. A change the projection already holds (a rebuild may
+    /// read rows newer than the version it read) is left alone, so applying is idempotent and a
+    /// late change never overwrites a newer one. Answers false when the key result is unknown.
+    fn apply(&mut self, w: &KrWrite) -> bool {
+        let Some(&i) = self.kr_at.get(&w.kr) else { return false };
+        let k = &mut self.key_results[i];
+        if w.at <= k.updated_at {
+            return true;
+        }
+        k.current = w.current;
+        k.updated_at = w.at;
+        let score = kr_row_score(k);
+        let history = self.check_ins.entry(w.kr).or_default();
+        if w.edited {
+            if let Some(e) = history.iter_mut().rev().find(|e| e.0 == w.check_in.0) {
+                *e = w.check_in;
+            }
+        } else {
+            if history.is_empty() {
+                self.before_first.insert(w.kr, w.previous);
+            }
+            history.push(w.check_in);
+        }
+        if let Some(slot) = self.kr_slot[i] {
+            self.graph.set_key_result_score(slot, score);
+        }
+        true
+    }
+}
+
+/// The cache of live projections and the bookkeeping of writes between commit and apply.
+#[derive(Default)]
+pub(crate) struct Live {
+    cells: std::sync::Mutex<HashMap<i64, Arc<RwLock<GoalSnapshot>>>>,
+    /// One rebuild at a time per tenant.
+    rebuilds: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Writes of this server that have begun and not yet been handed to the cache.
+    in_flight: AtomicUsize,
+    applied: tokio::sync::Notify,
+    /// The last frozen copy handed out per tenant (see [`App::goal_snapshot`]).
+    frozen: std::sync::Mutex<HashMap<i64, Arc<GoalSnapshot>>>,
+}
+
+impl Live {
+    fn cell(&self, tenant: i64) -> Result<Option<Arc<RwLock<GoalSnapshot>>>> {
+        Ok(self.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant).cloned())
+    }
+}
+
+/// A goal write in progress on this server. Readers that find the database ahead of the cache
+/// wait for it (briefly) instead of rebuilding. Dropped without `apply` (the write failed), it
+/// simply stops being waited for.
+pub(crate) struct GoalWrite {
+    live: Arc<Live>,
+}
+
+impl GoalWrite {
+    /// Hands the committed writes of `version` to the tenant's projection.
+    pub(crate) fn apply(self, tenant: i64, version: i64, writes: Vec<KrWrite>) {
+        if let Ok(Some(cell)) = self.live.cell(tenant) {
+            cell.write().offer(version, writes);
+        }
+    }
+}
+
+impl Drop for GoalWrite {
+    fn drop(&mut self) {
+        self.live.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.live.applied.notify_waiters();
+    }
+}
+
+/// What a page or an answer reads: the goals, the org chart and the band thresholds, each as
+/// current as the database, from one read of the tenant row.
+pub struct Views {
+    pub org: Arc<OrgSnapshot>,
+    pub bands: BandThresholds,
+    pub goals: GoalsRead,
+}
+
+impl App {
+    /// Starts a goal write that will be applied in place after it commits.
+    pub(crate) fn goal_write(&self) -> GoalWrite {
+        self.live.in_flight.fetch_add(1, Ordering::SeqCst);
+        GoalWrite { live: self.live.clone() }
+    }
+
+    /// The tenant's goals, org chart and bands, as current as the database.
+    pub async fn views(&self, tenant: i64) -> Result<Views> {
+        let st = tandem_store::tenants::state(&self.db, tenant).await?.ok_or(AppError::NotFound)?;
+        let org = self.org_snapshot_at(tenant, st.org_version).await?;
+        let goals = self.goals_at(tenant, st.goals_version).await?;
+        Ok(Views { org, bands: BandThresholds::new(st.band_yellow, st.band_green).unwrap_or_default(), goals })
+    }
+
+    /// The tenant's live goal projection, as current as the database, read-locked: for answers
+    /// computed between two awaits.
+    pub async fn live_goals(&self, tenant: i64) -> Result<GoalsRead> {
+        let version = goals::version(&self.db, tenant).await?;
+        self.goals_at(tenant, version).await
+    }
+
+    /// A frozen copy of the tenant's goal projection, as current as the database, that may be
+    /// held across awaits (by writes that check against it, then write). Copied once per
+    /// version; hot reads use [`App::views`] or [`App::live_goals`] and copy nothing.
+    pub async fn goal_snapshot(&self, tenant: i64) -> Result<Arc<GoalSnapshot>> {
+        let live = self.live_goals(tenant).await?;
+        let mut frozen = self.live.frozen.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+        if let Some(f) = frozen.get(&tenant).filter(|f| f.version == live.version) {
+            return Ok(f.clone());
+        }
+        let copy = Arc::new(live.clone());
+        frozen.insert(tenant, copy.clone());
+        Ok(copy)
+    }
+
+    /// The projection at `version` or newer.
+    async fn goals_at(&self, tenant: i64, version: i64) -> Result<GoalsRead> {
+        let fresh = |cell: &Arc<RwLock<GoalSnapshot>>| Some(cell.read_arc()).filter(|g| g.version >= version);
+        if let Some(cell) = self.live.cell(tenant)? {
+            let deadline = tokio::time::Instant::now() + WAIT_FOR_LOCAL;
+            loop {
+                let applied = self.live.applied.notified();
+                if let Some(g) = fresh(&cell) {
+                    return Ok(g);
+                }
+                // The gap may be this server's own writes, committed and about to be applied.
+                if self.live.in_flight.load(Ordering::SeqCst) == 0
+                    || tokio::time::timeout_at(deadline, applied).await.is_err()
+                {
+                    break;
+                }
+            }
+        }
+        // One rebuild at a time per tenant: those who wait take the one just built when it is
+        // at least as new as what they asked for, instead of all reading the tenant at once.
+        let turn = {
+            let mut locks = self.live.rebuilds.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+            locks.entry(tenant).or_default().clone()
+        };
+        let _turn = turn.lock().await;
+        if let Some(g) = self.live.cell(tenant)?.and_then(|c| fresh(&c)) {
+            return Ok(g);
+        }
+        let built = self.build_goals(tenant).await?;
+        let cell = {
+            let mut cells = self.live.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+            match cells.get(&tenant) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = Arc::new(RwLock::new(built));
+                    cells.insert(tenant, c.clone());
+                    return Ok(c.read_arc());
+                }
+            }
+        };
+        {
+            let mut g = cell.write();
+            if built.version > g.version {
+                let pending = std::mem::take(&mut g.pending);
+                *g = built;
+                g.pending = pending;
+                g.drain();
+            }
+        }
+        Ok(cell.read_arc())
+    }
+
+    /// Reads the tenant's goals from the database. The version is read first, so the rows hold
+    /// at least every write up to it.
+    async fn build_goals(&self, tenant: i64) -> Result<GoalSnapshot> {
+        let version = goals::version(&self.db, tenant).await?;
+        let (objectives, key_results, kr_owners, supports, checks, cycles) = tokio::try_join!(
+            goals::objectives(&self.db, tenant),
+            goals::key_results(&self.db, tenant),
+            goals::kr_owners(&self.db, tenant),
+            goals::supports(&self.db, tenant),
+            tandem_store::checkins::for_tenant(&self.db, tenant),
+            tandem_store::cycles::list(&self.db, tenant),
+        )?;
+        let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
+        Ok(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans))
+    }
+}
