@@ -48,6 +48,20 @@ impl App {
     /// Brings the tenant's alerts in line with the goals as they are now: raises what is newly
     /// off course, resolves what has recovered. Idempotent; safe to run from any app server.
     pub async fn sync_alerts(&self, tenant: i64) -> Result<()> {
+        // What the alerts are derived from: the goals, the KPIs and the time (paces and staleness
+        // move with it; to the minute is enough). Unchanged since this server last synced:
+        // nothing to do.
+        let st = tandem_store::tenants::state(&self.db, tenant).await?.ok_or(AppError::NotFound)?;
+        let inputs = (st.goals_version, st.kpi_version, self.now() / 60_000_000);
+        if self.live.alerts_synced(tenant) == Some(inputs) {
+            return Ok(());
+        }
+        self.sync_alerts_now(tenant).await?;
+        self.live.set_alerts_synced(tenant, inputs);
+        Ok(())
+    }
+
+    async fn sync_alerts_now(&self, tenant: i64) -> Result<()> {
         let (goals_now, org, bands, cycles) =
             tokio::try_join!(self.goal_snapshot(tenant), self.org_snapshot(tenant), self.bands_of(tenant), async {
                 Ok::<_, AppError>(tandem_store::cycles::list(&self.db, tenant).await?)

@@ -172,7 +172,8 @@ impl App {
         let (objective, cycle, archived, owners) = {
             let v = self.views(a.tenant.0).await?;
             let k = v.goals.key_result(kr).ok_or(AppError::NotFound)?;
-            let o = v.goals.objective(k.objective_id).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
+            let o =
+                v.goals.objective(k.objective_id).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
             let carries = v
                 .goals
                 .kr_owners

@@ -49,6 +49,10 @@ fn score_graph(
     (graph, node_of, slots)
 }
 
+/// What a search entry is: its objective's index and its key result's index (none: the
+/// objective's own title).
+pub type TitleOf = (usize, Option<usize>);
+
 /// A tenant's goals with every score and roll-up computed, as of one goals version.
 #[derive(Clone)]
 pub struct GoalSnapshot {
@@ -76,7 +80,7 @@ pub struct GoalSnapshot {
     /// Every objective and key result title, indexed for search, with what each entry is: its
     /// objective's index and its key result's index. Titles change only with a rebuild, so
     /// copies of the projection share it.
-    pub search: Arc<(SearchIndex, Vec<(usize, Option<usize>)>)>,
+    pub search: Arc<(SearchIndex, Vec<TitleOf>)>,
 }
 
 impl GoalSnapshot {
@@ -109,10 +113,8 @@ impl GoalSnapshot {
                 titles.push((k.title.as_str(), i, Some(j)));
             }
         }
-        let search = Arc::new((
-            SearchIndex::new(titles.iter().map(|t| t.0)),
-            titles.iter().map(|&(_, i, j)| (i, j)).collect(),
-        ));
+        let search =
+            Arc::new((SearchIndex::new(titles.iter().map(|t| t.0)), titles.iter().map(|&(_, i, j)| (i, j)).collect()));
         GoalSnapshot {
             search,
             obj_at,

@@ -10,10 +10,10 @@
 //! the cache waits briefly while this server still has writes between commit and apply, and
 //! otherwise rebuilds. The database stays the only truth; the cache is never ahead of it.
 
+use crate::App;
 use crate::error::{AppError, Result};
 use crate::goals::{GoalSnapshot, cycle_span_us, kr_row_score};
 use crate::org::OrgSnapshot;
-use crate::App;
 use parking_lot::{ArcRwLockReadGuard, RawRwLock, RwLock};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,27 +47,31 @@ pub(crate) struct KrWrite {
 
 impl GoalSnapshot {
     /// Applies this server's writes of `version`, and any waiting ones that now follow on.
-    fn offer(&mut self, version: i64, writes: Vec<KrWrite>) {
+    /// Answers how many versions were applied.
+    fn offer(&mut self, version: i64, writes: Vec<KrWrite>) -> u64 {
         if version > self.version {
             self.pending.insert(version, writes);
         }
-        self.drain();
+        self.drain()
     }
 
-    fn drain(&mut self) {
+    fn drain(&mut self) -> u64 {
         let current = self.version;
         self.pending.retain(|&v, _| v > current);
+        let mut applied = 0;
         while let Some(writes) = self.pending.remove(&(self.version + 1)) {
             self.version += 1;
+            applied += 1;
             for w in writes {
                 if !self.apply(&w) {
                     // Something this projection does not hold: no longer trusted, rebuilt on the next read.
                     self.version = i64::MIN;
                     self.pending.clear();
-                    return;
+                    return applied;
                 }
             }
         }
+        applied
     }
 
     /// One key result's change, in place. A change the projection already holds (a rebuild may
@@ -111,9 +115,33 @@ pub(crate) struct Live {
     applied: tokio::sync::Notify,
     /// The last frozen copy handed out per tenant (see [`App::goal_snapshot`]).
     frozen: std::sync::Mutex<HashMap<i64, Arc<GoalSnapshot>>>,
+    /// Per tenant, what the red lights were last brought in line with: (goals version, KPI
+    /// version, minute).
+    alerts: std::sync::Mutex<HashMap<i64, (i64, i64, i64)>>,
+    rebuilt: std::sync::atomic::AtomicU64,
+    applied_writes: std::sync::atomic::AtomicU64,
+}
+
+/// How the live projections have been kept current since the server started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveStats {
+    /// Projections read whole from the database.
+    pub rebuilds: u64,
+    /// Committed writes applied in place.
+    pub applied: u64,
 }
 
 impl Live {
+    pub(crate) fn alerts_synced(&self, tenant: i64) -> Option<(i64, i64, i64)> {
+        self.alerts.lock().ok()?.get(&tenant).copied()
+    }
+
+    pub(crate) fn set_alerts_synced(&self, tenant: i64, inputs: (i64, i64, i64)) {
+        if let Ok(mut m) = self.alerts.lock() {
+            m.insert(tenant, inputs);
+        }
+    }
+
     fn cell(&self, tenant: i64) -> Result<Option<Arc<RwLock<GoalSnapshot>>>> {
         Ok(self.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant).cloned())
     }
@@ -130,7 +158,8 @@ impl GoalWrite {
     /// Hands the committed writes of `version` to the tenant's projection.
     pub(crate) fn apply(self, tenant: i64, version: i64, writes: Vec<KrWrite>) {
         if let Ok(Some(cell)) = self.live.cell(tenant) {
-            cell.write().offer(version, writes);
+            let n = cell.write().offer(version, writes);
+            self.live.applied_writes.fetch_add(n, Ordering::Relaxed);
         }
     }
 }
@@ -151,6 +180,13 @@ pub struct Views {
 }
 
 impl App {
+    pub fn live_stats(&self) -> LiveStats {
+        LiveStats {
+            rebuilds: self.live.rebuilt.load(Ordering::Relaxed),
+            applied: self.live.applied_writes.load(Ordering::Relaxed),
+        }
+    }
+
     /// Starts a goal write that will be applied in place after it commits.
     pub(crate) fn goal_write(&self) -> GoalWrite {
         self.live.in_flight.fetch_add(1, Ordering::SeqCst);
@@ -215,6 +251,7 @@ impl App {
             return Ok(g);
         }
         let built = self.build_goals(tenant).await?;
+        self.live.rebuilt.fetch_add(1, Ordering::Relaxed);
         let cell = {
             let mut cells = self.live.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
             match cells.get(&tenant) {
@@ -232,7 +269,8 @@ impl App {
                 let pending = std::mem::take(&mut g.pending);
                 *g = built;
                 g.pending = pending;
-                g.drain();
+                let n = g.drain();
+                self.live.applied_writes.fetch_add(n, Ordering::Relaxed);
             }
         }
         Ok(cell.read_arc())

@@ -1,6 +1,6 @@
 //! The same questions answered the way a typical OKR app does, on the same database and data:
-//! roll-ups computed at read time with a recursive CTE over the alignment tree (heat map, team
-//! dashboard), a query per object for the scoring report, and `LIKE` for search. Each is timed
+//! roll-ups computed at read time with a recursive CTE over the alignment tree, walking the
+//! parent index (heat map, team dashboard), a query per object for the scoring report, and `LIKE` for search. Each is timed
 //! from this process (no HTTP, which favours the baseline) and its median returned.
 
 use crate::generate::Fixture;
@@ -14,38 +14,42 @@ fn clamp(engine: Engine, e: &str) -> String {
     }
 }
 
-/// Each published objective of the cycle with its own score (weighted mean of its key results).
-fn scored_objectives(engine: Engine) -> String {
+/// An objective's own score (the weighted mean of its key results) for the objective `t.id`,
+/// through the `(tenant_id, objective_id)` index.
+fn own_score(engine: Engine) -> String {
     let score = clamp(engine, "(k.current - k.baseline) / (k.target - k.baseline)");
     format!(
-        "obj AS (SELECT o.id, o.parent_id, o.owner_id, \
-           (SELECT SUM(k.weight * {score}) / SUM(k.weight) FROM key_results k \
-            WHERE k.tenant_id = o.tenant_id AND k.objective_id = o.id) AS score \
-         FROM objectives o WHERE o.tenant_id = $1 AND o.cycle_id = $2 AND o.status = 'published')"
+        "(SELECT SUM(k.weight * {score}) / SUM(k.weight) FROM key_results k \
+          WHERE k.tenant_id = $1 AND k.objective_id = t.id)"
     )
 }
+
+/// The recursive step over the alignment tree, through the `(tenant_id, parent_id)` index.
+const DESCEND: &str = "SELECT t.root, o.id FROM tree t JOIN objectives o \
+                       ON o.tenant_id = $1 AND o.parent_id = t.id AND o.status = 'published'";
 
 /// The company heat map: every objective's roll-up over everything aligned below it (a
 /// recursive CTE per read), averaged per org unit of the owner.
 fn heat_map_sql(engine: Engine) -> String {
     format!(
-        "WITH RECURSIVE {}, \
-         tree(root, id) AS (SELECT id, id FROM obj UNION ALL SELECT t.root, o.id FROM obj o JOIN tree t ON o.parent_id = t.id), \
-         rollup AS (SELECT t.root AS id, AVG(obj.score) AS score FROM tree t JOIN obj ON obj.id = t.id GROUP BY t.root) \
-         SELECT p.org_unit_id, AVG(r.score), COUNT(*) FROM rollup r JOIN obj ON obj.id = r.id \
-         JOIN people p ON p.tenant_id = $1 AND p.id = obj.owner_id GROUP BY p.org_unit_id",
-        scored_objectives(engine)
+        "WITH RECURSIVE tree(root, id) AS (SELECT id, id FROM objectives WHERE tenant_id = $1 AND cycle_id = $2 \
+           AND status = 'published' UNION ALL {DESCEND}), \
+         rollup AS (SELECT t.root AS id, AVG({}) AS score FROM tree t GROUP BY t.root) \
+         SELECT p.org_unit_id, AVG(r.score), COUNT(*) FROM rollup r \
+         JOIN objectives o ON o.tenant_id = $1 AND o.id = r.id \
+         JOIN people p ON p.tenant_id = $1 AND p.id = o.owner_id GROUP BY p.org_unit_id",
+        own_score(engine)
     )
 }
 
 /// One team's objectives with their roll-ups.
 fn team_sql(engine: Engine) -> String {
     format!(
-        "WITH RECURSIVE {}, \
-         tree(root, id) AS (SELECT id, id FROM obj WHERE owner_id IN (SELECT id FROM people WHERE tenant_id = $1 AND org_unit_id = $3) \
-           UNION ALL SELECT t.root, o.id FROM obj o JOIN tree t ON o.parent_id = t.id) \
-         SELECT t.root, AVG(obj.score) FROM tree t JOIN obj ON obj.id = t.id GROUP BY t.root",
-        scored_objectives(engine)
+        "WITH RECURSIVE tree(root, id) AS (SELECT id, id FROM objectives WHERE tenant_id = $1 AND cycle_id = $2 \
+           AND status = 'published' AND owner_type = 'person' \
+           AND owner_id IN (SELECT id FROM people WHERE tenant_id = $1 AND org_unit_id = $3) UNION ALL {DESCEND}) \
+         SELECT t.root, AVG({}) FROM tree t GROUP BY t.root",
+        own_score(engine)
     )
 }
 

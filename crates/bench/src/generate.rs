@@ -361,6 +361,9 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         tandem_store::goals::bump_version(&mut tx, t).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
+    // Planner statistics, as a database in service has them (PostgreSQL's autovacuum gathers
+    // them; on SQLite, without them, a recursive CTE can be planned a hundred times slower).
+    sqlx::query("ANALYZE").execute(db.pool()).await.map_err(|x| e(&x))?;
     Ok(Fixture {
         tenant: t,
         cycle,

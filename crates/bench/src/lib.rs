@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod generate;
+pub mod scale;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -151,6 +152,31 @@ impl Server {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         Ok(Server { child, base: format!("http://127.0.0.1:{port}") })
+    }
+
+    /// Waits for `/healthz` (up to a minute), then signs in as the generated CEO: the API token.
+    async fn sign_in(&self, client: &reqwest::Client) -> Result<String, String> {
+        let mut up = false;
+        for _ in 0..600 {
+            if client.get(format!("{}/healthz", self.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !up {
+            return Err("tandem serve did not answer /healthz within a minute".into());
+        }
+        let login = client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"email": generate::CEO_EMAIL, "password": generate::PASSWORD}))
+            .send()
+            .await
+            .map_err(err)?
+            .json::<serde_json::Value>()
+            .await
+            .map_err(err)?;
+        Ok(login["token"].as_str().ok_or("sign-in failed")?.to_string())
     }
 
     fn pid(&self) -> u32 {
@@ -303,27 +329,7 @@ async fn run_engine(
     let server = Server::start(&opts.tandem_bin, &scratch.url, &scratch.dir)?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().map_err(err)?;
     let started = Instant::now();
-    let mut up = false;
-    for _ in 0..600 {
-        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !up {
-        return Err("tandem serve did not answer /healthz within a minute".into());
-    }
-    let login = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&serde_json::json!({"email": generate::CEO_EMAIL, "password": generate::PASSWORD}))
-        .send()
-        .await
-        .map_err(err)?
-        .json::<serde_json::Value>()
-        .await
-        .map_err(err)?;
-    let token = login["token"].as_str().ok_or("sign-in failed")?.to_string();
+    let token = server.sign_in(&client).await?;
     let cycle = fx.cycle;
     // The first read loads the tenant's projection.
     let first = client

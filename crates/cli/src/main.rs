@@ -135,6 +135,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Several `tandem serve` on one scratch PostgreSQL database: concurrent check-ins on the
+    /// same objectives through all of them, then through one; every server's scores compared
+    /// with a from-scratch server; lost updates and weekly-notice claims counted.
+    ScaleOut {
+        #[arg(long, default_value_t = 2000)]
+        employees: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 2)]
+        servers: usize,
+        /// Check-ins per phase.
+        #[arg(long, default_value_t = 4000)]
+        check_ins: u64,
+        #[arg(long, env = "TANDEM_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        pg_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -280,6 +296,19 @@ async fn run(cli: Cli) -> Fallible<()> {
                     );
                 }
             }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::ScaleOut { employees, seed, servers, check_ins, pg_url }) => {
+            let opts = tandem_bench::scale::ScaleOptions {
+                employees: *employees,
+                seed: *seed,
+                servers: *servers,
+                check_ins: *check_ins,
+                pg_url: pg_url.clone(),
+                tandem_bin: std::env::current_exe()?,
+            };
+            let report = tandem_bench::scale::scale_out(&opts, &|m| eprintln!("bench: {m}")).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Bench(BenchCommand::Generate { employees, seed }) => {

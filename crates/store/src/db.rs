@@ -121,12 +121,7 @@ impl Db {
     pub async fn next_id(&self) -> Result<i64> {
         let mut block = self.ids.lock().await;
         if block.next >= block.end {
-            let end: i64 = sqlx::query_scalar(
-                "UPDATE id_blocks SET next_id = next_id + $1 WHERE name = 'global' RETURNING next_id",
-            )
-            .bind(ID_BLOCK)
-            .fetch_one(&self.pool)
-            .await?;
+            let end = refill(&self.pool, block.end).await?;
             *block = IdBlock { next: end - ID_BLOCK, end };
         }
         block.next += 1;
@@ -140,7 +135,45 @@ impl Db {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(Tx { db: self.clone(), tx, _turn: guard, events: 0 })
+        Ok(Tx {
+            db: self.clone(),
+            tx,
+            _turn: guard,
+            events: 0,
+            refilled: Refilled { ids: self.ids.clone(), end: None },
+        })
+    }
+}
+
+/// Takes the next block of ids: past `floor` (the end of the last block this process took) as
+/// well as past what the database says, so a block taken in a write that was rolled back is
+/// never handed out twice.
+async fn refill<'c>(e: impl sqlx::Executor<'c, Database = Any>, floor: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "UPDATE id_blocks SET next_id = (CASE WHEN next_id > $2 THEN next_id ELSE $2 END) + $1 \
+         WHERE name = 'global' RETURNING next_id",
+    )
+    .bind(ID_BLOCK)
+    .bind(floor)
+    .fetch_one(e)
+    .await?)
+}
+
+/// A block of ids taken inside a write (SQLite): if the write is rolled back, so is the block's
+/// record in the database, and the block must not be used on.
+struct Refilled {
+    ids: Arc<Mutex<IdBlock>>,
+    end: Option<i64>,
+}
+
+impl Drop for Refilled {
+    fn drop(&mut self) {
+        if let Some(end) = self.end
+            && let Ok(mut b) = self.ids.try_lock()
+            && b.end == end
+        {
+            b.next = b.end;
+        }
     }
 }
 
@@ -150,6 +183,7 @@ pub struct Tx {
     tx: Transaction<'static, Any>,
     _turn: Option<OwnedMutexGuard<()>>,
     events: usize,
+    refilled: Refilled,
 }
 
 impl Tx {
@@ -157,13 +191,27 @@ impl Tx {
         &mut self.tx
     }
 
+    /// A fresh id. On SQLite a new block is taken inside this write: this write already holds
+    /// the database's one write lock, so taking it on another connection would wait for this
+    /// write to end, which waits for the id. On PostgreSQL it is taken apart from this write, so
+    /// writers of every server never queue on the block row.
     pub async fn next_id(&mut self) -> Result<i64> {
-        self.db.next_id().await
+        if self.db.engine != Engine::Sqlite {
+            return self.db.next_id().await;
+        }
+        let mut block = self.db.ids.lock().await;
+        if block.next >= block.end {
+            let end = refill(&mut *self.tx, block.end).await?;
+            *block = IdBlock { next: end - ID_BLOCK, end };
+            self.refilled.end = Some(end);
+        }
+        block.next += 1;
+        Ok(block.next - 1)
     }
 
     /// Appends to the event log inside this transaction.
     pub async fn record(&mut self, e: EventRecord) -> Result<i64> {
-        let seq = self.db.next_id().await?;
+        let seq = self.next_id().await?;
         crate::events::insert(&mut self.tx, seq, &e).await?;
         self.events += 1;
         Ok(seq)
@@ -174,9 +222,13 @@ impl Tx {
         self.events
     }
 
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
+    pub async fn commit(mut self) -> Result<()> {
+        let done = self.tx.commit().await;
+        if done.is_ok() {
+            // The block's record is durable now: keep using it.
+            self.refilled.end = None;
+        }
+        Ok(done?)
     }
 }
 

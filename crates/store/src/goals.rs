@@ -92,6 +92,15 @@ pub async fn bump_version(tx: &mut Tx, tenant: i64) -> Result<i64> {
         .await?)
 }
 
+/// Counts a write to KPIs or their values inside its transaction.
+pub async fn bump_kpi_version(tx: &mut Tx, tenant: i64) -> Result<()> {
+    sqlx::query("UPDATE tenants SET kpi_version = kpi_version + 1 WHERE id = $1")
+        .bind(tenant)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 pub async fn version(db: &Db, tenant: i64) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT goals_version FROM tenants WHERE id = $1").bind(tenant).fetch_one(db.pool()).await?)
 }
@@ -335,6 +344,7 @@ pub async fn kr_owners(db: &Db, tenant: i64) -> Result<Vec<KrOwnerRow>> {
 }
 
 pub async fn insert_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
+    bump_kpi_version(tx, k.tenant_id).await?;
     sqlx::query(&format!(
         "INSERT INTO kpis ({KPI}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
@@ -361,6 +371,7 @@ pub async fn insert_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
 }
 
 pub async fn update_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
+    bump_kpi_version(tx, k.tenant_id).await?;
     sqlx::query(
         "UPDATE kpis SET name = $3, owner_type = $4, owner_id = $5, granularity = $6, direction = $7, target = $8, \
          pass_threshold = $9, warn_threshold = $10, unit = $11, weight = $12, derived_type = $13, derived_id = $14, \
@@ -498,6 +509,7 @@ pub struct KpiValueRow {
 
 /// Records a period's value; a second value for the same period replaces the first.
 pub async fn upsert_kpi_value(tx: &mut Tx, v: &KpiValueRow) -> Result<()> {
+    bump_kpi_version(tx, v.tenant_id).await?;
     sqlx::query(
         "INSERT INTO kpi_values (tenant_id, id, kpi_id, period, value, author_id, source, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \

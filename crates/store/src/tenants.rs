@@ -30,21 +30,24 @@ pub async fn insert(tx: &mut Tx, t: &TenantRow) -> Result<()> {
     Ok(())
 }
 
-/// What a read needs to know is current: the goals and org versions and the band thresholds,
+/// What a read needs to know is current: the goals, org and KPI versions and the band thresholds,
 /// in one primary-key read.
 #[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
 pub struct TenantState {
     pub goals_version: i64,
     pub org_version: i64,
+    pub kpi_version: i64,
     pub band_yellow: f64,
     pub band_green: f64,
 }
 
 pub async fn state(db: &Db, id: i64) -> Result<Option<TenantState>> {
-    Ok(sqlx::query_as("SELECT goals_version, org_version, band_yellow, band_green FROM tenants WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT goals_version, org_version, kpi_version, band_yellow, band_green FROM tenants WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<TenantRow>> {

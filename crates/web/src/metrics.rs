@@ -72,6 +72,17 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "tandem_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
     let _ = writeln!(out, "tandem_http_request_duration_seconds_sum {}", m.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
     let _ = writeln!(out, "tandem_http_request_duration_seconds_count {count}");
+    let live = state.app.live_stats();
+    let _ =
+        writeln!(out, "# HELP tandem_goal_projection_rebuilds_total Goal projections read whole from the database.");
+    let _ = writeln!(out, "# TYPE tandem_goal_projection_rebuilds_total counter");
+    let _ = writeln!(out, "tandem_goal_projection_rebuilds_total {}", live.rebuilds);
+    let _ = writeln!(
+        out,
+        "# HELP tandem_goal_writes_applied_total Committed goal writes applied to a projection in place."
+    );
+    let _ = writeln!(out, "# TYPE tandem_goal_writes_applied_total counter");
+    let _ = writeln!(out, "tandem_goal_writes_applied_total {}", live.applied);
     let _ = writeln!(out, "# HELP tandem_build_info Version of the running binary.");
     let _ = writeln!(out, "# TYPE tandem_build_info gauge");
     let _ = writeln!(out, "tandem_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
