@@ -7,6 +7,7 @@ use crate::goals::{KeyResultView, ObjectiveView, owner_of};
 use crate::live::{KrWrite, Views};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use tandem_domain::checkin::CheckIn;
 use tandem_domain::cycle::CycleState;
 use tandem_domain::ids::PersonId;
@@ -87,7 +88,7 @@ fn view_of(c: CheckInRow, org: &crate::org::OrgSnapshot, viewer: &Actor, latest:
 
 /// A key result's owners with their contribution weights, as the event log records them.
 fn owners_of(goals: &crate::goals::GoalSnapshot, kr: i64) -> Vec<(String, i64, f64)> {
-    goals.kr_owners.iter().filter(|w| w.kr_id == kr).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect()
+    goals.owners_of_kr(kr).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect()
 }
 
 /// What a check-in says: a person's value, confidence and answers, or a value that arrived from
@@ -176,9 +177,7 @@ impl App {
                 v.goals.objective(k.objective_id).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
             let carries = v
                 .goals
-                .kr_owners
-                .iter()
-                .filter(|w| w.kr_id == kr)
+                .owners_of_kr(kr)
                 .any(|w| policy::may_set_goals_for(a, owner_of(&w.owner_type, w.owner_id), &v.org.tree));
             let owner = owner_of(&o.owner_type, o.owner_id);
             if !(carries || policy::may_edit_objective(a, PersonId(o.author_id), owner, &v.org.tree)) {
@@ -370,28 +369,48 @@ impl App {
     /// cycles with no check-in since Monday, and the KPIs of my direct reports with no value for
     /// the current period.
     pub async fn owed_check_ins(&self, a: &Actor) -> Result<Vec<Owed>> {
-        let (goals_now, org, cycles) =
-            tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0), self.list_cycles(a))?;
-        let active: Vec<i64> = cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
-        let led: Vec<i64> = org.units.iter().filter(|u| u.manager_id == Some(a.person.0)).map(|u| u.id).collect();
-        let mine = |t: &str, id: i64| (t == "person" && id == a.person.0) || (t == "org_unit" && led.contains(&id));
-        let now = self.now();
-        let since = tandem_domain::checkin::week_start(now);
-        let mut out = vec![];
+        Ok(self.owed_by_person(a.tenant.0, Some(a.person.0)).await?.remove(&a.person.0).unwrap_or_default())
+    }
+
+    /// What everyone (or only `only`) owes this week, by person, in one pass over the tenant:
+    /// a key result is owed by its owners (a unit's by the unit's manager), or by its
+    /// objective's owner when it has none; a KPI's value by the owner's manager.
+    pub(crate) async fn owed_by_person(&self, tenant: i64, only: Option<i64>) -> Result<HashMap<i64, Vec<Owed>>> {
+        let cycles = tandem_store::cycles::list(&self.db, tenant).await?;
+        let active: HashSet<i64> =
+            cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
+        let kpis: Vec<_> = tandem_store::goals::kpis(&self.db, tenant)
+            .await?
+            .into_iter()
+            .filter(|k| k.owner_type == "person" && active.contains(&k.cycle_id))
+            .collect();
+        let mut values: HashMap<i64, Vec<tandem_store::goals::KpiValueRow>> = HashMap::new();
+        if !kpis.is_empty() {
+            for v in tandem_store::goals::kpi_values(&self.db, tenant).await? {
+                values.entry(v.kpi_id).or_default().push(v);
+            }
+        }
+        let org = self.org_snapshot(tenant).await?;
+        let goals_now = self.live_goals(tenant).await?;
+        let carrier = |t: &str, id: i64| if t == "person" { Some(id) } else { org.unit(id).and_then(|u| u.manager_id) };
+        let wanted = |p: i64| only.is_none_or(|x| x == p);
+        let since = tandem_domain::checkin::week_start(self.now());
+        let mut out: HashMap<i64, Vec<Owed>> = HashMap::new();
         for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
             for k in goals_now.key_results_of(o.id) {
-                let owners: Vec<_> = goals_now.kr_owners.iter().filter(|w| w.kr_id == k.id).collect();
-                let carries = if owners.is_empty() {
-                    mine(&o.owner_type, o.owner_id)
-                } else {
-                    owners.iter().any(|w| mine(&w.owner_type, w.owner_id))
-                };
-                if !carries {
+                let last = goals_now.check_ins.get(&k.id).and_then(|h| h.last()).map(|(t, _, _)| *t);
+                if last.is_some_and(|t| t >= since) {
                     continue;
                 }
-                let last = goals_now.check_ins.get(&k.id).and_then(|h| h.last()).map(|(t, _, _)| *t);
-                if last.is_none_or(|t| t < since) {
-                    out.push(Owed {
+                let mut who: Vec<i64> =
+                    goals_now.owners_of_kr(k.id).filter_map(|w| carrier(&w.owner_type, w.owner_id)).collect();
+                if goals_now.owners_of_kr(k.id).next().is_none() {
+                    who.extend(carrier(&o.owner_type, o.owner_id));
+                }
+                who.sort_unstable();
+                who.dedup();
+                for p in who.into_iter().filter(|p| wanted(*p)) {
+                    out.entry(p).or_default().push(Owed {
                         kind: "key_result",
                         key_result: Some(k.id),
                         kpi: None,
@@ -405,35 +424,28 @@ impl App {
                 }
             }
         }
-        // KPI values are entered by the owner's manager: only my direct reports' KPIs are mine.
-        let reports = |p: i64| org.tree.manager_of(PersonId(p)) == Some(a.person);
-        let kpis: Vec<_> = tandem_store::goals::kpis(&self.db, a.tenant.0)
-            .await?
-            .into_iter()
-            .filter(|k| k.owner_type == "person" && reports(k.owner_id) && active.contains(&k.cycle_id))
-            .collect();
-        if !kpis.is_empty() {
-            let values = tandem_store::goals::kpi_values(&self.db, a.tenant.0).await?;
-            let today = self.clock.today();
-            for k in kpis {
-                let Ok(g) = tandem_domain::cycle::PeriodKind::parse("granularity", &k.granularity) else { continue };
-                let Some(period) = tandem_domain::kpi::period_of(g, today) else { continue };
-                let mine: Vec<_> = values.iter().filter(|v| v.kpi_id == k.id).collect();
-                if mine.iter().any(|v| v.period == period) {
-                    continue;
-                }
-                out.push(Owed {
-                    kind: "kpi",
-                    key_result: None,
-                    kpi: Some(k.id),
-                    title: k.name.clone(),
-                    objective: None,
-                    objective_title: None,
-                    owner_name: org.person(k.owner_id).map(|p| p.name.clone()),
-                    period: Some(period),
-                    last_check_in: mine.iter().map(|v| v.created_at).max(),
-                });
+        drop(goals_now);
+        // KPI values are entered by the owner's manager.
+        let today = self.clock.today();
+        for k in kpis {
+            let Some(manager) = org.tree.manager_of(PersonId(k.owner_id)).filter(|m| wanted(m.0)) else { continue };
+            let Ok(g) = tandem_domain::cycle::PeriodKind::parse("granularity", &k.granularity) else { continue };
+            let Some(period) = tandem_domain::kpi::period_of(g, today) else { continue };
+            let mine = values.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+            if mine.iter().any(|v| v.period == period) {
+                continue;
             }
+            out.entry(manager.0).or_default().push(Owed {
+                kind: "kpi",
+                key_result: None,
+                kpi: Some(k.id),
+                title: k.name.clone(),
+                objective: None,
+                objective_title: None,
+                owner_name: org.person(k.owner_id).map(|p| p.name.clone()),
+                period: Some(period),
+                last_check_in: mine.iter().map(|v| v.created_at).max(),
+            });
         }
         Ok(out)
     }

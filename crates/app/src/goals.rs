@@ -74,6 +74,9 @@ pub struct GoalSnapshot {
     /// Writes of this server waiting for an earlier version to be applied first (see `live`).
     pub(crate) pending: std::collections::BTreeMap<i64, Vec<crate::live::KrWrite>>,
     krs_of: HashMap<i64, Vec<usize>>,
+    /// Each key result's owners (places in `kr_owners`), each objective's supported objectives.
+    owners_at: HashMap<i64, Vec<usize>>,
+    supports_at: HashMap<i64, Vec<i64>>,
     /// Where each objective and key result sits in its list, by id.
     obj_at: HashMap<i64, usize>,
     pub(crate) kr_at: HashMap<i64, usize>,
@@ -104,6 +107,14 @@ impl GoalSnapshot {
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
         }
+        let mut owners_at: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, w) in kr_owners.iter().enumerate() {
+            owners_at.entry(w.kr_id).or_default().push(i);
+        }
+        let mut supports_at: HashMap<i64, Vec<i64>> = HashMap::new();
+        for x in &supports {
+            supports_at.entry(x.objective_id).or_default().push(x.supports_id);
+        }
         let obj_at: HashMap<i64, usize> = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         let kr_at = key_results.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
         let mut titles: Vec<(&str, usize, Option<usize>)> =
@@ -132,6 +143,8 @@ impl GoalSnapshot {
             kr_slot,
             pending: Default::default(),
             krs_of,
+            owners_at,
+            supports_at,
         }
     }
 
@@ -186,6 +199,16 @@ impl GoalSnapshot {
             Some(&n) => (self.graph.score(n), self.graph.rollup(n)),
             None => (None, None),
         }
+    }
+
+    /// The owners of key result `kr`, with their weights.
+    pub fn owners_of_kr(&self, kr: i64) -> impl Iterator<Item = &KrOwnerRow> {
+        self.owners_at.get(&kr).into_iter().flatten().map(|i| &self.kr_owners[*i])
+    }
+
+    /// The objectives that objective `id` supports besides its parent.
+    pub fn supports_of(&self, id: i64) -> impl Iterator<Item = i64> + '_ {
+        self.supports_at.get(&id).into_iter().flatten().copied()
     }
 
     pub fn key_results_of(&self, id: i64) -> impl Iterator<Item = &KeyResultRow> {
@@ -453,9 +476,7 @@ impl App {
                     score: s,
                     band: bands.band(s),
                     owners: goals
-                        .kr_owners
-                        .iter()
-                        .filter(|w| w.kr_id == k.id)
+                        .owners_of_kr(k.id)
                         .map(|w| {
                             let ow = owner_of(&w.owner_type, w.owner_id);
                             KrOwnerView {
@@ -478,7 +499,7 @@ impl App {
             owner_name: owner_name(owner, org),
             cycle: o.cycle_id,
             parent: o.parent_id,
-            supports: goals.supports.iter().filter(|s| s.objective_id == o.id).map(|s| s.supports_id).collect(),
+            supports: goals.supports_of(o.id).collect(),
             status: o.status.clone(),
             author: o.author_id,
             score: score.unwrap_or(0.0),
@@ -655,8 +676,7 @@ impl App {
             }
             .into();
         }
-        let before_supports: Vec<i64> =
-            goals.supports.iter().filter(|s| s.objective_id == id).map(|s| s.supports_id).collect();
+        let before_supports: Vec<i64> = goals.supports_of(id).collect();
         let mut supports = patch.supports.clone().unwrap_or_else(|| before_supports.clone());
         supports.sort();
         supports.dedup();
@@ -866,12 +886,8 @@ impl App {
             patch.unit.as_deref().unwrap_or(&before.unit),
             patch.weight.unwrap_or(before.weight),
         )?;
-        let before_owners: Vec<(String, i64, f64)> = goals
-            .kr_owners
-            .iter()
-            .filter(|w| w.kr_id == id)
-            .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
-            .collect();
+        let before_owners: Vec<(String, i64, f64)> =
+            goals.owners_of_kr(id).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect();
         let owners = match &patch.owners {
             Some(ow) => Self::check_kr_owners(ow, &org)?,
             None => before_owners.clone(),

@@ -8,8 +8,10 @@
 use crate::error::Result;
 use crate::notify::{enqueue, enqueue_emails};
 use crate::{Actor, App};
+use std::collections::{HashMap, HashSet};
 use tandem_domain::checkin::week_start;
 use tandem_domain::ids::PersonId;
+use tandem_domain::policy::Role;
 
 const DAY: i64 = 86_400_000_000;
 const HOUR: i64 = 3_600_000_000;
@@ -73,8 +75,9 @@ impl App {
 
     async fn queue_reminders(&self, tenant: i64, period: &str, now: i64) -> Result<bool> {
         let mut owing = vec![];
-        for (p, a) in self.people_as_actors(tenant).await? {
-            let owed = self.owed_check_ins(&a).await?;
+        let mut owed_by = self.owed_by_person(tenant, None).await?;
+        for (p, _) in self.people_as_actors(tenant).await? {
+            let owed = owed_by.remove(&p.id).unwrap_or_default();
             let krs: Vec<String> = owed.iter().filter(|o| o.kind == "key_result").map(|o| o.title.clone()).collect();
             let kpis: Vec<String> = owed
                 .iter()
@@ -144,54 +147,59 @@ impl App {
 
     async fn queue_digests(&self, tenant: i64, period: &str, now: i64) -> Result<bool> {
         let org = self.org_snapshot(tenant).await?;
-        let goals_now = self.goal_snapshot(tenant).await?;
         let week_end = week_start(now);
         let week_from = week_end - 7 * DAY;
-        // Key results with a check-in last week, and who carries each.
-        let mut digests = vec![];
-        for (p, a) in self.people_as_actors(tenant).await? {
-            let team: Vec<PersonId> = org
-                .people
+        // People who carry a key result that had no check-in last week: one pass over the goals.
+        // And the company's week in numbers: objectives, key results, key results updated.
+        let (silent, counts): (HashSet<i64>, (usize, usize, usize)) = {
+            let goals_now = self.live_goals(tenant).await?;
+            let quiet_kr = |kr: i64| {
+                !goals_now
+                    .check_ins
+                    .get(&kr)
+                    .is_some_and(|h| h.iter().any(|(t, _, _)| (week_from..week_end).contains(t)))
+            };
+            let owned = goals_now.kr_owners.iter().filter(|w| w.owner_type == "person").map(|w| (w.owner_id, w.kr_id));
+            let led = goals_now
+                .objectives
                 .iter()
-                .filter(|x| x.active == 1 && org.tree.is_above(PersonId(p.id), PersonId(x.id)))
-                .map(|x| PersonId(x.id))
-                .collect();
-            if team.is_empty() {
-                continue;
+                .filter(|o| o.status == "published" && o.owner_type == "person")
+                .flat_map(|o| goals_now.key_results_of(o.id).map(move |k| (o.owner_id, k.id)));
+            let silent = owned.chain(led).filter(|&(_, kr)| quiet_kr(kr)).map(|(p, _)| p).collect();
+            let published: Vec<_> = goals_now.objectives.iter().filter(|o| o.status == "published").collect();
+            let krs: Vec<i64> = published.iter().flat_map(|o| goals_now.key_results_of(o.id).map(|k| k.id)).collect();
+            let updated = krs.iter().filter(|kr| !quiet_kr(**kr)).count();
+            (silent, (published.len(), krs.len(), updated))
+        };
+        // Everyone below each manager: each person is added to the team of everyone above them.
+        let mut teams: HashMap<i64, Vec<i64>> = HashMap::new();
+        for x in org.people.iter().filter(|x| x.active == 1) {
+            for boss in org.tree.management_chain(PersonId(x.id)) {
+                if boss.0 != x.id {
+                    teams.entry(boss.0).or_default().push(x.id);
+                }
             }
-            let alerts = self.list_alerts(&a).await?;
+        }
+        // The red lights once, as HR sees them; each manager hears only of their team's and their
+        // own, all of which (a KPI's included) they may see.
+        let hr = Actor { tenant: tandem_domain::ids::TenantId(tenant), person: PersonId(0), roles: vec![Role::Hr] };
+        let alerts = self.list_alerts(&hr).await?;
+        let mut digests = vec![];
+        for (p, _) in self.people_as_actors(tenant).await? {
+            let Some(team) = teams.get(&p.id) else { continue };
+            let members: HashSet<i64> = team.iter().copied().collect();
             let reds: Vec<String> = alerts
                 .iter()
-                .filter(|x| x.owner.is_some_and(|o| team.contains(&PersonId(o)) || o == p.id))
+                .filter(|x| x.owner.is_some_and(|o| members.contains(&o) || o == p.id))
                 .take(8)
                 .map(|x| format!("· {}（{}）", x.subject_title, x.owner_name))
                 .collect();
             // Who on the team carries a key result that had no check-in last week.
-            let mut quiet: Vec<String> = vec![];
-            for member in &team {
-                let Some(m) = org.person(member.0) else { continue };
-                let carries = goals_now
-                    .kr_owners
-                    .iter()
-                    .filter(|w| w.owner_type == "person" && w.owner_id == m.id)
-                    .map(|w| w.kr_id)
-                    .chain(
-                        goals_now
-                            .objectives
-                            .iter()
-                            .filter(|o| o.status == "published" && o.owner_type == "person" && o.owner_id == m.id)
-                            .flat_map(|o| goals_now.key_results_of(o.id).map(|k| k.id)),
-                    );
-                let silent = carries.into_iter().any(|kr| {
-                    !goals_now
-                        .check_ins
-                        .get(&kr)
-                        .is_some_and(|h| h.iter().any(|(t, _, _)| (week_from..week_end).contains(t)))
-                });
-                if silent {
-                    quiet.push(m.name.clone());
-                }
-            }
+            let quiet: Vec<String> = team
+                .iter()
+                .filter(|m| silent.contains(m))
+                .filter_map(|m| org.person(*m).map(|m| m.name.clone()))
+                .collect();
             digests.push((p, team.len(), reds, quiet));
         }
         let mut tx = self.db.begin().await?;
@@ -228,29 +236,16 @@ impl App {
             .await?;
         }
         // Channels get the company's week in numbers (OKRs only).
-        let published: Vec<_> = goals_now.objectives.iter().filter(|o| o.status == "published").collect();
-        let krs: Vec<i64> = published.iter().flat_map(|o| goals_now.key_results_of(o.id).map(|k| k.id)).collect();
-        let updated = krs
-            .iter()
-            .filter(|kr| {
-                goals_now.check_ins.get(kr).is_some_and(|h| h.iter().any(|(t, _, _)| (week_from..week_end).contains(t)))
-            })
-            .count();
+        let (published, krs, updated) = counts;
         let zh = format!(
             "【周报】{} 这一周：{} 个目标、{} 个关键结果，其中 {} 个本周有更新。",
-            period,
-            published.len(),
-            krs.len(),
-            updated
+            period, published, krs, updated
         );
         let en = format!(
             "[Weekly] Week of {}: {} objectives, {} key results, {} updated this week.",
-            period,
-            published.len(),
-            krs.len(),
-            updated
+            period, published, krs, updated
         );
-        let data = serde_json::json!({"week": period, "objectives": published.len(), "key_results": krs.len(), "updated": updated});
+        let data = serde_json::json!({"week": period, "objectives": published, "key_results": krs, "updated": updated});
         enqueue(&mut tx, tenant, "weekly_digest", (&zh, &en), data, now).await?;
         tx.commit().await?;
         Ok(true)

@@ -42,12 +42,16 @@ fn heat_map_sql(engine: Engine) -> String {
     )
 }
 
-/// One team's objectives with their roll-ups.
+/// One department's objectives (its units', its people's) with their roll-ups: the units below
+/// it by one recursive CTE, the objectives aligned below each by another.
 fn team_sql(engine: Engine) -> String {
     format!(
-        "WITH RECURSIVE tree(root, id) AS (SELECT id, id FROM objectives WHERE tenant_id = $1 AND cycle_id = $2 \
-           AND status = 'published' AND owner_type = 'person' \
-           AND owner_id IN (SELECT id FROM people WHERE tenant_id = $1 AND org_unit_id = $3) UNION ALL {DESCEND}) \
+        "WITH RECURSIVE units(id) AS (SELECT CAST($3 AS BIGINT) UNION ALL SELECT u.id FROM org_units u JOIN units s \
+           ON u.tenant_id = $1 AND u.parent_id = s.id), \
+         tree(root, id) AS (SELECT o.id, o.id FROM objectives o WHERE o.tenant_id = $1 AND o.cycle_id = $2 \
+           AND o.status = 'published' AND ((o.owner_type = 'person' AND o.owner_id IN \
+             (SELECT p.id FROM people p JOIN units s ON p.tenant_id = $1 AND p.org_unit_id = s.id)) \
+           OR (o.owner_type = 'org_unit' AND o.owner_id IN (SELECT id FROM units))) UNION ALL {DESCEND}) \
          SELECT t.root, AVG({}) FROM tree t GROUP BY t.root",
         own_score(engine)
     )
@@ -64,7 +68,7 @@ async fn heat_map(db: &Db, engine: Engine, fx: &Fixture) -> Result<(), String> {
 }
 
 async fn team(db: &Db, engine: Engine, fx: &Fixture, i: usize) -> Result<(), String> {
-    let unit = fx.teams[(i * 7919) % fx.teams.len().max(1)];
+    let unit = fx.departments[(i * 7919) % fx.departments.len().max(1)];
     sqlx::query(&team_sql(engine))
         .bind(fx.tenant)
         .bind(fx.cycle)

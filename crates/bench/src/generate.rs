@@ -52,8 +52,9 @@ pub struct Fixture {
     pub cycle: i64,
     pub people: usize,
     pub units: usize,
-    /// Leaf units (teams), for the team-dashboard workload.
-    pub teams: Vec<i64>,
+    /// Departments of about a hundred people (their units and the teams below), for the
+    /// team-dashboard workload.
+    pub departments: Vec<i64>,
     pub objectives: usize,
     pub key_results: Vec<i64>,
     pub check_ins: usize,
@@ -141,6 +142,13 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         level = next;
     }
     let team_ids = level.clone();
+    // Departments for the team dashboard: the level whose units hold about a hundred people
+    // each (some 700–1,000 objectives and key results), as a manager's whole team would.
+    let departments: Vec<i64> = {
+        let per = |l: usize| employees as f64 / units.iter().filter(|u| u.2 == l).count().max(1) as f64;
+        let best = (1..depth).min_by(|&a, &b| (per(a) - 110.0).abs().total_cmp(&(per(b) - 110.0).abs())).unwrap_or(0);
+        units.iter().filter(|u| u.2 == best).map(|u| u.0).collect()
+    };
     // People: the CEO leads the root; every other unit gets a manager; teams get members.
     let mut people: Vec<(i64, i64)> = vec![(ceo, units[0].0)]; // (person, unit)
     let mut manager_of_unit = std::collections::HashMap::new();
@@ -369,7 +377,7 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         cycle,
         people: people.len(),
         units: units.len(),
-        teams: team_ids,
+        departments,
         objectives: objectives.len(),
         key_results: kr_ids,
         check_ins: check_ins.len(),

@@ -354,7 +354,7 @@ async fn run_engine(
     };
 
     let n = opts.employees as u64;
-    let teams = Arc::new(fx.teams.clone());
+    let departments = Arc::new(fx.departments.clone());
     let krs = Arc::new(fx.key_results.clone());
     let metric = fx.metric;
     const TERMS: [&str; 6] = ["会员", "复购", "nps", "交付", "growth", "门店效率"];
@@ -376,9 +376,9 @@ async fn run_engine(
             warmup: 10,
             per_request: 1,
             make: {
-                let teams = teams.clone();
+                let departments = departments.clone();
                 Arc::new(move |i| {
-                    let u = teams[(i as usize * 7919) % teams.len().max(1)];
+                    let u = departments[(i as usize * 7919) % departments.len().max(1)];
                     (reqwest::Method::GET, format!("/api/v1/objectives?cycle={cycle}&unit={u}"), None)
                 })
             },
