@@ -226,24 +226,25 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = self.now();
-        let cred =
-            credentials::live_by_hash(&self.db, &token_hash(secret), now).await?.ok_or(AppError::Unauthenticated)?;
-        let person = people::get(&self.db, cred.tenant_id, cred.person_id).await?.ok_or(AppError::Unauthenticated)?;
-        if person.active != 1 {
+        // One read: the credential and the person it signs in.
+        let s = credentials::live_session_by_hash(&self.db, &token_hash(secret), now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if s.active != 1 {
             return Err(AppError::Unauthenticated);
         }
         // "Last used" is kept to the minute: most requests write nothing.
-        if cred.last_used_at.is_none_or(|t| t < now - 60_000_000) {
-            credentials::touch(&self.db, cred.tenant_id, cred.id, now).await?;
+        if s.last_used_at.is_none_or(|t| t < now - 60_000_000) {
+            credentials::touch(&self.db, s.tenant_id, s.credential_id, now).await?;
         }
         Ok(Session {
-            actor: actor_of(&person),
-            credential_id: cred.id,
-            kind: cred.kind,
-            csrf: cred.csrf,
-            name: person.name,
-            email: person.email,
-            lang: person.lang,
+            actor: Actor { tenant: TenantId(s.tenant_id), person: PersonId(s.person_id), roles: parse_roles(&s.roles) },
+            credential_id: s.credential_id,
+            kind: s.kind,
+            csrf: s.csrf,
+            name: s.name,
+            email: s.email,
+            lang: s.lang,
         })
     }
 

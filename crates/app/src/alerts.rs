@@ -7,7 +7,7 @@ use crate::goals::{owner_of, pace_of};
 use crate::kpis::KpiFilter;
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tandem_domain::cycle::CycleState;
 use tandem_domain::kpi::KpiStatus;
 use tandem_domain::policy;
@@ -62,28 +62,36 @@ impl App {
     }
 
     async fn sync_alerts_now(&self, tenant: i64) -> Result<()> {
-        let (goals_now, org, bands, cycles) =
-            tokio::try_join!(self.goal_snapshot(tenant), self.org_snapshot(tenant), self.bands_of(tenant), async {
-                Ok::<_, AppError>(tandem_store::cycles::list(&self.db, tenant).await?)
-            },)?;
+        let cycles = tandem_store::cycles::list(&self.db, tenant).await?;
         let active: Vec<i64> = cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
         let now = self.now();
-        let lead = |t: &str, id: i64| policy::owner_lead(owner_of(t, id), &org.tree).map(|p| p.0);
-        // (subject type, subject id, reason, owner)
+        // (subject type, subject id, reason, owner), and the title and objective of each key
+        // result named, read from the live projection between two awaits.
         let mut wanted: Vec<(&'static str, i64, &'static str, Option<i64>)> = vec![];
-        for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
-            for k in goals_now.key_results_of(o.id) {
-                let pace = pace_of(k, o, &goals_now, now);
-                let owner = lead(&o.owner_type, o.owner_id);
-                if bands.band(pace.forecast) == tandem_domain::score::Band::Red {
-                    wanted.push(("key_result", k.id, "forecast_red", owner));
-                }
-                let since = pace.last.unwrap_or(k.created_at);
-                if now - since >= 14 * 86_400_000_000 {
-                    wanted.push(("key_result", k.id, "stale", owner));
+        let mut kr_titles: HashMap<i64, (String, i64)> = HashMap::new();
+        let org = {
+            let crate::live::Views { goals: goals_now, org, bands } = self.views(tenant).await?;
+            let lead = |t: &str, id: i64| policy::owner_lead(owner_of(t, id), &org.tree).map(|p| p.0);
+            for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
+                for k in goals_now.key_results_of(o.id) {
+                    let pace = pace_of(k, o, &goals_now, now);
+                    let owner = lead(&o.owner_type, o.owner_id);
+                    let red = bands.band(pace.forecast) == tandem_domain::score::Band::Red;
+                    let stale = now - pace.last.unwrap_or(k.created_at) >= 14 * 86_400_000_000;
+                    if red {
+                        wanted.push(("key_result", k.id, "forecast_red", owner));
+                    }
+                    if stale {
+                        wanted.push(("key_result", k.id, "stale", owner));
+                    }
+                    if red || stale {
+                        kr_titles.insert(k.id, (k.title.clone(), k.objective_id));
+                    }
                 }
             }
-        }
+            org
+        };
+        let lead = |t: &str, id: i64| policy::owner_lead(owner_of(t, id), &org.tree).map(|p| p.0);
         let kpis = tandem_store::goals::kpis(&self.db, tenant).await?;
         let values = tandem_store::goals::kpi_values(&self.db, tenant).await?;
         for k in kpis.iter().filter(|k| active.contains(&k.cycle_id)) {
@@ -129,24 +137,22 @@ impl App {
             alerts::insert(&mut tx, &row).await?;
             // Channels are shared places: only public goals' red lights go there, never a KPI's.
             if *t == "key_result"
-                && let Some(k) = goals_now.key_result(*id)
+                && let Some((k_title, k_objective)) = kr_titles.get(id)
             {
                 let who = owner.and_then(|p| org.person(p)).map(|p| p.name.clone()).unwrap_or_default();
                 let (zh, en) = reason_words(r).unwrap_or((r, r));
-                let text = (
-                    format!("【红灯预警】{} · {who}：{zh}", k.title),
-                    format!("[Red light] {} · {who}: {en}", k.title),
-                );
+                let text =
+                    (format!("【红灯预警】{k_title} · {who}：{zh}"), format!("[Red light] {k_title} · {who}: {en}"));
                 let data = serde_json::json!({
-                    "alert": row.id, "reason": r, "key_result": id, "objective": k.objective_id,
-                    "title": k.title, "owner": owner, "owner_name": who,
+                    "alert": row.id, "reason": r, "key_result": id, "objective": k_objective,
+                    "title": k_title, "owner": owner, "owner_name": who,
                 });
                 crate::notify::enqueue(&mut tx, tenant, "alert_raised", (&text.0, &text.1), data, now).await?;
             }
             // The owner and their manager hear about it by email, in their language (a KPI's red
             // light reaches only them: both are in its circle).
             let title = match *t {
-                "key_result" => goals_now.key_result(*id).map(|k| k.title.clone()),
+                "key_result" => kr_titles.get(id).map(|k| k.0.clone()),
                 _ => kpis.iter().find(|k| k.id == *id).map(|k| k.name.clone()),
             };
             if let (Some(title), Some(o)) = (title, owner.and_then(|p| org.person(p))) {
@@ -191,12 +197,11 @@ impl App {
             Ok(()) | Err(AppError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
-        let (rows, goals_now, org, kpis) = tokio::try_join!(
-            async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) },
-            self.goal_snapshot(a.tenant.0),
-            self.org_snapshot(a.tenant.0),
-            async { self.list_kpis(a, &KpiFilter::default()).await },
-        )?;
+        let (rows, kpis) =
+            tokio::try_join!(async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) }, async {
+                self.list_kpis(a, &KpiFilter::default()).await
+            },)?;
+        let crate::live::Views { goals: goals_now, org, .. } = self.views(a.tenant.0).await?;
         let mut out = vec![];
         for r in rows {
             let (title, objective) = match r.subject_type.as_str() {

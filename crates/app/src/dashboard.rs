@@ -3,7 +3,7 @@
 //! those in its circle; no number of it is aggregated here.
 
 use crate::error::Result;
-use crate::goals::owner_of;
+use crate::goals::{ObjectiveFilter, owner_of};
 use crate::{Actor, App};
 use serde::Serialize;
 use tandem_domain::goal::Owner;
@@ -93,4 +93,73 @@ impl App {
             .collect();
         Ok((units, alerts))
     }
+
+    /// A unit's tree as a dashboard draws it: the objectives of the unit, the units below it and
+    /// their people, each with its score, roll-up and band, and each key result with its value,
+    /// target, score and band. Straight from the live projection: nothing is rendered beyond it.
+    pub async fn unit_tree(&self, a: &Actor, unit: i64, cycle: i64) -> Result<Vec<TreeNode>> {
+        let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
+        // Every cycle has its span in the projection: an unknown one is not found.
+        if org.unit(unit).is_none() || !goals.spans.contains_key(&cycle) {
+            return Err(crate::AppError::NotFound);
+        }
+        let f = ObjectiveFilter { cycle: Some(cycle), unit: Some(unit), ..Default::default() };
+        let mut out = vec![];
+        for o in Self::matching(a, &f, &goals, &org) {
+            let (score, rollup) = goals.scores(o.id);
+            out.push(TreeNode {
+                kind: "objective",
+                id: o.id,
+                parent: o.parent_id,
+                title: o.title.clone(),
+                owner_name: crate::goals::owner_name(owner_of(&o.owner_type, o.owner_id), &org),
+                status: Some(o.status.clone()),
+                current: None,
+                target: None,
+                score: score.unwrap_or(0.0),
+                rollup: Some(rollup.unwrap_or(0.0)),
+                band: bands.band(rollup.unwrap_or(0.0)),
+            });
+            for k in goals.key_results_of(o.id) {
+                let s = crate::goals::kr_row_score(k);
+                out.push(TreeNode {
+                    kind: "key_result",
+                    id: k.id,
+                    parent: Some(o.id),
+                    title: k.title.clone(),
+                    owner_name: String::new(),
+                    status: None,
+                    current: Some(k.current),
+                    target: Some(k.target),
+                    score: s,
+                    rollup: None,
+                    band: bands.band(s),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One node of a unit's tree: an objective (its parent is the objective it aligns to) or a key
+/// result (its parent is its objective).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TreeNode {
+    /// `objective` or `key_result`.
+    pub kind: &'static str,
+    pub id: i64,
+    pub parent: Option<i64>,
+    pub title: String,
+    /// An objective's owner (empty for a key result).
+    pub owner_name: String,
+    /// An objective's status.
+    pub status: Option<String>,
+    /// A key result's value and target.
+    pub current: Option<f64>,
+    pub target: Option<f64>,
+    pub score: f64,
+    /// An objective's roll-up with everything aligned below it.
+    pub rollup: Option<f64>,
+    /// The band of the roll-up (objective) or score (key result).
+    pub band: Band,
 }

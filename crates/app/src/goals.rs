@@ -514,23 +514,34 @@ impl App {
 
     pub async fn list_objectives(&self, a: &Actor, f: &ObjectiveFilter) -> Result<Vec<ObjectiveView>> {
         let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
-        let units = f.unit.map(|u| org.tree.subtree(OrgUnitId(u)));
-        Ok(goals
+        Ok(Self::matching(a, f, &goals, &org)
+            .map(|o| Self::objective_view(a, o, &goals, &org, &bands, self.now()))
+            .collect())
+    }
+
+    /// The objectives `f` asks for that `a` may see.
+    pub(crate) fn matching<'g>(
+        a: &'g Actor,
+        f: &'g ObjectiveFilter,
+        goals: &'g GoalSnapshot,
+        org: &'g OrgSnapshot,
+    ) -> impl Iterator<Item = &'g ObjectiveRow> + 'g {
+        let units: Option<std::collections::HashSet<OrgUnitId>> =
+            f.unit.map(|u| org.tree.subtree(OrgUnitId(u)).into_iter().collect());
+        goals
             .objectives
             .iter()
             .filter(|o| f.include_archived || o.status != "archived")
             .filter(|o| f.cycle.is_none_or(|c| o.cycle_id == c))
             .filter(|o| f.owner.is_none_or(|w| o.owner_id == w))
-            .filter(|o| match &units {
+            .filter(move |o| match &units {
                 None => true,
                 Some(us) => match owner_of(&o.owner_type, o.owner_id) {
                     Owner::OrgUnit(u) => us.contains(&u),
                     Owner::Person(p) => org.tree.unit_of(p).is_some_and(|u| us.contains(&u)),
                 },
             })
-            .filter(|o| Self::visible(a, o, &org))
-            .map(|o| Self::objective_view(a, o, &goals, &org, &bands, self.now()))
-            .collect())
+            .filter(|o| Self::visible(a, o, org))
     }
 
     pub async fn get_objective(&self, a: &Actor, id: i64) -> Result<ObjectiveView> {

@@ -379,7 +379,7 @@ async fn run_engine(
                 let departments = departments.clone();
                 Arc::new(move |i| {
                     let u = departments[(i as usize * 7919) % departments.len().max(1)];
-                    (reqwest::Method::GET, format!("/api/v1/objectives?cycle={cycle}&unit={u}"), None)
+                    (reqwest::Method::GET, format!("/api/v1/org-units/{u}/tree?cycle={cycle}"), None)
                 })
             },
         },

@@ -56,6 +56,35 @@ pub async fn live_by_hash(db: &Db, hash: &str, now: i64) -> Result<Option<Creden
     .await?)
 }
 
+/// A live credential with the person it signs in, in one read.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LiveSession {
+    pub tenant_id: i64,
+    pub credential_id: i64,
+    pub kind: String,
+    pub csrf: String,
+    pub last_used_at: Option<i64>,
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub lang: String,
+    pub active: i64,
+}
+
+pub async fn live_session_by_hash(db: &Db, hash: &str, now: i64) -> Result<Option<LiveSession>> {
+    Ok(sqlx::query_as(
+        "SELECT c.tenant_id, c.id AS credential_id, c.kind, c.csrf, c.last_used_at, p.id AS person_id, p.name, \
+         p.email, p.roles, p.lang, p.active FROM credentials c \
+         JOIN people p ON p.tenant_id = c.tenant_id AND p.id = c.person_id \
+         WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > $2)",
+    )
+    .bind(hash)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 pub async fn list_for_person(db: &Db, tenant: i64, person: i64, kind: &str) -> Result<Vec<CredentialRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM credentials WHERE tenant_id = $1 AND person_id = $2 AND kind = $3 ORDER BY created_at DESC, id DESC"

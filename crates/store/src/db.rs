@@ -31,6 +31,9 @@ pub struct Db {
     /// SQLite allows one writer at a time; taking turns here avoids busy errors and lock upgrades.
     writer: Option<Arc<Mutex<()>>>,
     ids: Arc<Mutex<IdBlock>>,
+    /// PostgreSQL: a connection or two of their own for taking id blocks, so a write that needs
+    /// ids never waits for a connection that other writes (waiting for ids) hold.
+    id_pool: Option<AnyPool>,
 }
 
 impl std::fmt::Debug for Db {
@@ -57,9 +60,10 @@ impl Db {
             return Err(StoreError::Config(format!("expected sqlite:// or postgres://, got {url}")));
         };
         let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        let pool = match engine {
+        let (pool, id_pool) = match engine {
             Engine::Sqlite => {
-                opts.max_connections(8)
+                let pool = opts
+                    .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -71,12 +75,14 @@ impl Db {
                         })
                     })
                     .connect(url)
-                    .await?
+                    .await?;
+                (pool, None)
             }
             Engine::Postgres => {
                 let schema = schema.map(|s| s.replace('"', ""));
-                opts.max_connections(16)
-                    .after_connect(move |conn, _| {
+                let pg_pool = |opts: AnyPoolOptions, max: u32| {
+                    let schema = schema.clone();
+                    opts.max_connections(max).after_connect(move |conn, _| {
                         let schema = schema.clone();
                         Box::pin(async move {
                             if let Some(s) = schema {
@@ -85,8 +91,10 @@ impl Db {
                             Ok(())
                         })
                     })
-                    .connect(url)
-                    .await?
+                };
+                let pool = pg_pool(opts.clone(), 16).connect(url).await?;
+                let ids = pg_pool(opts, 2).min_connections(0).connect(url).await?;
+                (pool, Some(ids))
             }
         };
         Ok(Db {
@@ -94,6 +102,7 @@ impl Db {
             engine,
             writer: (engine == Engine::Sqlite).then(|| Arc::new(Mutex::new(()))),
             ids: Arc::new(Mutex::new(IdBlock { next: 0, end: 0 })),
+            id_pool,
         })
     }
 
@@ -115,13 +124,16 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(p) = &self.id_pool {
+            p.close().await;
+        }
     }
 
     /// A fresh id, unique across the whole database.
     pub async fn next_id(&self) -> Result<i64> {
         let mut block = self.ids.lock().await;
         if block.next >= block.end {
-            let end = refill(&self.pool, block.end).await?;
+            let end = refill(self.id_pool.as_ref().unwrap_or(&self.pool), block.end).await?;
             *block = IdBlock { next: end - ID_BLOCK, end };
         }
         block.next += 1;

@@ -11,6 +11,7 @@ use common::*;
 on_both_engines! {
     search_finds_what_you_may_see_in_chinese_and_english => search;
     the_scoring_report_covers_every_person_and_unit => scores;
+    a_units_tree_carries_the_scores_the_objectives_show => unit_tree;
 }
 
 async fn search(t: &TestDb) {
@@ -61,4 +62,55 @@ async fn scores(t: &TestDb) {
     assert!((zhang["score"].as_f64().expect("score") - mean).abs() < 1e-9);
     let r = a.call("GET", "/api/v1/cycles/999999999/scores", Some(&lin), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn unit_tree(t: &TestDb) {
+    let a = api(t).await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let cycle = a
+        .items("/api/v1/cycles", &lin)
+        .await
+        .into_iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("quarter");
+    let units = a.items("/api/v1/org-units", &lin).await;
+    let root = units.iter().find(|u| u["parent"].is_null()).and_then(|u| u["id"].as_i64()).expect("root unit");
+    for (who, token) in [("lin", &lin), ("zhang", &zhang)] {
+        let r = a.call("GET", &format!("/api/v1/org-units/{root}/tree?cycle={cycle}"), Some(token), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let nodes = r.body["nodes"].as_array().expect("nodes");
+        // The same objectives, scores and bands as the full list, each followed by its key results.
+        let objs = a.items(&format!("/api/v1/objectives?cycle={cycle}&unit={root}"), token).await;
+        let tree_objs: Vec<&Value> = nodes.iter().filter(|n| n["kind"] == "objective").collect();
+        assert_eq!(tree_objs.len(), objs.len(), "{who} sees the same objectives");
+        for o in &objs {
+            let n = tree_objs.iter().find(|n| n["id"] == o["id"]).expect("objective in the tree");
+            assert!((n["rollup"].as_f64().expect("rollup") - o["rollup"].as_f64().expect("rollup")).abs() < 1e-12);
+            assert_eq!(n["band"], o["rollup_band"]);
+            for k in o["key_results"].as_array().expect("krs") {
+                let kn = nodes.iter().find(|n| n["kind"] == "key_result" && n["id"] == k["id"]).expect("kr node");
+                assert_eq!(kn["parent"], o["id"]);
+                assert_eq!(kn["current"], k["current"]);
+                assert_eq!(kn["band"], k["band"]);
+            }
+        }
+    }
+    // Someone else's draft stays out of Lin's tree, as it stays out of her list.
+    let draft = "完成本季度";
+    let of = |token: &str| {
+        let token = token.to_string();
+        let a = &a;
+        async move {
+            let r = a.call("GET", &format!("/api/v1/org-units/{root}/tree?cycle={cycle}"), Some(&token), None).await;
+            r.body["nodes"].as_array().expect("nodes").iter().any(|n| n["title"].as_str().unwrap_or("").contains(draft))
+        }
+    };
+    assert!(of(&zhang).await, "Zhang sees his own draft");
+    assert!(!of(&lin).await, "Lin does not");
+    let r = a.call("GET", &format!("/api/v1/org-units/999999999/tree?cycle={cycle}"), Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = a.call("GET", &format!("/api/v1/org-units/{root}/tree?cycle=999999999"), Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "an unknown cycle");
 }

@@ -2,7 +2,7 @@
 
 use super::alerts::AlertDto;
 use crate::AppState;
-use crate::auth::{ApiQuery, Caller};
+use crate::auth::{ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ErrorBody, InLang};
 use axum::Json;
 use axum::extract::State;
@@ -70,5 +70,67 @@ pub async fn dashboard(
             })
             .collect(),
         red_lights: alerts.into_iter().map(|al| super::alerts::to_dto(al, c.lang)).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TreeNodeDto {
+    /// `objective` or `key_result`.
+    pub kind: String,
+    pub id: i64,
+    /// An objective's parent objective; a key result's objective.
+    pub parent: Option<i64>,
+    pub title: String,
+    /// An objective's owner (empty for a key result).
+    pub owner_name: String,
+    /// An objective's status.
+    pub status: Option<String>,
+    /// A key result's value and target.
+    pub current: Option<f64>,
+    pub target: Option<f64>,
+    pub score: f64,
+    /// An objective's roll-up with everything aligned below it.
+    pub rollup: Option<f64>,
+    /// `red`, `yellow` or `green`: of the roll-up (objective) or the score (key result).
+    pub band: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitTreeDto {
+    pub unit: i64,
+    pub cycle: i64,
+    pub nodes: Vec<TreeNodeDto>,
+}
+
+/// A unit's tree with scores and bands, for dashboards: the objectives of the unit, the units
+/// below it and their people (those you may see), each followed by its key results.
+#[utoipa::path(get, path = "/api/v1/org-units/{id}/tree", tag = "dashboard", params(("id" = i64, Path), DashboardQuery),
+    responses((status = 200, body = UnitTreeDto), (status = 404, body = ErrorBody)))]
+pub async fn unit_tree(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
+) -> Result<Json<UnitTreeDto>, ApiError> {
+    let nodes = st.app.unit_tree(&c.session.actor, id, q.cycle).await.in_lang(c.lang)?;
+    Ok(Json(UnitTreeDto {
+        unit: id,
+        cycle: q.cycle,
+        nodes: nodes
+            .into_iter()
+            .map(|n| TreeNodeDto {
+                kind: n.kind.into(),
+                id: n.id,
+                parent: n.parent,
+                title: n.title,
+                owner_name: n.owner_name,
+                status: n.status,
+                current: n.current,
+                target: n.target,
+                score: n.score,
+                rollup: n.rollup,
+                band: n.band.as_str().into(),
+            })
+            .collect(),
     }))
 }

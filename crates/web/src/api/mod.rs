@@ -104,6 +104,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
         .routes(routes!(alerts::list))
         .routes(routes!(dashboard::dashboard))
+        .routes(routes!(dashboard::unit_tree))
         .routes(routes!(alerts::acknowledge))
         .routes(routes!(notes::list_comments, notes::add_comment))
         .routes(routes!(notes::list_templates, notes::create_template))
