@@ -93,6 +93,7 @@ async fn unit_tree(t: &TestDb) {
                 let kn = nodes.iter().find(|n| n["kind"] == "key_result" && n["id"] == k["id"]).expect("kr node");
                 assert_eq!(kn["parent"], o["id"]);
                 assert_eq!(kn["current"], k["current"]);
+                assert!(kn.get("rollup").is_none() && kn.get("owner_name").is_none(), "only what applies: {kn}");
                 assert_eq!(kn["band"], k["band"]);
             }
         }

@@ -73,26 +73,33 @@ pub async fn dashboard(
     }))
 }
 
+/// Fields that do not apply to a node's kind are left out.
 #[derive(Serialize, ToSchema)]
 pub struct TreeNodeDto {
     /// `objective` or `key_result`.
-    pub kind: String,
+    pub kind: &'static str,
     pub id: i64,
-    /// An objective's parent objective; a key result's objective.
+    /// An objective's parent objective (absent at the top); a key result's objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<i64>,
     pub title: String,
-    /// An objective's owner (empty for a key result).
+    /// An objective's owner.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub owner_name: String,
     /// An objective's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// A key result's value and target.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
     pub score: f64,
     /// An objective's roll-up with everything aligned below it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rollup: Option<f64>,
     /// `red`, `yellow` or `green`: of the roll-up (objective) or the score (key result).
-    pub band: String,
+    pub band: &'static str,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -119,7 +126,7 @@ pub async fn unit_tree(
         nodes: nodes
             .into_iter()
             .map(|n| TreeNodeDto {
-                kind: n.kind.into(),
+                kind: n.kind,
                 id: n.id,
                 parent: n.parent,
                 title: n.title,
@@ -129,7 +136,7 @@ pub async fn unit_tree(
                 target: n.target,
                 score: n.score,
                 rollup: n.rollup,
-                band: n.band.as_str().into(),
+                band: n.band.as_str(),
             })
             .collect(),
     }))
