@@ -93,14 +93,14 @@ impl GoalSnapshot {
         key_results: Vec<KeyResultRow>,
         kr_owners: Vec<KrOwnerRow>,
         supports: Vec<SupportRow>,
-        checks: Vec<tandem_store::checkins::CheckInRow>,
+        checks: Vec<tandem_store::checkins::HistoryRow>,
         spans: HashMap<i64, (i64, i64)>,
     ) -> Self {
         let mut check_ins: HashMap<i64, Vec<(i64, f64, i64)>> = HashMap::new();
         let mut before_first = HashMap::new();
-        for c in checks {
-            before_first.entry(c.kr_id).or_insert(c.previous);
-            check_ins.entry(c.kr_id).or_default().push((c.created_at, c.value, c.confidence));
+        for (kr, at, value, confidence, previous) in checks {
+            before_first.entry(kr).or_insert(previous);
+            check_ins.entry(kr).or_default().push((at, value, confidence));
         }
         let (graph, node_of, kr_slot) = score_graph(&objectives, &key_results, kr_row_score);
         let mut krs_of: HashMap<i64, Vec<usize>> = HashMap::new();

@@ -285,7 +285,7 @@ impl App {
             goals::key_results(&self.db, tenant),
             goals::kr_owners(&self.db, tenant),
             goals::supports(&self.db, tenant),
-            tandem_store::checkins::for_tenant(&self.db, tenant),
+            tandem_store::checkins::history_for_tenant(&self.db, tenant),
             tandem_store::cycles::list(&self.db, tenant),
         )?;
         let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();

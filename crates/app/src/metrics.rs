@@ -387,7 +387,6 @@ impl App {
         let Ingest { key, source, author, revise } = how;
         let metric = m.id;
         let now = self.now();
-        let goals_now = self.goal_snapshot(a.tenant.0).await?;
         let mut tx = self.db.begin().await?;
         if let Some(k) = key
             && let Some((inserted, unchanged)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
@@ -420,7 +419,7 @@ impl App {
         if inserted > 0 {
             let times: Vec<i64> = rows.iter().map(|p| p.at).collect();
             let which = Which { metric: m.id, subject: None };
-            let moved = self.apply_bindings(&mut tx, a, &goals_now, which, &times, now).await?;
+            let moved = self.apply_bindings(&mut tx, a, which, &times, now).await?;
             if moved {
                 tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
             }
@@ -464,13 +463,14 @@ impl App {
         &self,
         tx: &mut tandem_store::Tx,
         a: &Actor,
-        goals_now: &crate::goals::GoalSnapshot,
         which: Which<'_>,
         times: &[i64],
         now: i64,
     ) -> Result<bool> {
         let mut moved = false;
         let metric = which.metric;
+        // The goals are read only when a key result is bound (most metrics feed none).
+        let mut goals: Option<std::sync::Arc<crate::goals::GoalSnapshot>> = None;
         for b in metrics::bindings_of_metric_in(tx, a.tenant.0, metric).await? {
             if which.subject.is_some_and(|(t, id)| b.subject_type != t || b.subject_id != id) {
                 continue;
@@ -478,6 +478,10 @@ impl App {
             let agg = aggregation(&b.aggregation)?;
             match b.subject_type.as_str() {
                 "key_result" => {
+                    if goals.is_none() {
+                        goals = Some(self.goal_snapshot(a.tenant.0).await?);
+                    }
+                    let Some(goals_now) = goals.as_deref() else { continue };
                     let Some(k) = goals_now.key_result(b.subject_id) else { continue };
                     let Some(o) = goals_now.objective(k.objective_id) else { continue };
                     let Some(&(start, end)) = goals_now.spans.get(&o.cycle_id) else { continue };
@@ -490,12 +494,8 @@ impl App {
                     if current.is_some_and(|c| c == value) {
                         continue;
                     }
-                    let owners: Vec<(String, i64, f64)> = goals_now
-                        .kr_owners
-                        .iter()
-                        .filter(|w| w.kr_id == k.id)
-                        .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
-                        .collect();
+                    let owners: Vec<(String, i64, f64)> =
+                        goals_now.owners_of_kr(k.id).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect();
                     write_check_in(tx, a, k.id, &owners, Said::Data { value, metric }, now).await?;
                     moved = true;
                 }
@@ -537,7 +537,6 @@ impl App {
         metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
         self.may_bind(a, subject_type, subject_id).await?;
         let now = self.now();
-        let goals_now = self.goal_snapshot(a.tenant.0).await?;
         let mut tx = self.db.begin().await?;
         let row = BindingRow {
             tenant_id: a.tenant.0,
@@ -558,7 +557,7 @@ impl App {
         let times: Vec<i64> = pts.iter().map(|p| p.at).collect();
         // Only the subject just bound: others bound to the metric stay as they are.
         let which = Which { metric, subject: Some((subject_type, subject_id)) };
-        if self.apply_bindings(&mut tx, a, &goals_now, which, &times, now).await? {
+        if self.apply_bindings(&mut tx, a, which, &times, now).await? {
             tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
         }
         tx.commit().await?;

@@ -140,7 +140,23 @@ pub async fn set_current(tx: &mut Tx, tenant: i64, kr: i64, value: f64, at: i64)
     Ok(())
 }
 
-/// Every check-in of a tenant, oldest first per key result (for the score projection).
+/// One check-in as the score projection keeps it: (key result, time, value, confidence, the
+/// value before).
+pub type HistoryRow = (i64, i64, f64, i64, f64);
+
+/// Every check-in of a tenant as the score projection keeps it, oldest first per key result:
+/// only the numbers (the answers' text stays in the database).
+pub async fn history_for_tenant(db: &Db, tenant: i64) -> Result<Vec<HistoryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT kr_id, created_at, value, confidence, previous FROM check_ins WHERE tenant_id = $1 \
+         ORDER BY kr_id, created_at, id",
+    )
+    .bind(tenant)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Every check-in of a tenant, oldest first per key result.
 pub async fn for_tenant(db: &Db, tenant: i64) -> Result<Vec<CheckInRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLS} FROM check_ins WHERE tenant_id = $1 ORDER BY kr_id, created_at, id"))
         .bind(tenant)
