@@ -292,3 +292,119 @@ impl App {
         Ok(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_store::goals::{KeyResultRow, ObjectiveRow};
+
+    fn objective(id: i64, parent: Option<i64>) -> ObjectiveRow {
+        ObjectiveRow {
+            tenant_id: 1,
+            id,
+            cycle_id: 9,
+            title: format!("目标{id}"),
+            description: String::new(),
+            kind: "committed".into(),
+            owner_type: "person".into(),
+            owner_id: 5,
+            parent_id: parent,
+            status: "published".into(),
+            author_id: 5,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn key_result(id: i64, objective: i64, current: f64, updated_at: i64) -> KeyResultRow {
+        KeyResultRow {
+            tenant_id: 1,
+            id,
+            objective_id: objective,
+            title: format!("关键结果{id}"),
+            measure: "increase".into(),
+            baseline: 0.0,
+            target: 100.0,
+            current,
+            unit: String::new(),
+            weight: 1.0,
+            position: 0,
+            created_at: 0,
+            updated_at,
+            override_score: None,
+            override_reason: None,
+        }
+    }
+
+    /// A company objective with a team objective aligned to it; three key results.
+    fn snapshot(version: i64, currents: [(f64, i64); 3]) -> GoalSnapshot {
+        let objectives = vec![objective(10, None), objective(11, Some(10))];
+        let krs = vec![
+            key_result(20, 10, currents[0].0, currents[0].1),
+            key_result(21, 11, currents[1].0, currents[1].1),
+            key_result(22, 11, currents[2].0, currents[2].1),
+        ];
+        GoalSnapshot::build(version, objectives, krs, vec![], vec![], vec![], HashMap::new())
+    }
+
+    fn check_in(kr: i64, value: f64, at: i64) -> KrWrite {
+        KrWrite { kr, current: value, at, check_in: (at, value, 7), previous: 0.0, edited: false }
+    }
+
+    fn scores(s: &GoalSnapshot) -> Vec<(Option<f64>, Option<f64>)> {
+        vec![s.scores(10), s.scores(11)]
+    }
+
+    #[test]
+    fn writes_apply_in_version_order_whatever_order_they_arrive_in() {
+        let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
+        // Version 3 arrives before version 2: it waits.
+        assert_eq!(live.offer(3, vec![check_in(22, 30.0, 300)]), 0);
+        assert_eq!(live.version, 1);
+        assert_eq!(live.key_result(22).map(|k| k.current), Some(0.0));
+        assert_eq!(live.offer(2, vec![check_in(21, 50.0, 200), check_in(20, 80.0, 200)]), 2);
+        assert_eq!(live.version, 3);
+        // The same as reading the rows afresh.
+        let fresh = snapshot(3, [(80.0, 200), (50.0, 200), (30.0, 300)]);
+        for (a, b) in scores(&live).into_iter().zip(scores(&fresh)) {
+            assert!((a.0.unwrap_or(-1.0) - b.0.unwrap_or(-1.0)).abs() < 1e-12, "{a:?} {b:?}");
+            assert!((a.1.unwrap_or(-1.0) - b.1.unwrap_or(-1.0)).abs() < 1e-12, "{a:?} {b:?}");
+        }
+        assert_eq!(live.check_ins.get(&21).map(Vec::len), Some(1));
+        assert_eq!(live.before_first.get(&21), Some(&0.0));
+    }
+
+    #[test]
+    fn a_write_the_projection_already_holds_changes_nothing() {
+        // A rebuild read the row after the check-in at 500 (its version said 4).
+        let mut live = snapshot(4, [(0.0, 0), (60.0, 500), (0.0, 0)]);
+        let before = scores(&live);
+        // The write of version 5 was that very check-in; an older one of version 6 arrives late.
+        live.offer(5, vec![check_in(21, 60.0, 500)]);
+        live.offer(6, vec![check_in(21, 40.0, 450)]);
+        assert_eq!(live.version, 6);
+        assert_eq!(live.key_result(21).map(|k| k.current), Some(60.0), "no step back");
+        assert_eq!(scores(&live), before);
+        assert!(live.check_ins.get(&21).is_none(), "history not doubled");
+    }
+
+    #[test]
+    fn a_correction_replaces_its_check_in() {
+        let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
+        live.offer(2, vec![check_in(20, 50.0, 100)]);
+        let mut fix = check_in(20, 55.0, 160);
+        fix.check_in = (100, 55.0, 8);
+        fix.edited = true;
+        live.offer(3, vec![fix]);
+        assert_eq!(live.check_ins.get(&20), Some(&vec![(100, 55.0, 8)]));
+        assert_eq!(live.key_result(20).map(|k| k.current), Some(55.0));
+    }
+
+    #[test]
+    fn a_write_to_something_unknown_leaves_the_projection_to_be_rebuilt() {
+        let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
+        live.offer(2, vec![check_in(99, 1.0, 100)]);
+        assert_eq!(live.version, i64::MIN, "not trusted: any read rebuilds it");
+        assert!(live.pending.is_empty());
+    }
+}

@@ -37,13 +37,7 @@ async fn search(t: &TestDb) {
 async fn scores(t: &TestDb) {
     let a = api(t).await;
     let lin = a.login("lin.xiao@demo.example").await;
-    let cycle = a
-        .items("/api/v1/cycles", &lin)
-        .await
-        .into_iter()
-        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
-        .and_then(|c| c["id"].as_i64())
-        .expect("quarter");
+    let cycle = running_quarter(&a, &lin).await;
     let r = a.call("GET", &format!("/api/v1/cycles/{cycle}/scores"), Some(&lin), None).await;
     assert_eq!(r.status, StatusCode::OK);
     let objs = a.items(&format!("/api/v1/objectives?cycle={cycle}"), &lin).await;
@@ -68,13 +62,7 @@ async fn unit_tree(t: &TestDb) {
     let a = api(t).await;
     let lin = a.login("lin.xiao@demo.example").await;
     let zhang = a.login("zhang.wei@demo.example").await;
-    let cycle = a
-        .items("/api/v1/cycles", &lin)
-        .await
-        .into_iter()
-        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
-        .and_then(|c| c["id"].as_i64())
-        .expect("quarter");
+    let cycle = running_quarter(&a, &lin).await;
     let units = a.items("/api/v1/org-units", &lin).await;
     let root = units.iter().find(|u| u["parent"].is_null()).and_then(|u| u["id"].as_i64()).expect("root unit");
     for (who, token) in [("lin", &lin), ("zhang", &zhang)] {
@@ -114,4 +102,14 @@ async fn unit_tree(t: &TestDb) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = a.call("GET", &format!("/api/v1/org-units/{root}/tree?cycle=999999999"), Some(&lin), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "an unknown cycle");
+}
+
+/// The demo's running quarter.
+async fn running_quarter(a: &Api, token: &str) -> i64 {
+    a.items("/api/v1/cycles", token)
+        .await
+        .into_iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("quarter")
 }
