@@ -90,6 +90,8 @@ impl App {
         };
         cycles::insert(&mut tx, &row).await?;
         record(&mut tx, Some(a), a.tenant.0, now, Change::create("cycle", row.id, cycle_json(&row))).await?;
+        // The goal projection holds every cycle's span.
+        tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
         Ok(self.cycle_view(&row))
     }
