@@ -110,8 +110,7 @@ pub(crate) async fn write_check_in(
     said: Said,
     at: i64,
 ) -> Result<(CheckInRow, KrWrite)> {
-    checkins::lock_kr(tx, a.tenant.0, kr).await?;
-    let before = goals::key_result_in(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
+    let before = goals::lock_key_result(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
     let now = at.max(before.updated_at + 1);
     let (value, confidence, progress, blockers, help, source) = match said {
         Said::Person(c) => (c.value, i64::from(c.confidence), c.progress, c.blockers, c.help, String::new()),
@@ -170,7 +169,7 @@ impl App {
     /// while the cycle runs and the objective is not archived. Answers the objective's id and
     /// the KR's owners.
     async fn may_check_in(&self, a: &Actor, kr: i64) -> Result<(i64, Vec<(String, i64, f64)>)> {
-        let (objective, cycle, archived, owners) = {
+        let (objective, running, archived, owners) = {
             let v = self.views(a.tenant.0).await?;
             let k = v.goals.key_result(kr).ok_or(AppError::NotFound)?;
             let o =
@@ -183,10 +182,10 @@ impl App {
             if !(carries || policy::may_edit_objective(a, PersonId(o.author_id), owner, &v.org.tree)) {
                 return Err(AppError::Forbidden);
             }
-            (o.id, o.cycle_id, o.status == "archived", owners_of(&v.goals, kr))
+            let running = v.goals.cycle_states.get(&o.cycle_id).is_some_and(|s| s == CycleState::Active.as_str());
+            (o.id, running, o.status == "archived", owners_of(&v.goals, kr))
         };
-        let state = tandem_store::cycles::get(&self.db, a.tenant.0, cycle).await?.map(|c| c.state).unwrap_or_default();
-        if state != CycleState::Active.as_str() || archived {
+        if !running || archived {
             return Err(AppError::Conflict("not_running"));
         }
         Ok((objective, owners))
@@ -216,12 +215,11 @@ impl App {
         let now = self.now();
         let live = self.goal_write();
         let mut tx = self.db.begin().await?;
-        checkins::lock_kr(&mut tx, a.tenant.0, c.kr_id).await?;
+        let before = goals::lock_key_result(&mut tx, a.tenant.0, c.kr_id).await?.ok_or(AppError::NotFound)?;
         let latest = checkins::latest_in(&mut tx, a.tenant.0, c.kr_id).await?;
         if latest != Some(id) || now - c.created_at >= EDIT_WINDOW_US || !c.source.is_empty() {
             return Err(AppError::Conflict("check_in_locked"));
         }
-        let before = goals::key_result_in(&mut tx, a.tenant.0, c.kr_id).await?.ok_or(AppError::NotFound)?;
         let edited = CheckInRow {
             value: input.value,
             confidence: i64::from(input.confidence),

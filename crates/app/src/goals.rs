@@ -67,6 +67,8 @@ pub struct GoalSnapshot {
     pub before_first: HashMap<i64, f64>,
     /// Cycle spans in µs: id → (start, end).
     pub spans: HashMap<i64, (i64, i64)>,
+    /// Each cycle's state (`planning`, `active`, …): every change to a cycle bumps the version.
+    pub cycle_states: HashMap<i64, String>,
     pub(crate) graph: ScoreGraph,
     node_of: HashMap<i64, usize>,
     /// Each key result's slot in `graph`, by its place in `key_results` (none when archived).
@@ -138,6 +140,7 @@ impl GoalSnapshot {
             check_ins,
             before_first,
             spans,
+            cycle_states: HashMap::new(),
             graph,
             node_of,
             kr_slot,

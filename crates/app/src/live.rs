@@ -289,7 +289,9 @@ impl App {
             tandem_store::cycles::list(&self.db, tenant),
         )?;
         let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
-        Ok(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans))
+        let mut snap = GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans);
+        snap.cycle_states = cycles.into_iter().map(|c| (c.id, c.state)).collect();
+        Ok(snap)
     }
 }
 

@@ -117,17 +117,6 @@ pub async fn for_kr(db: &Db, tenant: i64, kr: i64) -> Result<Vec<CheckInRow>> {
     .await?)
 }
 
-/// Takes the key result's row for this write (a no-op update locks it on PostgreSQL; SQLite has
-/// one writer anyway), so concurrent check-ins on one KR commit one after the other.
-pub async fn lock_kr(tx: &mut Tx, tenant: i64, kr: i64) -> Result<()> {
-    sqlx::query("UPDATE key_results SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(kr)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
-}
-
 /// Sets a key result's current value inside a write.
 pub async fn set_current(tx: &mut Tx, tenant: i64, kr: i64, value: f64, at: i64) -> Result<()> {
     sqlx::query("UPDATE key_results SET current = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2")

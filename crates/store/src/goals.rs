@@ -315,6 +315,18 @@ pub async fn key_result_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<K
         .await?)
 }
 
+/// A key result, locked for this write (the next writer to it waits until this one ends), in
+/// one statement.
+pub async fn lock_key_result(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KeyResultRow>> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE key_results SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2 RETURNING {KR}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
 pub async fn set_kr_owners(tx: &mut Tx, tenant: i64, kr: i64, owners: &[(String, i64, f64)]) -> Result<()> {
     sqlx::query("DELETE FROM kr_owners WHERE tenant_id = $1 AND kr_id = $2")
         .bind(tenant)

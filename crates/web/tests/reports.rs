@@ -104,7 +104,8 @@ async fn unit_tree(t: &TestDb) {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "an unknown cycle");
     // A cycle just made has an empty tree, not a missing one.
     let hr = a.login("hr@demo.example").await;
-    let new_cycle = serde_json::json!({"name": "2027 Q1", "kind": "quarter", "start": "2027-01-01", "end": "2027-03-31"});
+    let new_cycle =
+        serde_json::json!({"name": "2027 Q1", "kind": "quarter", "start": "2027-01-01", "end": "2027-03-31"});
     let r = a.call("POST", "/api/v1/cycles", Some(&hr), Some(new_cycle)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let fresh = r.body["id"].as_i64().expect("cycle id");
