@@ -47,7 +47,7 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
 pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
     // 12 columns: 400 rows stay under every engine's limit on bound parameters.
     for chunk in rows.chunks(400) {
-        let sql = crate::db::multi_row_insert("check_ins", COLS, chunk.len(), 12);
+        let sql = crate::db::multi_row_insert(tx.engine(), "check_ins", COLS, chunk.len(), 12);
         let mut q = sqlx::query(&sql);
         for c in chunk {
             q = q

@@ -130,7 +130,7 @@ pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
 /// Inserts many objectives with few statements (bulk loads).
 pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let sql = crate::db::multi_row_insert("objectives", OBJ, chunk.len(), 13);
+        let sql = crate::db::multi_row_insert(tx.engine(), "objectives", OBJ, chunk.len(), 13);
         let mut q = sqlx::query(&sql);
         for o in chunk {
             q = q
@@ -156,7 +156,7 @@ pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()>
 /// Inserts many key results with few statements (bulk loads).
 pub async fn insert_key_results(tx: &mut Tx, rows: &[KeyResultRow]) -> Result<()> {
     for chunk in rows.chunks(400) {
-        let sql = crate::db::multi_row_insert("key_results", KR, chunk.len(), 15);
+        let sql = crate::db::multi_row_insert(tx.engine(), "key_results", KR, chunk.len(), 15);
         let mut q = sqlx::query(&sql);
         for k in chunk {
             q = q

@@ -98,7 +98,7 @@ pub async fn upsert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
 async fn write_points(tx: &mut Tx, points: &[PointRow], revise: bool) -> Result<u64> {
     let mut inserted = 0;
     for chunk in points.chunks(CHUNK) {
-        let mut sql = crate::db::multi_row_insert("metric_points", POINT, chunk.len(), 9);
+        let mut sql = crate::db::multi_row_insert(tx.engine(), "metric_points", POINT, chunk.len(), 9);
         sql.push_str(if revise {
             " ON CONFLICT (tenant_id, metric_id, external_id) DO UPDATE SET value = excluded.value, \
              source = excluded.source, created_at = excluded.created_at WHERE metric_points.value <> excluded.value"
