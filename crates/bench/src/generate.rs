@@ -1,7 +1,7 @@
 //! A synthetic tenant of N employees, deterministic from a seed, loaded through the real storage
 //! layer (check-ins in bulk): an org tree 5–7 levels deep of teams of eight, each unit with a
 //! manager; one running quarter; 1–3 published objectives per person (two on average) with 2–4
-//! key results each (about five key results per person), every objective aligned to one of the
+//! key results each (about six key results per person), every objective aligned to one of the
 //! manager's; 12 weekly check-ins per key result; a metric for the ingestion workload.
 //! Objectives, key results and check-ins are written with multi-row inserts.
 

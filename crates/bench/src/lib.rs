@@ -50,6 +50,8 @@ pub struct Workload {
     /// Baseline p50 / Tandem p50 (reads only): how many times faster than the typical design.
     pub baseline_ratio: Option<f64>,
     pub baseline_p50_ms: Option<f64>,
+    /// The baseline was cut off at its time limit: its p50 and the ratio are lower bounds.
+    pub baseline_capped: bool,
     pub errors: u64,
 }
 
@@ -326,6 +328,7 @@ async fn run_engine(
         fx.check_ins
     ));
 
+    baseline::prepare(&db).await?;
     let server = Server::start(&opts.tandem_bin, &scratch.url, &scratch.dir)?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().map_err(err)?;
     let started = Instant::now();
@@ -478,8 +481,9 @@ async fn run_engine(
             peak_rss_mb: rss,
             server_cpu_s: cpu,
             per_cpu_s: if cpu > 0.0 { work / cpu } else { 0.0 },
-            baseline_ratio: baseline.map(|b| if p50 > 0.0 { b / p50 } else { 0.0 }),
-            baseline_p50_ms: baseline,
+            baseline_ratio: baseline.map(|b| if p50 > 0.0 { b.p50_ms / p50 } else { 0.0 }),
+            baseline_p50_ms: baseline.map(|b| b.p50_ms),
+            baseline_capped: baseline.is_some_and(|b| b.capped),
             errors: m.errors,
         });
     }

@@ -289,7 +289,8 @@ async fn run(cli: Cli) -> Fallible<()> {
                     "workload", "engine", "throughput", "p50 ms", "p99 ms", "wall s", "RSS MB", "per CPU-s", "vs base"
                 );
                 for w in &report.workloads {
-                    let ratio = w.baseline_ratio.map(|r| format!("{r:.1}x")).unwrap_or_else(|| "-".into());
+                    let at_least = if w.baseline_capped { "≥" } else { "" };
+                    let ratio = w.baseline_ratio.map(|r| format!("{at_least}{r:.1}x")).unwrap_or_else(|| "-".into());
                     println!(
                         "{:<22} {:<9} {:>12.1} {:>9.3} {:>9.3} {:>8.2} {:>8.1} {:>10.1} {:>9}",
                         w.name, w.engine, w.throughput, w.p50_ms, w.p99_ms, w.wall_s, w.peak_rss_mb, w.per_cpu_s, ratio
