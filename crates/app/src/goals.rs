@@ -79,6 +79,8 @@ pub struct GoalSnapshot {
     /// Each key result's owners (places in `kr_owners`), each objective's supported objectives.
     owners_at: HashMap<i64, Vec<usize>>,
     supports_at: HashMap<i64, Vec<i64>>,
+    /// Each owner's objectives (places in `objectives`), by person or unit id.
+    owned: HashMap<i64, Vec<usize>>,
     /// Where each objective and key result sits in its list, by id.
     obj_at: HashMap<i64, usize>,
     pub(crate) kr_at: HashMap<i64, usize>,
@@ -117,6 +119,10 @@ impl GoalSnapshot {
         for x in &supports {
             supports_at.entry(x.objective_id).or_default().push(x.supports_id);
         }
+        let mut owned: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, o) in objectives.iter().enumerate() {
+            owned.entry(o.owner_id).or_default().push(i);
+        }
         let obj_at: HashMap<i64, usize> = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         let kr_at = key_results.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
         let mut titles: Vec<(&str, usize, Option<usize>)> =
@@ -148,6 +154,7 @@ impl GoalSnapshot {
             krs_of,
             owners_at,
             supports_at,
+            owned,
         }
     }
 
@@ -518,33 +525,38 @@ impl App {
     pub async fn list_objectives(&self, a: &Actor, f: &ObjectiveFilter) -> Result<Vec<ObjectiveView>> {
         let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
         Ok(Self::matching(a, f, &goals, &org)
+            .into_iter()
             .map(|o| Self::objective_view(a, o, &goals, &org, &bands, self.now()))
             .collect())
     }
 
-    /// The objectives `f` asks for that `a` may see.
+    /// The objectives `f` asks for that `a` may see, in the projection's order. With a unit,
+    /// only the objectives of its units and their people are visited, not the whole tenant.
     pub(crate) fn matching<'g>(
         a: &'g Actor,
         f: &'g ObjectiveFilter,
         goals: &'g GoalSnapshot,
         org: &'g OrgSnapshot,
-    ) -> impl Iterator<Item = &'g ObjectiveRow> + 'g {
-        let units: Option<std::collections::HashSet<OrgUnitId>> =
-            f.unit.map(|u| org.tree.subtree(OrgUnitId(u)).into_iter().collect());
-        goals
-            .objectives
-            .iter()
-            .filter(|o| f.include_archived || o.status != "archived")
-            .filter(|o| f.cycle.is_none_or(|c| o.cycle_id == c))
-            .filter(|o| f.owner.is_none_or(|w| o.owner_id == w))
-            .filter(move |o| match &units {
-                None => true,
-                Some(us) => match owner_of(&o.owner_type, o.owner_id) {
-                    Owner::OrgUnit(u) => us.contains(&u),
-                    Owner::Person(p) => org.tree.unit_of(p).is_some_and(|u| us.contains(&u)),
-                },
-            })
-            .filter(|o| Self::visible(a, o, org))
+    ) -> Vec<&'g ObjectiveRow> {
+        let keep = |o: &&ObjectiveRow| {
+            (f.include_archived || o.status != "archived")
+                && f.cycle.is_none_or(|c| o.cycle_id == c)
+                && f.owner.is_none_or(|w| o.owner_id == w)
+                && Self::visible(a, o, org)
+        };
+        match f.unit {
+            None => goals.objectives.iter().filter(keep).collect(),
+            Some(u) => {
+                let mut places: Vec<usize> = vec![];
+                for unit in org.tree.subtree(OrgUnitId(u)) {
+                    let owners = std::iter::once(unit.0).chain(org.members_of(unit.0).iter().copied());
+                    places.extend(owners.flat_map(|w| goals.owned.get(&w).into_iter().flatten().copied()));
+                }
+                places.sort_unstable();
+                places.dedup();
+                places.into_iter().map(|i| &goals.objectives[i]).filter(keep).collect()
+            }
+        }
     }
 
     pub async fn get_objective(&self, a: &Actor, id: i64) -> Result<ObjectiveView> {

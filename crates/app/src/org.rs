@@ -19,9 +19,16 @@ pub struct OrgSnapshot {
     /// Where each person and unit sits in its list, by id.
     person_at: std::collections::HashMap<i64, usize>,
     unit_at: std::collections::HashMap<i64, usize>,
+    /// Each unit's own people (not those of the units below), by unit id.
+    members: std::collections::HashMap<i64, Vec<i64>>,
 }
 
 impl OrgSnapshot {
+    /// The people whose unit is `unit` itself.
+    pub fn members_of(&self, unit: i64) -> &[i64] {
+        self.members.get(&unit).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     pub fn build(units: Vec<OrgUnitRow>, people: Vec<PersonRow>) -> Self {
         let tree = OrgTree::new(
             units
@@ -37,7 +44,13 @@ impl OrgSnapshot {
         );
         let person_at = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let unit_at = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        OrgSnapshot { units, people, tree, person_at, unit_at }
+        let mut members: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+        for p in &people {
+            if let Some(u) = p.org_unit_id {
+                members.entry(u).or_default().push(p.id);
+            }
+        }
+        OrgSnapshot { units, people, tree, person_at, unit_at, members }
     }
 
     pub fn person(&self, id: i64) -> Option<&PersonRow> {
