@@ -58,8 +58,11 @@ impl App {
         };
         let objectives = self.list_objectives(a, &ObjectiveFilter::default()).await?;
         let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
-        let goals = self.goal_snapshot(a.tenant.0).await?;
-        let created = |id: i64| goals.objective(id).map(|o| o.created_at).unwrap_or(0);
+        let created: std::collections::HashMap<i64, i64> = {
+            let goals = self.live_goals(a.tenant.0).await?;
+            objectives.iter().filter_map(|o| Some((o.id, goals.objective(o.id)?.created_at))).collect()
+        };
+        let created = |id: i64| created.get(&id).copied().unwrap_or(0);
         // (mine kind, mine id, mine title, since, upstream kind, upstream id)
         let mut links: Vec<(&'static str, i64, String, i64, &'static str, i64)> = vec![];
         for o in objectives.iter().filter(|o| mine(o.owner)) {

@@ -179,10 +179,8 @@ impl App {
             .map(|k| Self::kpi_view(a, k, &org, running.contains(&k.cycle_id)))
             .collect();
         if out.iter().any(|k| matches!(k.derived_from, Some(DerivedFrom::KeyResult(_)))) {
-            let (values, goals_now) = tokio::try_join!(
-                async { Ok::<_, AppError>(goals::kpi_values(&self.db, a.tenant.0).await?) },
-                self.goal_snapshot(a.tenant.0)
-            )?;
+            let values = goals::kpi_values(&self.db, a.tenant.0).await?;
+            let goals_now = self.live_goals(a.tenant.0).await?;
             let now = self.now();
             for k in out.iter_mut() {
                 let Some(DerivedFrom::KeyResult(kr)) = k.derived_from else { continue };

@@ -32,7 +32,7 @@ impl App {
     /// The courses of an objective's key results (the objective must be visible to `a`).
     pub async fn kr_courses(&self, a: &Actor, objective: i64) -> Result<Vec<KrCourse>> {
         let view = self.get_objective(a, objective).await?;
-        let snap = self.goal_snapshot(a.tenant.0).await?;
+        let snap = self.live_goals(a.tenant.0).await?;
         let o = snap.objective(objective).ok_or(AppError::NotFound)?;
         let now = self.now();
         let span = snap.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
@@ -63,7 +63,7 @@ impl App {
     /// (oldest first, none before its cycle began). Drafts are not traced: callers may pass any
     /// ids.
     pub async fn score_trends(&self, tenant: i64, ids: &[i64], weeks: usize) -> Result<HashMap<i64, Vec<f64>>> {
-        let snap = self.goal_snapshot(tenant).await?;
+        let snap = self.live_goals(tenant).await?;
         let now = self.now();
         let times: Vec<i64> = (0..weeks).rev().map(|j| now - j as i64 * WEEK_US).collect();
         let rollups: Vec<HashMap<i64, f64>> = times.iter().map(|t| snap.rollups_at(*t)).collect();
