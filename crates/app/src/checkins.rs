@@ -400,11 +400,12 @@ impl App {
                 if last.is_some_and(|t| t >= since) {
                     continue;
                 }
-                let mut who: Vec<i64> =
-                    goals_now.owners_of_kr(k.id).filter_map(|w| carrier(&w.owner_type, w.owner_id)).collect();
-                if goals_now.owners_of_kr(k.id).next().is_none() {
-                    who.extend(carrier(&o.owner_type, o.owner_id));
-                }
+                let owners: Vec<_> = goals_now.owners_of_kr(k.id).collect();
+                let mut who: Vec<i64> = if owners.is_empty() {
+                    carrier(&o.owner_type, o.owner_id).into_iter().collect()
+                } else {
+                    owners.iter().filter_map(|w| carrier(&w.owner_type, w.owner_id)).collect()
+                };
                 who.sort_unstable();
                 who.dedup();
                 for p in who.into_iter().filter(|p| wanted(*p)) {

@@ -67,16 +67,16 @@ impl App {
         Ok(sent)
     }
 
-    /// Everyone active, as the actor they sign in as.
-    async fn people_as_actors(&self, tenant: i64) -> Result<Vec<(tandem_store::people::PersonRow, Actor)>> {
+    /// Everyone active.
+    async fn active_people(&self, tenant: i64) -> Result<Vec<tandem_store::people::PersonRow>> {
         let org = self.org_snapshot(tenant).await?;
-        Ok(org.people.iter().filter(|p| p.active == 1).map(|p| (p.clone(), crate::accounts::actor_of(p))).collect())
+        Ok(org.people.iter().filter(|p| p.active == 1).cloned().collect())
     }
 
     async fn queue_reminders(&self, tenant: i64, period: &str, now: i64) -> Result<bool> {
         let mut owing = vec![];
         let mut owed_by = self.owed_by_person(tenant, None).await?;
-        for (p, _) in self.people_as_actors(tenant).await? {
+        for p in self.active_people(tenant).await? {
             let owed = owed_by.remove(&p.id).unwrap_or_default();
             let krs: Vec<String> = owed.iter().filter(|o| o.kind == "key_result").map(|o| o.title.clone()).collect();
             let kpis: Vec<String> = owed
@@ -185,7 +185,7 @@ impl App {
         let hr = Actor { tenant: tandem_domain::ids::TenantId(tenant), person: PersonId(0), roles: vec![Role::Hr] };
         let alerts = self.list_alerts(&hr).await?;
         let mut digests = vec![];
-        for (p, _) in self.people_as_actors(tenant).await? {
+        for p in self.active_people(tenant).await? {
             let Some(team) = teams.get(&p.id) else { continue };
             let members: HashSet<i64> = team.iter().copied().collect();
             let reds: Vec<String> = alerts

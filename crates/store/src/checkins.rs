@@ -25,22 +25,7 @@ const COLS: &str =
     "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at, source";
 
 pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
-    sqlx::query(&format!("INSERT INTO check_ins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-        .bind(c.tenant_id)
-        .bind(c.id)
-        .bind(c.kr_id)
-        .bind(c.author_id)
-        .bind(c.value)
-        .bind(c.previous)
-        .bind(c.confidence)
-        .bind(&c.progress)
-        .bind(&c.blockers)
-        .bind(&c.help)
-        .bind(c.created_at)
-        .bind(&c.source)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    insert_many(tx, std::slice::from_ref(c)).await
 }
 
 /// Inserts many check-ins with few statements (bulk loads: generated tenants, imports).
