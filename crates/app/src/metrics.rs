@@ -387,6 +387,7 @@ impl App {
         let Ingest { key, source, author, revise } = how;
         let metric = m.id;
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         if let Some(k) = key
             && let Some((inserted, unchanged)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
@@ -416,15 +417,16 @@ impl App {
         if let Some(k) = key {
             metrics::insert_batch(&mut tx, a.tenant.0, metric, k, (answer.inserted, answer.unchanged), now).await?;
         }
+        let mut moved = None;
         if inserted > 0 {
             let times: Vec<i64> = rows.iter().map(|p| p.at).collect();
             let which = Which { metric: m.id, subject: None };
-            let moved = self.apply_bindings(&mut tx, a, which, &times, now).await?;
-            if moved {
-                tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
-            }
+            moved = self.apply_bindings(&mut tx, a, which, &times, now).await?;
         }
         tx.commit().await?;
+        if let Some((version, writes)) = moved {
+            live.apply(a.tenant.0, version, writes);
+        }
         Ok(answer)
     }
 
@@ -457,8 +459,9 @@ impl App {
     }
 
     /// Brings the subjects bound to a metric in line with its points, for the periods the new
-    /// points fall in (every subject, or only the one just bound). Answers whether any key
-    /// result moved.
+    /// points fall in (every subject, or only the one just bound). When a key result moved, the
+    /// goals version is bumped and the answer is that version with the key results' changes, for
+    /// the live projection once the write commits.
     async fn apply_bindings(
         &self,
         tx: &mut tandem_store::Tx,
@@ -466,8 +469,8 @@ impl App {
         which: Which<'_>,
         times: &[i64],
         now: i64,
-    ) -> Result<bool> {
-        let mut moved = false;
+    ) -> Result<Option<(i64, Vec<crate::live::KrWrite>)>> {
+        let mut moved = vec![];
         let metric = which.metric;
         // The goals are read only when a key result is bound (most metrics feed none).
         let mut goals: Option<std::sync::Arc<crate::goals::GoalSnapshot>> = None;
@@ -496,8 +499,7 @@ impl App {
                     }
                     let owners: Vec<(String, i64, f64)> =
                         goals_now.owners_of_kr(k.id).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect();
-                    write_check_in(tx, a, k.id, &owners, Said::Data { value, metric }, now).await?;
-                    moved = true;
+                    moved.push(write_check_in(tx, a, k.id, &owners, Said::Data { value, metric }, now).await?.1);
                 }
                 "kpi" => {
                     let Some(k) = tandem_store::goals::kpi_in(tx, a.tenant.0, b.subject_id).await? else { continue };
@@ -515,7 +517,10 @@ impl App {
                 _ => {}
             }
         }
-        Ok(moved)
+        if moved.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((tandem_store::goals::bump_version(tx, a.tenant.0).await?, moved)))
     }
 
     /// Binds a key result (by its objective's editors) or a KPI (by those who report its
@@ -537,6 +542,7 @@ impl App {
         metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
         self.may_bind(a, subject_type, subject_id).await?;
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         let row = BindingRow {
             tenant_id: a.tenant.0,
@@ -557,10 +563,11 @@ impl App {
         let times: Vec<i64> = pts.iter().map(|p| p.at).collect();
         // Only the subject just bound: others bound to the metric stay as they are.
         let which = Which { metric, subject: Some((subject_type, subject_id)) };
-        if self.apply_bindings(&mut tx, a, which, &times, now).await? {
-            tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
-        }
+        let moved = self.apply_bindings(&mut tx, a, which, &times, now).await?;
         tx.commit().await?;
+        if let Some((version, writes)) = moved {
+            live.apply(a.tenant.0, version, writes);
+        }
         self.list_metrics(a)
             .await?
             .into_iter()
