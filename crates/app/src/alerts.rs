@@ -4,7 +4,6 @@
 
 use crate::error::{AppError, Result};
 use crate::goals::{owner_of, pace_of};
-use crate::kpis::KpiFilter;
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -92,13 +91,12 @@ impl App {
             org
         };
         let lead = |t: &str, id: i64| policy::owner_lead(owner_of(t, id), &org.tree).map(|p| p.0);
-        let kpis = tandem_store::goals::kpis(&self.db, tenant).await?;
-        let values = tandem_store::goals::kpi_values(&self.db, tenant).await?;
-        for k in kpis.iter().filter(|k| active.contains(&k.cycle_id)) {
-            let Some(latest) = values.iter().rev().find(|v| v.kpi_id == k.id) else { continue };
+        let kpis = self.kpi_snapshot(tenant).await?;
+        for k in kpis.rows.iter().filter(|k| active.contains(&k.cycle_id)) {
+            let Some(latest) = kpis.latest(k.id) else { continue };
             let dir = tandem_domain::kpi::Direction::parse("direction", &k.direction)?;
             let t = tandem_domain::kpi::Thresholds::new(dir, k.pass_threshold, k.warn_threshold)?;
-            if t.evaluate(latest.value) == KpiStatus::Fail {
+            if t.evaluate(latest) == KpiStatus::Fail {
                 wanted.push(("kpi", k.id, "kpi_fail", lead(&k.owner_type, k.owner_id)));
             }
         }
@@ -153,7 +151,7 @@ impl App {
             // light reaches only them: both are in its circle).
             let title = match *t {
                 "key_result" => kr_titles.get(id).map(|k| k.0.clone()),
-                _ => kpis.iter().find(|k| k.id == *id).map(|k| k.name.clone()),
+                _ => kpis.kpi(*id).map(|k| k.name.clone()),
             };
             if let (Some(title), Some(o)) = (title, owner.and_then(|p| org.person(p))) {
                 let boss = org.tree.manager_of(tandem_domain::ids::PersonId(o.id)).and_then(|m| org.person(m.0));
@@ -197,10 +195,10 @@ impl App {
             Ok(()) | Err(AppError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
-        let (rows, kpis) =
-            tokio::try_join!(async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) }, async {
-                self.list_kpis(a, &KpiFilter::default()).await
-            },)?;
+        let (rows, kpis) = tokio::try_join!(
+            async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) },
+            self.kpi_snapshot(a.tenant.0)
+        )?;
         let crate::live::Views { goals: goals_now, org, .. } = self.views(a.tenant.0).await?;
         let mut out = vec![];
         for r in rows {
@@ -220,9 +218,12 @@ impl App {
                     }
                     (k.title.clone(), Some(o.id))
                 }
-                _ => match kpis.iter().find(|k| k.id == r.subject_id) {
-                    Some(k) => (k.name.clone(), None),
-                    None => continue,
+                // A KPI's red light only within the KPI's circle.
+                _ => match kpis.kpi(r.subject_id) {
+                    Some(k) if policy::may_see_kpi(a, owner_of(&k.owner_type, k.owner_id), &org.tree) => {
+                        (k.name.clone(), None)
+                    }
+                    _ => continue,
                 },
             };
             out.push(AlertView {

@@ -377,17 +377,8 @@ impl App {
         let cycles = tandem_store::cycles::list(&self.db, tenant).await?;
         let active: HashSet<i64> =
             cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
-        let kpis: Vec<_> = tandem_store::goals::kpis(&self.db, tenant)
-            .await?
-            .into_iter()
-            .filter(|k| k.owner_type == "person" && active.contains(&k.cycle_id))
-            .collect();
-        let mut values: HashMap<i64, Vec<tandem_store::goals::KpiValueRow>> = HashMap::new();
-        if !kpis.is_empty() {
-            for v in tandem_store::goals::kpi_values(&self.db, tenant).await? {
-                values.entry(v.kpi_id).or_default().push(v);
-            }
-        }
+        let kpi_snap = self.kpi_snapshot(tenant).await?;
+        let kpis = kpi_snap.rows.iter().filter(|k| k.owner_type == "person" && active.contains(&k.cycle_id));
         let org = self.org_snapshot(tenant).await?;
         let goals_now = self.live_goals(tenant).await?;
         let carrier = |t: &str, id: i64| if t == "person" { Some(id) } else { org.unit(id).and_then(|u| u.manager_id) };
@@ -430,8 +421,8 @@ impl App {
             let Some(manager) = org.tree.manager_of(PersonId(k.owner_id)).filter(|m| wanted(m.0)) else { continue };
             let Ok(g) = tandem_domain::cycle::PeriodKind::parse("granularity", &k.granularity) else { continue };
             let Some(period) = tandem_domain::kpi::period_of(g, today) else { continue };
-            let mine = values.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
-            if mine.iter().any(|v| v.period == period) {
+            let mine = kpi_snap.values_of(k.id);
+            if mine.iter().any(|v| v.period.as_str() == period) {
                 continue;
             }
             out.entry(manager.0).or_default().push(Owed {
@@ -443,7 +434,7 @@ impl App {
                 objective_title: None,
                 owner_name: org.person(k.owner_id).map(|p| p.name.clone()),
                 period: Some(period),
-                last_check_in: mine.iter().map(|v| v.created_at).max(),
+                last_check_in: mine.iter().map(|v| v.at).max(),
             });
         }
         Ok(out)

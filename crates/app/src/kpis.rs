@@ -166,12 +166,13 @@ impl App {
 
     /// The KPIs the caller may see; nobody else's is even counted.
     pub async fn list_kpis(&self, a: &Actor, f: &KpiFilter) -> Result<Vec<KpiView>> {
-        let (rows, org, running) = tokio::try_join!(
-            async { Ok::<_, AppError>(goals::kpis(&self.db, a.tenant.0).await?) },
+        let (snap, org, running) = tokio::try_join!(
+            self.kpi_snapshot(a.tenant.0),
             self.org_snapshot(a.tenant.0),
             self.running_cycles(a.tenant.0)
         )?;
-        let mut out: Vec<KpiView> = rows
+        let mut out: Vec<KpiView> = snap
+            .rows
             .iter()
             .filter(|k| f.cycle.is_none_or(|c| k.cycle_id == c))
             .filter(|k| f.owner.is_none_or(|o| k.owner_id == o))
@@ -179,15 +180,13 @@ impl App {
             .map(|k| Self::kpi_view(a, k, &org, running.contains(&k.cycle_id)))
             .collect();
         if out.iter().any(|k| matches!(k.derived_from, Some(DerivedFrom::KeyResult(_)))) {
-            let values = goals::kpi_values(&self.db, a.tenant.0).await?;
             let goals_now = self.live_goals(a.tenant.0).await?;
             let now = self.now();
             for k in out.iter_mut() {
                 let Some(DerivedFrom::KeyResult(kr)) = k.derived_from else { continue };
                 let Some((score, expected)) = goals_now.kr_progress(kr.0, now) else { continue };
                 let Ok(t) = thresholds_of(k) else { continue };
-                let statuses: Vec<_> =
-                    values.iter().filter(|v| v.kpi_id == k.id).map(|v| t.evaluate(v.value)).collect();
+                let statuses: Vec<_> = snap.values_of(k.id).iter().map(|v| t.evaluate(v.value)).collect();
                 k.diverges = tandem_domain::pace::diverges(&statuses, score, expected);
             }
         }
@@ -489,22 +488,19 @@ impl App {
     pub async fn kpi_values(&self, a: &Actor, kpi: i64) -> Result<Vec<KpiValueView>> {
         let k = self.get_kpi(a, kpi).await?;
         let t = thresholds_of(&k)?;
-        Ok(goals::kpi_values(&self.db, a.tenant.0)
-            .await?
-            .into_iter()
-            .filter(|v| v.kpi_id == kpi)
-            .map(|v| value_view(&t, v))
-            .collect())
+        Ok(goals::kpi_values_of(&self.db, a.tenant.0, kpi).await?.into_iter().map(|v| value_view(&t, v)).collect())
     }
 
     /// Every period value of every KPI the caller may see, oldest period first, by KPI id.
     pub async fn kpi_value_history(&self, a: &Actor) -> Result<std::collections::HashMap<i64, Vec<KpiValueView>>> {
-        let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
+        let mut visible: std::collections::HashMap<i64, Thresholds> = std::collections::HashMap::new();
+        for k in self.list_kpis(a, &KpiFilter::default()).await? {
+            visible.insert(k.id, thresholds_of(&k)?);
+        }
         let mut out: std::collections::HashMap<i64, Vec<KpiValueView>> = std::collections::HashMap::new();
         for v in goals::kpi_values(&self.db, a.tenant.0).await? {
-            let Some(k) = kpis.iter().find(|k| k.id == v.kpi_id) else { continue };
-            let t = thresholds_of(k)?;
-            out.entry(v.kpi_id).or_default().push(value_view(&t, v));
+            let Some(t) = visible.get(&v.kpi_id) else { continue };
+            out.entry(v.kpi_id).or_default().push(value_view(t, v));
         }
         Ok(out)
     }

@@ -26,9 +26,13 @@ use tandem_store::goals;
 /// across one (the compiler refuses a handler that does).
 pub type GoalsRead = ArcRwLockReadGuard<RawRwLock, GoalSnapshot>;
 
-/// How long a reader waits for this server's own committed writes to be applied before it
-/// rebuilds instead.
+/// How long a reader waits at least for this server's own committed writes to be applied
+/// before it rebuilds instead; it waits as long as the last rebuild took when that was longer
+/// (up to `WAIT_FOR_LOCAL_MAX`), since rebuilding costs that much anyway. Under heavy write load
+/// a commit can take longer than 50 ms to be applied, and a 100,000-person tenant takes seconds
+/// to rebuild: giving up after 50 ms stalled every writer behind a rebuild.
 const WAIT_FOR_LOCAL: Duration = Duration::from_millis(50);
+const WAIT_FOR_LOCAL_MAX: Duration = Duration::from_secs(5);
 
 /// One key result's committed change, as a check-in (or its correction) made it.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +122,11 @@ pub(crate) struct Live {
     /// Per tenant, what the red lights were last brought in line with: (goals version, KPI
     /// version, minute).
     alerts: std::sync::Mutex<HashMap<i64, (i64, i64, i64)>>,
+    /// Per tenant, its KPIs and their values as of a KPI version (see [`App::kpi_snapshot`]).
+    kpis: std::sync::Mutex<HashMap<i64, Arc<KpiSnapshot>>>,
     rebuilt: std::sync::atomic::AtomicU64,
+    /// How long the last rebuild took (µs).
+    last_build_us: std::sync::atomic::AtomicU64,
     applied_writes: std::sync::atomic::AtomicU64,
 }
 
@@ -144,6 +152,100 @@ impl Live {
 
     fn cell(&self, tenant: i64) -> Result<Option<Arc<RwLock<GoalSnapshot>>>> {
         Ok(self.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant).cloned())
+    }
+}
+
+/// A tenant's KPIs and their values by period, as of a KPI version: read whole when the
+/// version moves (KPI writes are rare next to reads), shared by every reader until then.
+/// Values keep only what readers judge by (period, value, when recorded); a KPI's full value
+/// rows are read from the database for that KPI alone.
+#[derive(Debug, Default)]
+pub struct KpiSnapshot {
+    pub version: i64,
+    pub rows: Vec<goals::KpiRow>,
+    index: HashMap<i64, usize>,
+    /// Each KPI's values, oldest period first, by position in `rows`.
+    values: Vec<Vec<KpiPoint>>,
+}
+
+/// One period's value of a KPI, and when it was recorded (µs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KpiPoint {
+    pub period: Period,
+    pub value: f64,
+    pub at: i64,
+}
+
+/// A period label (`2026-11`, `2026-Q4`, `2026-W47`) in eight bytes, without a heap string per
+/// value (a 100,000-person tenant holds close to a million values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period([u8; 8]);
+
+impl Period {
+    pub fn new(label: &str) -> Option<Period> {
+        let b = label.as_bytes();
+        if b.len() > 8 || !label.is_ascii() {
+            return None;
+        }
+        let mut p = [b' '; 8];
+        p[..b.len()].copy_from_slice(b);
+        Some(Period(p))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("").trim_end()
+    }
+}
+
+impl KpiSnapshot {
+    pub(crate) fn build(version: i64, rows: Vec<goals::KpiRow>, values: Vec<goals::KpiValueRow>) -> KpiSnapshot {
+        let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, k)| (k.id, i)).collect();
+        let mut by_kpi: Vec<Vec<KpiPoint>> = vec![vec![]; rows.len()];
+        for v in values {
+            if let (Some(&i), Some(period)) = (index.get(&v.kpi_id), Period::new(&v.period)) {
+                by_kpi[i].push(KpiPoint { period, value: v.value, at: v.created_at });
+            }
+        }
+        for vs in &mut by_kpi {
+            vs.sort_by(|a, b| a.period.as_str().cmp(b.period.as_str()));
+        }
+        KpiSnapshot { version, rows, index, values: by_kpi }
+    }
+
+    pub fn kpi(&self, id: i64) -> Option<&goals::KpiRow> {
+        self.index.get(&id).map(|&i| &self.rows[i])
+    }
+
+    /// A KPI's values, oldest period first (none for an unknown KPI).
+    pub fn values_of(&self, id: i64) -> &[KpiPoint] {
+        self.index.get(&id).map(|&i| self.values[i].as_slice()).unwrap_or(&[])
+    }
+
+    /// A KPI's latest value.
+    pub fn latest(&self, id: i64) -> Option<f64> {
+        self.values_of(id).last().map(|v| v.value)
+    }
+}
+
+impl App {
+    /// The tenant's KPIs and values as current as the database: one tenant-row read when
+    /// nothing changed, else the KPIs and values read once for every reader of this version.
+    pub async fn kpi_snapshot(&self, tenant: i64) -> Result<Arc<KpiSnapshot>> {
+        let version = tandem_store::tenants::state(&self.db, tenant).await?.ok_or(AppError::NotFound)?.kpi_version;
+        let cached =
+            self.live.kpis.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?.get(&tenant).cloned();
+        if let Some(k) = cached.filter(|k| k.version >= version) {
+            return Ok(k);
+        }
+        // Read after the version: the rows are at least as new as the version they are kept as.
+        let (rows, values) = tokio::try_join!(goals::kpis(&self.db, tenant), goals::kpi_values(&self.db, tenant))
+            .map_err(AppError::from)?;
+        let fresh = Arc::new(KpiSnapshot::build(version, rows, values));
+        let mut cache = self.live.kpis.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
+        if cache.get(&tenant).is_none_or(|k| k.version < version) {
+            cache.insert(tenant, fresh.clone());
+        }
+        Ok(fresh)
     }
 }
 
@@ -226,7 +328,8 @@ impl App {
     async fn goals_at(&self, tenant: i64, version: i64) -> Result<GoalsRead> {
         let fresh = |cell: &Arc<RwLock<GoalSnapshot>>| Some(cell.read_arc()).filter(|g| g.version >= version);
         if let Some(cell) = self.live.cell(tenant)? {
-            let deadline = tokio::time::Instant::now() + WAIT_FOR_LOCAL;
+            let rebuild = Duration::from_micros(self.live.last_build_us.load(Ordering::Relaxed));
+            let deadline = tokio::time::Instant::now() + rebuild.clamp(WAIT_FOR_LOCAL, WAIT_FOR_LOCAL_MAX);
             loop {
                 let applied = self.live.applied.notified();
                 if let Some(g) = fresh(&cell) {
@@ -250,8 +353,10 @@ impl App {
         if let Some(g) = self.live.cell(tenant)?.and_then(|c| fresh(&c)) {
             return Ok(g);
         }
+        let started = std::time::Instant::now();
         let built = self.build_goals(tenant).await?;
         self.live.rebuilt.fetch_add(1, Ordering::Relaxed);
+        self.live.last_build_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         let cell = {
             let mut cells = self.live.cells.lock().map_err(|_| AppError::Internal("cache poisoned".into()))?;
             match cells.get(&tenant) {

@@ -472,8 +472,6 @@ impl App {
     ) -> Result<Option<(i64, Vec<crate::live::KrWrite>)>> {
         let mut moved = vec![];
         let metric = which.metric;
-        // The goals are read only when a key result is bound (most metrics feed none).
-        let mut goals: Option<std::sync::Arc<crate::goals::GoalSnapshot>> = None;
         for b in metrics::bindings_of_metric_in(tx, a.tenant.0, metric).await? {
             if which.subject.is_some_and(|(t, id)| b.subject_type != t || b.subject_id != id) {
                 continue;
@@ -481,25 +479,31 @@ impl App {
             let agg = aggregation(&b.aggregation)?;
             match b.subject_type.as_str() {
                 "key_result" => {
-                    if goals.is_none() {
-                        goals = Some(self.goal_snapshot(a.tenant.0).await?);
-                    }
-                    let Some(goals_now) = goals.as_deref() else { continue };
-                    let Some(k) = goals_now.key_result(b.subject_id) else { continue };
-                    let Some(o) = goals_now.objective(k.objective_id) else { continue };
-                    let Some(&(start, end)) = goals_now.spans.get(&o.cycle_id) else { continue };
+                    // What the binding needs of the goals, read under the projection's read lock
+                    // and let go before the next await (nothing of the tenant is copied).
+                    let found = {
+                        let goals_now = self.live_goals(a.tenant.0).await?;
+                        goals_now.key_result(b.subject_id).and_then(|k| {
+                            let o = goals_now.objective(k.objective_id)?;
+                            let &(start, end) = goals_now.spans.get(&o.cycle_id)?;
+                            let owners: Vec<(String, i64, f64)> = goals_now
+                                .owners_of_kr(k.id)
+                                .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
+                                .collect();
+                            Some((k.id, start, end, owners))
+                        })
+                    };
+                    let Some((kr, start, end, owners)) = found else { continue };
                     if !times.iter().any(|t| (start..end).contains(t)) {
                         continue;
                     }
-                    let pts = metrics::points_between_in(tx, a.tenant.0, metric, start, end).await?;
-                    let Some(value) = agg.apply(&data_points(&pts)) else { continue };
-                    let current = tandem_store::goals::key_result_in(tx, a.tenant.0, k.id).await?.map(|k| k.current);
+                    let summary = metrics::summary_between_in(tx, a.tenant.0, metric, start, end).await?;
+                    let Some(value) = summary.map(|s| agg.reduce(&s)) else { continue };
+                    let current = tandem_store::goals::key_result_in(tx, a.tenant.0, kr).await?.map(|k| k.current);
                     if current.is_some_and(|c| c == value) {
                         continue;
                     }
-                    let owners: Vec<(String, i64, f64)> =
-                        goals_now.owners_of_kr(k.id).map(|w| (w.owner_type.clone(), w.owner_id, w.weight)).collect();
-                    moved.push(write_check_in(tx, a, k.id, &owners, Said::Data { value, metric }, now).await?.1);
+                    moved.push(write_check_in(tx, a, kr, &owners, Said::Data { value, metric }, now).await?.1);
                 }
                 "kpi" => {
                     let Some(k) = tandem_store::goals::kpi_in(tx, a.tenant.0, b.subject_id).await? else { continue };
@@ -508,8 +512,9 @@ impl App {
                         times.iter().filter_map(|t| tandem_domain::kpi::period_of(g, date_of(*t))).collect();
                     for period in periods {
                         let Some((from, to)) = tandem_domain::kpi::period_range(g, &period) else { continue };
-                        let pts = metrics::points_between_in(tx, a.tenant.0, metric, day_us(from), day_us(to)).await?;
-                        let Some(value) = agg.apply(&data_points(&pts)) else { continue };
+                        let (from, to) = (day_us(from), day_us(to));
+                        let summary = metrics::summary_between_in(tx, a.tenant.0, metric, from, to).await?;
+                        let Some(value) = summary.map(|s| agg.reduce(&s)) else { continue };
                         let source = format!("metric:{metric}");
                         crate::kpis::write_kpi_value(tx, a, k.id, &period, value, &source, now).await?;
                     }
@@ -667,10 +672,6 @@ fn binding_view(b: &BindingRow, last_point_at: Option<i64>, now: i64) -> Binding
         stale_after_days: b.stale_after_days,
         stale: last_point_at.is_none_or(|t| now - t > window),
     }
-}
-
-fn data_points(rows: &[PointRow]) -> Vec<DataPoint> {
-    rows.iter().map(|p| DataPoint { time: p.at, value: p.value, external_id: None }).collect()
 }
 
 fn date_of(us: i64) -> time::Date {

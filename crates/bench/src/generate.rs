@@ -2,15 +2,20 @@
 //! layer (check-ins in bulk): an org tree 5–7 levels deep of teams of eight, each unit with a
 //! manager; one running quarter; 1–3 published objectives per person (two on average) with 2–4
 //! key results each (about six key results per person), every objective aligned to one of the
-//! manager's; 12 weekly check-ins per key result; a metric for the ingestion workload.
-//! Objectives, key results and check-ins are written with multi-row inserts.
+//! manager's; 12 weekly check-ins per key result; 2–3 KPIs for half of the people (weekly or
+//! monthly, a quarter of them cascaded from one of the manager's key results) with a value for
+//! every period so far; a metric of daily points per department feeding one of its manager's
+//! key results, whose check-ins are the metric's running sums; and a metric for the ingestion
+//! workload, bound to a key result and a KPI of the CEO's. Bulk rows use multi-row inserts.
 
 use tandem_app::App;
 use tandem_app::people::NewPerson;
+use tandem_domain::cycle::PeriodKind;
 use tandem_domain::ids::TenantId;
 use tandem_store::checkins::CheckInRow;
 use tandem_store::cycles::CycleRow;
-use tandem_store::goals::{KeyResultRow, ObjectiveRow};
+use tandem_store::goals::{KeyResultRow, KpiRow, KpiValueRow, ObjectiveRow};
+use tandem_store::metrics::{BindingRow, MetricRow, PointRow};
 use tandem_store::org::OrgUnitRow;
 use tandem_store::people::PersonRow;
 
@@ -58,8 +63,24 @@ pub struct Fixture {
     pub objectives: usize,
     pub key_results: Vec<i64>,
     pub check_ins: usize,
+    pub kpis: usize,
+    pub kpi_values: usize,
+    /// Metrics with points (the ingestion workload's metric starts empty) and their points.
+    pub metrics: usize,
+    pub points: usize,
+    /// The ingestion workload's metric, bound to a key result and a KPI.
     pub metric: i64,
 }
+
+/// KPI names, with which way is better: a pass line, a warning line and a typical value.
+const KPIS: &[(&str, &str, f64, f64, f64)] = &[
+    ("出杯速度达标率", "higher_is_better", 95.0, 85.0, 95.0),
+    ("准时交付率", "higher_is_better", 98.0, 95.0, 97.0),
+    ("客诉率", "lower_is_better", 2.0, 3.0, 2.0),
+    ("毛利率", "higher_is_better", 60.0, 55.0, 61.0),
+    ("库存周转天数", "lower_is_better", 30.0, 36.0, 31.0),
+    ("员工培训完成率", "higher_is_better", 90.0, 80.0, 92.0),
+];
 
 /// Words to build titles from, Chinese and English, so that search has something to find.
 const ZH: &[&str] = &[
@@ -91,6 +112,14 @@ fn title(rng: &mut Rng, n: usize) -> String {
     t.push(' ');
     t.push_str(EN[rng.range(0, EN.len() as u64 - 1) as usize]);
     t
+}
+
+fn date_of(us: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000)).map(|d| d.date()).unwrap_or(time::Date::MIN)
+}
+
+fn period(kind: PeriodKind, d: time::Date) -> String {
+    tandem_domain::kpi::period_of(kind, d).unwrap_or_default()
 }
 
 /// Generates and loads the tenant `slug` of `employees` people.
@@ -225,11 +254,7 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
 
     // One quarter, started 12 weeks ago, running.
     let cycle = db.next_id().await.map_err(|x| e(&x))?;
-    let day = |us: i64| {
-        time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
-            .map(|d| d.date().to_string())
-            .unwrap_or_default()
-    };
+    let day = |us: i64| date_of(us).to_string();
     let start = now - 12 * WEEK - DAY;
     {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
@@ -259,6 +284,9 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
     let mut krs = vec![];
     let mut check_ins = vec![];
     let mut kr_ids = vec![];
+    // Each person's key results, and where each key result's 12 check-ins start in `check_ins`.
+    let mut krs_of: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    let mut first_check_in: std::collections::HashMap<i64, (usize, usize)> = std::collections::HashMap::new();
     for &(p, u) in &people {
         let boss = if manager_of_unit.get(&u) == Some(&p) {
             unit_parent.get(&u).copied().flatten().and_then(|pu| manager_of_unit.get(&pu).copied())
@@ -291,6 +319,8 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
             objectives_of.entry(p).or_default().push(id);
             for pos in 0..rng.range(2, 4) {
                 let kr = db.next_id().await.map_err(|x| e(&x))?;
+                first_check_in.insert(kr, (check_ins.len(), krs.len()));
+                krs_of.entry(p).or_default().push(kr);
                 let pace = 0.5 + rng.unit();
                 let mut value = 0.0;
                 for w in 0..12 {
@@ -333,6 +363,177 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
             }
         }
     }
+    // KPIs for half of the people, each with a value for every period of the quarter so far.
+    let week_days: Vec<time::Date> = (0..12).map(|w| date_of(start + w * WEEK + 4 * DAY)).collect();
+    let mut months: Vec<String> = vec![];
+    for d in (0..=(now - start) / DAY).map(|d| date_of(start + d * DAY)) {
+        let m = period(PeriodKind::Month, d);
+        if months.last() != Some(&m) {
+            months.push(m);
+        }
+    }
+    let mut kpis = vec![];
+    let mut kpi_values = vec![];
+    for &(p, u) in &people {
+        if rng.unit() >= 0.5 {
+            continue;
+        }
+        let boss = manager_of_unit.get(&u).copied().filter(|&b| b != p);
+        for _ in 0..rng.range(2, 3) {
+            let id = db.next_id().await.map_err(|x| e(&x))?;
+            let (name, direction, pass, warn, typical) = KPIS[rng.range(0, KPIS.len() as u64 - 1) as usize];
+            let weekly = rng.unit() < 1.0 / 3.0;
+            let derived = boss
+                .and_then(|b| krs_of.get(&b))
+                .filter(|_| rng.unit() < 0.25)
+                .map(|ks| ks[rng.range(0, ks.len() as u64 - 1) as usize]);
+            kpis.push(KpiRow {
+                tenant_id: t,
+                id,
+                cycle_id: cycle,
+                name: name.into(),
+                owner_type: "person".into(),
+                owner_id: p,
+                granularity: if weekly { "week" } else { "month" }.into(),
+                direction: direction.into(),
+                target: typical,
+                pass_threshold: pass,
+                warn_threshold: Some(warn),
+                unit: "%".into(),
+                weight: 1.0,
+                derived_type: derived.map(|_| "key_result".to_string()),
+                derived_id: derived,
+                created_at: start,
+                updated_at: start,
+            });
+            let periods: Vec<String> =
+                if weekly { week_days.iter().map(|&d| period(PeriodKind::Week, d)).collect() } else { months.clone() };
+            for label in periods {
+                kpi_values.push(KpiValueRow {
+                    tenant_id: t,
+                    id: db.next_id().await.map_err(|x| e(&x))?,
+                    kpi_id: id,
+                    period: label,
+                    value: (typical * (0.9 + 0.2 * rng.unit()) * 100.0).round() / 100.0,
+                    author_id: Some(p),
+                    source: String::new(),
+                    created_at: now,
+                });
+            }
+        }
+    }
+
+    // A metric of daily sales per department, feeding one of its manager's key results (a sum
+    // over the quarter): the key result's weekly check-ins become the metric's running sums.
+    let mut metric_rows = vec![];
+    let mut points = vec![];
+    let mut bindings = vec![];
+    let data_days = 82; // through the last weekly check-in (week 11, day 4)
+    for &u in &departments {
+        let Some(&kr) = manager_of_unit.get(&u).and_then(|m| krs_of.get(m)).and_then(|ks| ks.first()) else {
+            continue;
+        };
+        let Some(&(ci, ki)) = first_check_in.get(&kr) else { continue };
+        let id = db.next_id().await.map_err(|x| e(&x))?;
+        metric_rows.push(MetricRow {
+            tenant_id: t,
+            id,
+            name: format!("部门{u}·日销售"),
+            unit: "万元".into(),
+            description: String::new(),
+            created_by: Some(ceo),
+            created_at: start,
+        });
+        let per_day = 100.0 * (0.5 + rng.unit()) / data_days as f64;
+        let mut daily = Vec::with_capacity(data_days);
+        for d in 0..data_days as i64 {
+            let at = start + d * DAY;
+            let value = (per_day * (0.5 + rng.unit()) * 100.0).round() / 100.0;
+            daily.push((at, value));
+            points.push(PointRow {
+                tenant_id: t,
+                id: db.next_id().await.map_err(|x| e(&x))?,
+                metric_id: id,
+                at,
+                value,
+                external_id: Some(format!("d{d}")),
+                source: "push".into(),
+                author_id: Some(ceo),
+                created_at: at,
+            });
+        }
+        let mut previous = 0.0;
+        for w in 0..12 {
+            let c = &mut check_ins[ci + w as usize];
+            let value: f64 = daily.iter().filter(|&&(at, _)| at <= c.created_at).map(|&(_, v)| v).sum();
+            c.value = value;
+            c.previous = previous;
+            c.confidence = -1;
+            c.author_id = ceo;
+            c.source = format!("metric:{id}");
+            previous = value;
+        }
+        krs[ki].current = previous;
+        bindings.push(BindingRow {
+            tenant_id: t,
+            id: db.next_id().await.map_err(|x| e(&x))?,
+            metric_id: id,
+            subject_type: "key_result".into(),
+            subject_id: kr,
+            aggregation: "sum".into(),
+            stale_after_days: 7,
+            created_by: Some(ceo),
+            created_at: start,
+        });
+    }
+    // The ingestion workload's metric, bound to the CEO's first key result and to a weekly KPI
+    // of the CEO's, so ingestion moves a key result, its ancestors and a KPI as it lands.
+    let metric = db.next_id().await.map_err(|x| e(&x))?;
+    metric_rows.push(MetricRow {
+        tenant_id: t,
+        id: metric,
+        name: "基准指标".into(),
+        unit: "件".into(),
+        description: String::new(),
+        created_by: Some(ceo),
+        created_at: now,
+    });
+    let ceo_kpi = db.next_id().await.map_err(|x| e(&x))?;
+    kpis.push(KpiRow {
+        tenant_id: t,
+        id: ceo_kpi,
+        cycle_id: cycle,
+        name: "全渠道订单量".into(),
+        owner_type: "person".into(),
+        owner_id: ceo,
+        granularity: "week".into(),
+        direction: "higher_is_better".into(),
+        target: 1_000_000.0,
+        pass_threshold: 900_000.0,
+        warn_threshold: Some(800_000.0),
+        unit: "件".into(),
+        weight: 1.0,
+        derived_type: None,
+        derived_id: None,
+        created_at: now,
+        updated_at: now,
+    });
+    let ceo_kr = krs_of.get(&ceo).and_then(|ks| ks.first()).copied();
+    for (subject_type, subject_id) in [("kpi", Some(ceo_kpi)), ("key_result", ceo_kr)] {
+        let Some(subject_id) = subject_id else { continue };
+        bindings.push(BindingRow {
+            tenant_id: t,
+            id: db.next_id().await.map_err(|x| e(&x))?,
+            metric_id: metric,
+            subject_type: subject_type.into(),
+            subject_id,
+            aggregation: "sum".into(),
+            stale_after_days: 7,
+            created_by: Some(ceo),
+            created_at: now,
+        });
+    }
+
     for chunk in objectives.chunks(50_000) {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
         tandem_store::goals::insert_objectives(&mut tx, chunk).await.map_err(|x| e(&x))?;
@@ -348,24 +549,30 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         tandem_store::checkins::insert_many(&mut tx, chunk).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
-    // A metric for the ingestion workload; the projection learns of everything above.
-    let metric = db.next_id().await.map_err(|x| e(&x))?;
+    for chunk in kpis.chunks(50_000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::goals::insert_kpis(&mut tx, chunk).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    for chunk in kpi_values.chunks(50_000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::goals::insert_kpi_values(&mut tx, chunk).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    for chunk in points.chunks(50_000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::metrics::insert_points(&mut tx, chunk).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
+    // Metrics and bindings last; the projection learns of everything above.
     {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
-        tandem_store::metrics::insert_metric(
-            &mut tx,
-            &tandem_store::metrics::MetricRow {
-                tenant_id: t,
-                id: metric,
-                name: "基准指标".into(),
-                unit: "件".into(),
-                description: String::new(),
-                created_by: Some(ceo),
-                created_at: now,
-            },
-        )
-        .await
-        .map_err(|x| e(&x))?;
+        for m in &metric_rows {
+            tandem_store::metrics::insert_metric(&mut tx, m).await.map_err(|x| e(&x))?;
+        }
+        for b in &bindings {
+            tandem_store::metrics::upsert_binding(&mut tx, b).await.map_err(|x| e(&x))?;
+        }
         tandem_store::goals::bump_version(&mut tx, t).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
@@ -381,6 +588,10 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         objectives: objectives.len(),
         key_results: kr_ids,
         check_ins: check_ins.len(),
+        kpis: kpis.len(),
+        kpi_values: kpi_values.len(),
+        metrics: metric_rows.len() - 1,
+        points: points.len(),
         metric,
     })
 }

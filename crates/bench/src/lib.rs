@@ -53,6 +53,10 @@ pub struct Workload {
     /// The baseline was cut off at its time limit: its p50 and the ratio are lower bounds.
     pub baseline_capped: bool,
     pub errors: u64,
+    /// The server's goal projection during the workload: rebuilds (each reads the whole tenant)
+    /// and committed writes applied in place.
+    pub rebuilds: u64,
+    pub applied_in_place: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +68,10 @@ pub struct Generated {
     pub objectives: usize,
     pub key_results: usize,
     pub check_ins: usize,
+    pub kpis: usize,
+    pub kpi_values: usize,
+    pub metrics: usize,
+    pub points: usize,
     /// From `tandem serve` starting to its first 200 on a read that loads the tenant.
     pub first_read_s: f64,
 }
@@ -322,10 +330,14 @@ async fn run_engine(
     let fx = generate::generate(&app, "bench", opts.employees, opts.seed).await?;
     let gen_s = t0.elapsed().as_secs_f64();
     progress(&format!(
-        "{engine}: {} objectives, {} key results, {} check-ins in {gen_s:.1} s",
+        "{engine}: {} objectives, {} key results, {} check-ins, {} KPIs with {} values, {} metrics with {} points in {gen_s:.1} s",
         fx.objectives,
         fx.key_results.len(),
-        fx.check_ins
+        fx.check_ins,
+        fx.kpis,
+        fx.kpi_values,
+        fx.metrics,
+        fx.points
     ));
 
     baseline::prepare(&db).await?;
@@ -353,6 +365,10 @@ async fn run_engine(
         objectives: fx.objectives,
         key_results: fx.key_results.len(),
         check_ins: fx.check_ins,
+        kpis: fx.kpis,
+        kpi_values: fx.kpi_values,
+        metrics: fx.metrics,
+        points: fx.points,
         first_read_s,
     };
 
@@ -461,10 +477,12 @@ async fn run_engine(
             drive(&client, &server.base, &token, s.warmup, 1, opts.max_secs_per_workload, s.make.clone()).await;
         }
         let (_, cpu0) = server.usage();
+        let before = scale::counters(&client, &server.base).await?;
         let m =
             drive(&client, &server.base, &token, s.total, s.concurrency, opts.max_secs_per_workload, s.make.clone())
                 .await;
         let (rss, cpu1) = server.usage();
+        let after = scale::counters(&client, &server.base).await?;
         let p50 = m.hist.value_at_quantile(0.5) as f64 / 1000.0;
         let baseline = baseline::measure(&base_db, scratch.engine, s.name, &fx, opts.max_secs_per_workload).await?;
         let work = (m.requests * s.per_request) as f64;
@@ -485,6 +503,8 @@ async fn run_engine(
             baseline_p50_ms: baseline.map(|b| b.p50_ms),
             baseline_capped: baseline.is_some_and(|b| b.capped),
             errors: m.errors,
+            rebuilds: after.0.saturating_sub(before.0),
+            applied_in_place: after.1.saturating_sub(before.1),
         });
     }
     base_db.close().await;

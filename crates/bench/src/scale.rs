@@ -78,7 +78,7 @@ async fn start(opts: &ScaleOptions, scratch: &Scratch, client: &reqwest::Client,
 }
 
 /// The server's counters: (rebuilds, writes applied in place).
-async fn counters(client: &reqwest::Client, base: &str) -> Result<(u64, u64), String> {
+pub(crate) async fn counters(client: &reqwest::Client, base: &str) -> Result<(u64, u64), String> {
     let text = client.get(format!("{base}/metrics")).send().await.map_err(err)?.text().await.map_err(err)?;
     let read = |name: &str| {
         text.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<u64>().ok())).unwrap_or(0)

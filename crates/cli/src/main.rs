@@ -317,12 +317,17 @@ async fn run(cli: Cli) -> Fallible<()> {
             let t = std::time::Instant::now();
             let fx = tandem_bench::generate::generate(&app, "bench", *employees, *seed).await?;
             println!(
-                "tenant bench: {} people, {} units, {} objectives, {} key results, {} check-ins in {:.1} s; sign in as {} / {}",
+                "tenant bench: {} people, {} units, {} objectives, {} key results, {} check-ins, {} KPIs with {} values, \
+                 {} metrics with {} points in {:.1} s; sign in as {} / {}",
                 fx.people,
                 fx.units,
                 fx.objectives,
                 fx.key_results.len(),
                 fx.check_ins,
+                fx.kpis,
+                fx.kpi_values,
+                fx.metrics,
+                fx.points,
                 t.elapsed().as_secs_f64(),
                 tandem_bench::generate::CEO_EMAIL,
                 tandem_bench::generate::PASSWORD

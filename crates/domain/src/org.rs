@@ -84,8 +84,17 @@ impl OrgTree {
     /// The person's manager: the manager of their unit, or the next manager up for a unit's
     /// own manager. `None` at the top of the company.
     pub fn manager_of(&self, person: PersonId) -> Option<PersonId> {
-        let unit = self.unit_of(person)?;
-        self.unit_path(unit).into_iter().filter_map(|u| self.units[&u].manager).find(|m| *m != person)
+        // Up the unit path without collecting it (a privacy check runs this per row); a broken
+        // chain ends the walk, and a cyclic one ends once every unit could have been seen.
+        let mut cur = self.unit_of(person);
+        for _ in 0..=self.units.len() {
+            let unit = self.units.get(&cur?)?;
+            if let Some(m) = unit.manager.filter(|m| *m != person) {
+                return Some(m);
+            }
+            cur = unit.parent;
+        }
+        None
     }
 
     /// Everyone above the person, nearest first, without repeats.
@@ -104,7 +113,19 @@ impl OrgTree {
 
     /// Whether `boss` is somewhere above `person`.
     pub fn is_above(&self, boss: PersonId, person: PersonId) -> bool {
-        self.management_chain(person).contains(&boss)
+        // `management_chain(person).contains(&boss)`, stopping at the first match and
+        // collecting nothing: the chain ends where it meets the person again, and on a cycle it
+        // only repeats managers already compared.
+        let mut cur = person;
+        for _ in 0..=self.units.len() {
+            match self.manager_of(cur) {
+                Some(m) if m == person => return false,
+                Some(m) if m == boss => return true,
+                Some(m) => cur = m,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// Checks that moving `unit` under `new_parent` keeps the org a tree.
@@ -199,5 +220,36 @@ mod tests {
         let w: Vec<_> = t.walk().into_iter().map(|(u, d)| (u.0, d)).collect();
         assert_eq!(w, vec![(1, 0), (2, 1), (3, 2), (4, 2)]);
         assert_eq!(t.subtree(OrgUnitId(2)).len(), 3);
+    }
+
+    use proptest::prelude::*;
+
+    /// The reference: a person's manager by collecting the unit path, as first written.
+    fn manager_by_path(t: &OrgTree, person: PersonId) -> Option<PersonId> {
+        let unit = t.unit_of(person)?;
+        t.unit_path(unit).into_iter().filter_map(|u| t.units[&u].manager).find(|m| *m != person)
+    }
+
+    proptest! {
+        /// On any org, however broken (missing parents, cycles, managers of several units),
+        /// the walking `manager_of` and `is_above` answer what the path and the chain say.
+        #[test]
+        fn managers_and_chains_match_their_definitions(
+            units in prop::collection::vec((prop::option::of(0i64..12), prop::option::of(0i64..10)), 1..12),
+            members in prop::collection::vec((0i64..10, prop::option::of(0i64..14)), 0..10),
+        ) {
+            let t = OrgTree::new(
+                units.iter().enumerate().map(|(i, (p, m))| u(i as i64, *p, *m)).collect(),
+                members.iter().map(|(p, unit)| Membership { person: PersonId(*p), unit: unit.map(OrgUnitId) }),
+            );
+            for p in 0..10 {
+                let p = PersonId(p);
+                prop_assert_eq!(t.manager_of(p), manager_by_path(&t, p));
+                let chain = t.management_chain(p);
+                for boss in 0..10 {
+                    prop_assert_eq!(t.is_above(PersonId(boss), p), chain.contains(&PersonId(boss)));
+                }
+            }
+        }
     }
 }

@@ -30,27 +30,21 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
 
 /// Inserts many check-ins with few statements (bulk loads: generated tenants, imports).
 pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
-    // 12 columns: 400 rows stay under every engine's limit on bound parameters.
-    for chunk in rows.chunks(400) {
-        let sql = crate::db::multi_row_insert(tx.engine(), "check_ins", COLS, chunk.len(), 12);
-        let mut q = sqlx::query(&sql);
-        for c in chunk {
-            q = q
-                .bind(c.tenant_id)
-                .bind(c.id)
-                .bind(c.kr_id)
-                .bind(c.author_id)
-                .bind(c.value)
-                .bind(c.previous)
-                .bind(c.confidence)
-                .bind(c.progress.clone())
-                .bind(c.blockers.clone())
-                .bind(c.help.clone())
-                .bind(c.created_at)
-                .bind(c.source.clone());
-        }
-        q.execute(tx.conn()).await?;
-    }
+    crate::db::bulk_insert(tx, "check_ins", COLS, 12, "", rows, |q, c| {
+        q.bind(c.tenant_id)
+            .bind(c.id)
+            .bind(c.kr_id)
+            .bind(c.author_id)
+            .bind(c.value)
+            .bind(c.previous)
+            .bind(c.confidence)
+            .bind(c.progress.clone())
+            .bind(c.blockers.clone())
+            .bind(c.help.clone())
+            .bind(c.created_at)
+            .bind(c.source.clone())
+    })
+    .await?;
     Ok(())
 }
 

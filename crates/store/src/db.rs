@@ -248,6 +248,39 @@ impl Tx {
     }
 }
 
+/// A statement being built on the `Any` driver.
+pub type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts `rows` with multi-row statements (bulk paths): `cols` names the `width` columns,
+/// `bind` binds one row's values in that order, and `suffix` (e.g. `ON CONFLICT DO NOTHING`)
+/// ends each statement. Statements stay under every engine's limit on bound parameters.
+/// Answers how many rows the statements touched.
+pub async fn bulk_insert<R>(
+    tx: &mut Tx,
+    table: &str,
+    cols: &str,
+    width: usize,
+    suffix: &str,
+    rows: &[R],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &R) -> AnyQuery<'q>,
+) -> Result<u64> {
+    let per = (6_000 / width.max(1)).max(1);
+    let mut touched = 0;
+    for chunk in rows.chunks(per) {
+        let mut sql = multi_row_insert(tx.engine(), table, cols, chunk.len(), width);
+        if !suffix.is_empty() {
+            sql.push(' ');
+            sql.push_str(suffix);
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = bind(q, r);
+        }
+        touched += q.execute(tx.conn()).await?.rows_affected();
+    }
+    Ok(touched)
+}
+
 /// `INSERT INTO table (cols) VALUES ($1, …), ($k, …), …` for `rows` rows of `width` values each:
 /// the start of a multi-row insert (bulk paths bind the values in row order). SQLite gets
 /// anonymous `?` placeholders: it looks a numbered one up by name in a list, so binding

@@ -129,55 +129,45 @@ pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
 
 /// Inserts many objectives with few statements (bulk loads).
 pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()> {
-    for chunk in rows.chunks(500) {
-        let sql = crate::db::multi_row_insert(tx.engine(), "objectives", OBJ, chunk.len(), 13);
-        let mut q = sqlx::query(&sql);
-        for o in chunk {
-            q = q
-                .bind(o.tenant_id)
-                .bind(o.id)
-                .bind(o.cycle_id)
-                .bind(o.title.clone())
-                .bind(o.description.clone())
-                .bind(o.kind.clone())
-                .bind(o.owner_type.clone())
-                .bind(o.owner_id)
-                .bind(o.parent_id)
-                .bind(o.status.clone())
-                .bind(o.author_id)
-                .bind(o.created_at)
-                .bind(o.updated_at);
-        }
-        q.execute(tx.conn()).await?;
-    }
+    crate::db::bulk_insert(tx, "objectives", OBJ, 13, "", rows, |q, o| {
+        q.bind(o.tenant_id)
+            .bind(o.id)
+            .bind(o.cycle_id)
+            .bind(o.title.clone())
+            .bind(o.description.clone())
+            .bind(o.kind.clone())
+            .bind(o.owner_type.clone())
+            .bind(o.owner_id)
+            .bind(o.parent_id)
+            .bind(o.status.clone())
+            .bind(o.author_id)
+            .bind(o.created_at)
+            .bind(o.updated_at)
+    })
+    .await?;
     Ok(())
 }
 
 /// Inserts many key results with few statements (bulk loads).
 pub async fn insert_key_results(tx: &mut Tx, rows: &[KeyResultRow]) -> Result<()> {
-    for chunk in rows.chunks(400) {
-        let sql = crate::db::multi_row_insert(tx.engine(), "key_results", KR, chunk.len(), 15);
-        let mut q = sqlx::query(&sql);
-        for k in chunk {
-            q = q
-                .bind(k.tenant_id)
-                .bind(k.id)
-                .bind(k.objective_id)
-                .bind(k.title.clone())
-                .bind(k.measure.clone())
-                .bind(k.baseline)
-                .bind(k.target)
-                .bind(k.current)
-                .bind(k.unit.clone())
-                .bind(k.weight)
-                .bind(k.position)
-                .bind(k.created_at)
-                .bind(k.updated_at)
-                .bind(k.override_score)
-                .bind(k.override_reason.clone());
-        }
-        q.execute(tx.conn()).await?;
-    }
+    crate::db::bulk_insert(tx, "key_results", KR, 15, "", rows, |q, k| {
+        q.bind(k.tenant_id)
+            .bind(k.id)
+            .bind(k.objective_id)
+            .bind(k.title.clone())
+            .bind(k.measure.clone())
+            .bind(k.baseline)
+            .bind(k.target)
+            .bind(k.current)
+            .bind(k.unit.clone())
+            .bind(k.weight)
+            .bind(k.position)
+            .bind(k.created_at)
+            .bind(k.updated_at)
+            .bind(k.override_score)
+            .bind(k.override_reason.clone())
+    })
+    .await?;
     Ok(())
 }
 
@@ -409,6 +399,33 @@ pub async fn update_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many KPIs with few statements (bulk loads); bumps the KPI version once.
+pub async fn insert_kpis(tx: &mut Tx, rows: &[KpiRow]) -> Result<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    bump_kpi_version(tx, first.tenant_id).await?;
+    crate::db::bulk_insert(tx, "kpis", KPI, 17, "", rows, |q, k| {
+        q.bind(k.tenant_id)
+            .bind(k.id)
+            .bind(k.cycle_id)
+            .bind(k.name.clone())
+            .bind(k.owner_type.clone())
+            .bind(k.owner_id)
+            .bind(k.granularity.clone())
+            .bind(k.direction.clone())
+            .bind(k.target)
+            .bind(k.pass_threshold)
+            .bind(k.warn_threshold)
+            .bind(k.unit.clone())
+            .bind(k.weight)
+            .bind(k.derived_type.clone())
+            .bind(k.derived_id)
+            .bind(k.created_at)
+            .bind(k.updated_at)
+    })
+    .await?;
+    Ok(())
+}
+
 pub async fn kpis(db: &Db, tenant: i64) -> Result<Vec<KpiRow>> {
     Ok(sqlx::query_as(&format!("SELECT {KPI} FROM kpis WHERE tenant_id = $1 ORDER BY id"))
         .bind(tenant)
@@ -519,14 +536,33 @@ pub struct KpiValueRow {
     pub created_at: i64,
 }
 
+const KPI_VALUE: &str = "tenant_id, id, kpi_id, period, value, author_id, source, created_at";
+
+/// Inserts many new period values with few statements (bulk loads); bumps the KPI version once.
+pub async fn insert_kpi_values(tx: &mut Tx, rows: &[KpiValueRow]) -> Result<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    bump_kpi_version(tx, first.tenant_id).await?;
+    crate::db::bulk_insert(tx, "kpi_values", KPI_VALUE, 8, "", rows, |q, v| {
+        q.bind(v.tenant_id)
+            .bind(v.id)
+            .bind(v.kpi_id)
+            .bind(v.period.clone())
+            .bind(v.value)
+            .bind(v.author_id)
+            .bind(v.source.clone())
+            .bind(v.created_at)
+    })
+    .await?;
+    Ok(())
+}
+
 /// Records a period's value; a second value for the same period replaces the first.
 pub async fn upsert_kpi_value(tx: &mut Tx, v: &KpiValueRow) -> Result<()> {
     bump_kpi_version(tx, v.tenant_id).await?;
-    sqlx::query(
-        "INSERT INTO kpi_values (tenant_id, id, kpi_id, period, value, author_id, source, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+    sqlx::query(&format!(
+        "INSERT INTO kpi_values ({KPI_VALUE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (tenant_id, kpi_id, period) DO UPDATE SET value = $5, author_id = $6, source = $7, created_at = $8",
-    )
+    ))
     .bind(v.tenant_id)
     .bind(v.id)
     .bind(v.kpi_id)
@@ -541,10 +577,10 @@ pub async fn upsert_kpi_value(tx: &mut Tx, v: &KpiValueRow) -> Result<()> {
 }
 
 pub async fn kpi_value_in(tx: &mut Tx, tenant: i64, kpi: i64, period: &str) -> Result<Option<KpiValueRow>> {
-    Ok(sqlx::query_as(
-        "SELECT tenant_id, id, kpi_id, period, value, author_id, source, created_at FROM kpi_values \
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KPI_VALUE} FROM kpi_values \
          WHERE tenant_id = $1 AND kpi_id = $2 AND period = $3",
-    )
+    ))
     .bind(tenant)
     .bind(kpi)
     .bind(period)
@@ -552,12 +588,23 @@ pub async fn kpi_value_in(tx: &mut Tx, tenant: i64, kpi: i64, period: &str) -> R
     .await?)
 }
 
+/// One KPI's period values, oldest period first.
+pub async fn kpi_values_of(db: &Db, tenant: i64, kpi: i64) -> Result<Vec<KpiValueRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KPI_VALUE} FROM kpi_values WHERE tenant_id = $1 AND kpi_id = $2 ORDER BY period"
+    ))
+    .bind(tenant)
+    .bind(kpi)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 /// Every period value of a tenant's KPIs, oldest period first.
 pub async fn kpi_values(db: &Db, tenant: i64) -> Result<Vec<KpiValueRow>> {
-    Ok(sqlx::query_as(
-        "SELECT tenant_id, id, kpi_id, period, value, author_id, source, created_at FROM kpi_values \
+    Ok(sqlx::query_as(&format!(
+        "SELECT {KPI_VALUE} FROM kpi_values \
          WHERE tenant_id = $1 ORDER BY kpi_id, period",
-    )
+    ))
     .bind(tenant)
     .fetch_all(db.pool())
     .await?)

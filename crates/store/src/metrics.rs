@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::{Db, Tx};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MetricRow {
@@ -78,10 +79,6 @@ pub async fn get(db: &Db, tenant: i64, id: i64) -> Result<Option<MetricRow>> {
         .await?)
 }
 
-/// How many points go into one INSERT statement (9 parameters each, well under every engine's
-/// parameter limit).
-const CHUNK: usize = 500;
-
 /// Inserts points; one whose external id the metric already holds (or an earlier point of the
 /// same call holds) is skipped. Answers how many were inserted.
 pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
@@ -96,31 +93,191 @@ pub async fn upsert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
 }
 
 async fn write_points(tx: &mut Tx, points: &[PointRow], revise: bool) -> Result<u64> {
-    let mut inserted = 0;
-    for chunk in points.chunks(CHUNK) {
-        let mut sql = crate::db::multi_row_insert(tx.engine(), "metric_points", POINT, chunk.len(), 9);
-        sql.push_str(if revise {
-            " ON CONFLICT (tenant_id, metric_id, external_id) DO UPDATE SET value = excluded.value, \
-             source = excluded.source, created_at = excluded.created_at WHERE metric_points.value <> excluded.value"
-        } else {
-            " ON CONFLICT DO NOTHING"
-        });
-        let mut q = sqlx::query(&sql);
-        for p in chunk {
-            q = q
-                .bind(p.tenant_id)
-                .bind(p.id)
-                .bind(p.metric_id)
-                .bind(p.at)
-                .bind(p.value)
-                .bind(p.external_id.clone())
-                .bind(p.source.clone())
-                .bind(p.author_id)
-                .bind(p.created_at);
+    let suffix = if revise {
+        "ON CONFLICT (tenant_id, metric_id, external_id) DO UPDATE SET value = excluded.value, \
+         source = excluded.source, created_at = excluded.created_at WHERE metric_points.value <> excluded.value"
+    } else {
+        "ON CONFLICT DO NOTHING"
+    };
+    let touched = crate::db::bulk_insert(tx, "metric_points", POINT, 9, suffix, points, |q, p| {
+        q.bind(p.tenant_id)
+            .bind(p.id)
+            .bind(p.metric_id)
+            .bind(p.at)
+            .bind(p.value)
+            .bind(p.external_id.clone())
+            .bind(p.source.clone())
+            .bind(p.author_id)
+            .bind(p.created_at)
+    })
+    .await?;
+    // Keep the day summaries in step: every point new, so each day takes in its new points;
+    // else (some skipped, or revised) the days touched are summarised again from their points.
+    if !revise && touched == points.len() as u64 {
+        merge_days(tx, &days_of(points)).await?;
+    } else if touched > 0 {
+        let days: BTreeSet<(i64, i64, i64)> = points.iter().map(|p| (p.tenant_id, p.metric_id, day_of(p.at))).collect();
+        for (tenant, metric, day) in days {
+            sqlx::query("DELETE FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day = $3")
+                .bind(tenant)
+                .bind(metric)
+                .bind(day)
+                .execute(tx.conn())
+                .await?;
+            let held = points_between_in(tx, tenant, metric, day, day + DAY_US).await?;
+            merge_days(tx, &days_of(&held)).await?;
         }
-        inserted += q.execute(tx.conn()).await?.rows_affected();
     }
-    Ok(inserted)
+    Ok(touched)
+}
+
+/// A UTC day in microseconds.
+pub const DAY_US: i64 = 86_400_000_000;
+
+/// The start of the UTC day holding `at` (µs).
+pub fn day_of(at: i64) -> i64 {
+    at - at.rem_euclid(DAY_US)
+}
+
+/// One day's summary of a metric's points, as `metric_days` holds it.
+#[derive(Debug, Clone, PartialEq)]
+struct DayRow {
+    tenant_id: i64,
+    metric_id: i64,
+    day: i64,
+    n: i64,
+    total: f64,
+    lo: f64,
+    hi: f64,
+    latest_at: i64,
+    latest_id: i64,
+    latest_value: f64,
+}
+
+const DAY: &str = "tenant_id, metric_id, day, n, total, lo, hi, latest_at, latest_id, latest_value";
+
+/// Points summarised per (tenant, metric, day).
+fn days_of(points: &[PointRow]) -> Vec<DayRow> {
+    let mut days: BTreeMap<(i64, i64, i64), DayRow> = BTreeMap::new();
+    for p in points {
+        let key = (p.tenant_id, p.metric_id, day_of(p.at));
+        let d = days.entry(key).or_insert(DayRow {
+            tenant_id: p.tenant_id,
+            metric_id: p.metric_id,
+            day: key.2,
+            n: 0,
+            total: 0.0,
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+            latest_at: i64::MIN,
+            latest_id: i64::MIN,
+            latest_value: 0.0,
+        });
+        d.n += 1;
+        d.total += p.value;
+        d.lo = d.lo.min(p.value);
+        d.hi = d.hi.max(p.value);
+        if (p.at, p.id) > (d.latest_at, d.latest_id) {
+            (d.latest_at, d.latest_id, d.latest_value) = (p.at, p.id, p.value);
+        }
+    }
+    days.into_values().collect()
+}
+
+/// Adds new points' day summaries to those held (a day not held yet is taken as it is).
+async fn merge_days(tx: &mut Tx, days: &[DayRow]) -> Result<()> {
+    let (least, greatest) = match tx.engine() {
+        crate::Engine::Sqlite => ("min", "max"),
+        crate::Engine::Postgres => ("LEAST", "GREATEST"),
+    };
+    let newer = "(excluded.latest_at > metric_days.latest_at OR \
+                 (excluded.latest_at = metric_days.latest_at AND excluded.latest_id > metric_days.latest_id))";
+    let suffix = format!(
+        "ON CONFLICT (tenant_id, metric_id, day) DO UPDATE SET n = metric_days.n + excluded.n, \
+         total = metric_days.total + excluded.total, lo = {least}(metric_days.lo, excluded.lo), \
+         hi = {greatest}(metric_days.hi, excluded.hi), \
+         latest_at = CASE WHEN {newer} THEN excluded.latest_at ELSE metric_days.latest_at END, \
+         latest_id = CASE WHEN {newer} THEN excluded.latest_id ELSE metric_days.latest_id END, \
+         latest_value = CASE WHEN {newer} THEN excluded.latest_value ELSE metric_days.latest_value END"
+    );
+    crate::db::bulk_insert(tx, "metric_days", DAY, 10, &suffix, days, |q, d| {
+        q.bind(d.tenant_id)
+            .bind(d.metric_id)
+            .bind(d.day)
+            .bind(d.n)
+            .bind(d.total)
+            .bind(d.lo)
+            .bind(d.hi)
+            .bind(d.latest_at)
+            .bind(d.latest_id)
+            .bind(d.latest_value)
+    })
+    .await?;
+    Ok(())
+}
+
+type SummaryRow = (Option<i64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+
+fn summary(row: SummaryRow) -> Option<tandem_domain::metric::Summary> {
+    match row {
+        (Some(count @ 1..), Some(sum), Some(min), Some(max), Some(latest)) => {
+            Some(tandem_domain::metric::Summary { count: count as u64, sum, min, max, latest })
+        }
+        _ => None,
+    }
+}
+
+/// The summary of a metric's points in `[from, to)` (see `Summary`) inside a write (so it sees
+/// the points just written); `None` when there are none. Ties in time go to the later id, as in
+/// `points_between_in`. A window on day boundaries (as every binding's period is) is read from
+/// the day summaries, one row per day; any other from the points themselves.
+pub async fn summary_between_in(
+    tx: &mut Tx,
+    tenant: i64,
+    metric: i64,
+    from: i64,
+    to: i64,
+) -> Result<Option<tandem_domain::metric::Summary>> {
+    let whole_days = |t: i64| t == i64::MIN || t == i64::MAX || t.rem_euclid(DAY_US) == 0;
+    if !(whole_days(from) && whole_days(to)) {
+        return summary_of_points_in(tx, tenant, metric, from, to).await;
+    }
+    let row: SummaryRow = sqlx::query_as(
+        "SELECT CAST(SUM(n) AS BIGINT), SUM(total), MIN(lo), MAX(hi), \
+         (SELECT latest_value FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day >= $3 AND day < $4 \
+          ORDER BY latest_at DESC, latest_id DESC LIMIT 1) \
+         FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day >= $3 AND day < $4",
+    )
+    .bind(tenant)
+    .bind(metric)
+    .bind(from)
+    .bind(to)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(summary(row))
+}
+
+/// [`summary_between_in`] from the points themselves, for any window.
+pub async fn summary_of_points_in(
+    tx: &mut Tx,
+    tenant: i64,
+    metric: i64,
+    from: i64,
+    to: i64,
+) -> Result<Option<tandem_domain::metric::Summary>> {
+    let row: SummaryRow = sqlx::query_as(
+        "SELECT COUNT(*), SUM(value), MIN(value), MAX(value), \
+         (SELECT value FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
+          ORDER BY at DESC, id DESC LIMIT 1) \
+         FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4",
+    )
+    .bind(tenant)
+    .bind(metric)
+    .bind(from)
+    .bind(to)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(summary(row))
 }
 
 /// A metric's points in `[from, to)`, oldest first, read inside a write (so it sees the points
@@ -158,7 +315,7 @@ pub async fn latest_points(db: &Db, tenant: i64, metric: i64, limit: i64) -> Res
 
 /// The newest point's time per metric of a tenant.
 pub async fn last_point_times(db: &Db, tenant: i64) -> Result<Vec<(i64, i64)>> {
-    Ok(sqlx::query_as("SELECT metric_id, MAX(at) FROM metric_points WHERE tenant_id = $1 GROUP BY metric_id")
+    Ok(sqlx::query_as("SELECT metric_id, MAX(latest_at) FROM metric_days WHERE tenant_id = $1 GROUP BY metric_id")
         .bind(tenant)
         .fetch_all(db.pool())
         .await?)

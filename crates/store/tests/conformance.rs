@@ -20,6 +20,145 @@ on_both_engines! {
     messages_of_a_removed_channel_are_dropped_not_sent => dropped_messages;
     ids_run_out_inside_a_write_without_waiting_on_it => ids_inside_a_write;
     many_writes_taking_ids_at_once_do_not_starve_the_pool => ids_under_load;
+    the_database_summarises_points_as_the_domain_does => point_summaries;
+    kpis_and_their_values_load_in_bulk => kpis_in_bulk;
+}
+
+/// Points written in bulk (more than one statement's worth, with a repeated external id that is
+/// skipped, some before 1970), then revised, are summarised by the database exactly as
+/// `Summary::of` summarises them: over whole days from the day summaries, over any other window
+/// from the points, in this tenant and metric only.
+async fn point_summaries(t: &TestDb) {
+    use tandem_domain::metric::{DataPoint, Summary};
+    use tandem_store::metrics::{self, DAY_US, MetricRow, PointRow};
+    let db = &t.db;
+    let (a, b) = (tenant(db, "pts-a").await, tenant(db, "pts-b").await);
+    let mut tx = db.begin().await.expect("begin");
+    for (tenant_id, id) in [(a, 1), (b, 1), (a, 2)] {
+        let m = MetricRow {
+            tenant_id,
+            id,
+            name: format!("m{id}"),
+            unit: String::new(),
+            description: String::new(),
+            created_by: None,
+            created_at: 1,
+        };
+        metrics::insert_metric(&mut tx, &m).await.expect("metric");
+    }
+    let point = |tenant_id: i64, metric_id: i64, i: i64| PointRow {
+        tenant_id,
+        id: 10_000 + i + metric_id * 100_000 + tenant_id * 1_000_000,
+        metric_id,
+        // About seven points a day over 200 days from three days before 1970; two points share
+        // each time, so the later id is the latest.
+        at: (i / 2) * (DAY_US / 3) - 3 * DAY_US,
+        value: ((i * 7919) % 1000) as f64 / 4.0 - 60.0,
+        external_id: Some(format!("e{i}")),
+        source: "push".into(),
+        author_id: None,
+        created_at: 1,
+    };
+    let rows: Vec<PointRow> = (0..1200).map(|i| point(a, 1, i)).collect();
+    assert_eq!(metrics::insert_points(&mut tx, &rows).await.expect("points"), 1200);
+    // A second batch: new points and one repeated external id (skipped).
+    let mut more: Vec<PointRow> = (1200..1500).map(|i| point(a, 1, i)).collect();
+    let mut dup = point(a, 1, 3);
+    dup.id = 1;
+    dup.value = 1e9;
+    more.push(dup);
+    assert_eq!(metrics::insert_points(&mut tx, &more).await.expect("more"), 300, "the repeated external id is skipped");
+    // A revision of a few points (a source correcting its days).
+    let revised: Vec<PointRow> =
+        [5, 6, 700].iter().map(|&i| PointRow { id: 900_000 + i, value: -500.0 - i as f64, ..point(a, 1, i) }).collect();
+    assert_eq!(metrics::upsert_points(&mut tx, &revised).await.expect("revise"), 3);
+    metrics::insert_points(&mut tx, &(0..10).map(|i| point(b, 1, i)).collect::<Vec<_>>()).await.expect("b");
+    metrics::insert_points(&mut tx, &(0..10).map(|i| point(a, 2, i)).collect::<Vec<_>>()).await.expect("m2");
+    let windows = [
+        (0, 50 * DAY_US),
+        (-3 * DAY_US, 0),
+        (DAY_US, 2 * DAY_US),
+        (100 * DAY_US, 101 * DAY_US),
+        (i64::MIN, i64::MAX),
+        (i64::MIN, 10 * DAY_US),
+        (400 * DAY_US, 500 * DAY_US),
+        (12_345, DAY_US * 3 + 7),
+    ];
+    for (from, to) in windows {
+        let pts = metrics::points_between_in(&mut tx, a, 1, from, to).await.expect("points");
+        let want = Summary::of(
+            &pts.iter().map(|p| DataPoint { time: p.at, value: p.value, external_id: None }).collect::<Vec<_>>(),
+        );
+        let got = metrics::summary_between_in(&mut tx, a, 1, from, to).await.expect("summary");
+        match (want, got) {
+            (None, None) => {}
+            (Some(w), Some(g)) => {
+                assert_eq!((w.count, w.min, w.max, w.latest), (g.count, g.min, g.max, g.latest), "[{from}, {to})");
+                assert!((w.sum - g.sum).abs() < 1e-6, "[{from}, {to}): {} vs {}", w.sum, g.sum);
+            }
+            other => panic!("[{from}, {to}): {other:?}"),
+        }
+    }
+    let all = metrics::summary_between_in(&mut tx, a, 1, i64::MIN, i64::MAX).await.expect("all").expect("some");
+    assert_eq!(all.count, 1500);
+    assert_eq!(all.min, -1200.0, "the revised value counts, not the first");
+    tx.commit().await.expect("commit");
+    let times = metrics::last_point_times(db, a).await.expect("times");
+    assert!(times.contains(&(1, point(a, 1, 1499).at)) && times.contains(&(2, point(a, 2, 9).at)), "{times:?}");
+}
+
+/// KPIs and their period values inserted in bulk read back as written, and bump the tenant's KPI
+/// version.
+async fn kpis_in_bulk(t: &TestDb) {
+    use tandem_store::goals::{self, KpiRow, KpiValueRow};
+    let db = &t.db;
+    let a = tenant(db, "kpis").await;
+    let before = tenants::state(db, a).await.expect("state").expect("tenant").kpi_version;
+    let kpis: Vec<KpiRow> = (0..700)
+        .map(|i| KpiRow {
+            tenant_id: a,
+            id: 100 + i,
+            cycle_id: 1,
+            name: format!("指标 {i}"),
+            owner_type: "person".into(),
+            owner_id: 5 + i % 3,
+            granularity: if i % 2 == 0 { "week" } else { "month" }.into(),
+            direction: "higher_is_better".into(),
+            target: 100.0,
+            pass_threshold: 90.0,
+            warn_threshold: (i % 3 == 0).then_some(80.0),
+            unit: "%".into(),
+            weight: 0.5,
+            derived_type: (i % 4 == 0).then(|| "key_result".to_string()),
+            derived_id: (i % 4 == 0).then_some(9),
+            created_at: 1,
+            updated_at: 2,
+        })
+        .collect();
+    let values: Vec<KpiValueRow> = kpis
+        .iter()
+        .flat_map(|k| {
+            (1..=3).map(move |m| KpiValueRow {
+                tenant_id: a,
+                id: k.id * 10 + m,
+                kpi_id: k.id,
+                period: format!("2026-{m:02}"),
+                value: m as f64 * 10.0,
+                author_id: Some(k.owner_id),
+                source: String::new(),
+                created_at: 3,
+            })
+        })
+        .collect();
+    let mut tx = db.begin().await.expect("begin");
+    goals::insert_kpis(&mut tx, &kpis).await.expect("kpis");
+    goals::insert_kpi_values(&mut tx, &values).await.expect("values");
+    tx.commit().await.expect("commit");
+    assert_eq!(goals::kpis(db, a).await.expect("read"), kpis);
+    let mut back = goals::kpi_values(db, a).await.expect("values");
+    back.sort_by_key(|v| v.id);
+    assert_eq!(back, values);
+    assert!(tenants::state(db, a).await.expect("state").expect("tenant").kpi_version > before);
 }
 
 /// More writes at once than the pool has connections, each taking ids while it holds its
