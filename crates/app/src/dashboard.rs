@@ -31,40 +31,93 @@ pub struct UnitRow {
     pub red_lights: Vec<i64>,
 }
 
+/// The unit a goal's owner belongs to: the unit itself, or the person's unit.
+fn unit_of_owner(owner_type: &str, owner_id: i64, org: &crate::org::OrgSnapshot) -> Option<OrgUnitId> {
+    match owner_of(owner_type, owner_id) {
+        Owner::OrgUnit(x) => Some(x),
+        Owner::Person(p) => org.tree.unit_of(p),
+    }
+}
+
+/// A cycle's published objectives' roll-ups summed per org unit: what the heat map shows. The
+/// same for every caller (published goals are public to the whole company), so it is computed
+/// once per goals version, org, band thresholds and cycle, and every request after that only
+/// adds the red lights its caller may see: O(units), not O(objectives).
+pub(crate) struct UnitScores {
+    goals_version: i64,
+    org: std::sync::Arc<crate::org::OrgSnapshot>,
+    bands: tandem_domain::score::BandThresholds,
+    cycle: i64,
+    rows: Vec<UnitRow>,
+}
+
 impl App {
     /// The units with their scores, and the red lights the caller may see (read once, used for both).
     pub async fn dashboard(&self, a: &Actor, cycle: i64) -> Result<(Vec<UnitRow>, Vec<crate::alerts::AlertView>)> {
         let alerts = self.list_alerts(a).await?;
         let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
-        // Each unit's published objectives' roll-ups, and each objective's unit: one pass over
-        // the projection, not one per unit, and no objective is rendered.
-        let mut by_unit: std::collections::HashMap<OrgUnitId, Vec<f64>> = Default::default();
-        let mut unit_of_objective: std::collections::HashMap<i64, OrgUnitId> = Default::default();
-        for o in goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
-            if !Self::visible(a, o, &org) {
-                continue;
+        let cached = self.live.heat.lock().ok().and_then(|h| h.get(&a.tenant.0).cloned()).filter(|h| {
+            h.goals_version == goals.version
+                && std::sync::Arc::ptr_eq(&h.org, &org)
+                && h.bands == bands
+                && h.cycle == cycle
+        });
+        let scores = match cached {
+            Some(h) => h,
+            None => {
+                let fresh = std::sync::Arc::new(UnitScores {
+                    goals_version: goals.version,
+                    org: org.clone(),
+                    bands,
+                    cycle,
+                    rows: Self::unit_scores(&goals, &org, bands, cycle),
+                });
+                if let Ok(mut h) = self.live.heat.lock() {
+                    h.insert(a.tenant.0, fresh.clone());
+                }
+                fresh
             }
-            let unit = match owner_of(&o.owner_type, o.owner_id) {
-                Owner::OrgUnit(x) => Some(x),
-                Owner::Person(p) => org.tree.unit_of(p),
-            };
-            if let Some(u) = unit {
-                by_unit.entry(u).or_default().push(goals.scores(o.id).1.unwrap_or(0.0));
-                unit_of_objective.insert(o.id, u);
-            }
-        }
+        };
+        // A key result's red light goes to the unit of its objective (when the objective is one
+        // of the cycle's published ones); a KPI's to the unit of its owner.
         let mut lights: std::collections::HashMap<OrgUnitId, Vec<i64>> = Default::default();
         for al in &alerts {
             let unit = match al.objective {
-                Some(o) => unit_of_objective.get(&o).copied(),
+                Some(o) => goals
+                    .objective(o)
+                    .filter(|o| o.cycle_id == cycle && o.status == "published")
+                    .and_then(|o| unit_of_owner(&o.owner_type, o.owner_id, &org)),
                 None => al.owner.and_then(|p| org.tree.unit_of(tandem_domain::ids::PersonId(p))),
             };
             if let Some(u) = unit {
                 lights.entry(u).or_default().push(al.id);
             }
         }
-        let units = org
-            .tree
+        drop(goals);
+        let units = scores
+            .rows
+            .iter()
+            .map(|r| UnitRow { red_lights: lights.remove(&OrgUnitId(r.id)).unwrap_or_default(), ..r.clone() })
+            .collect();
+        Ok((units, alerts))
+    }
+
+    /// Each unit's mean roll-up and band counts over the cycle's published objectives it and
+    /// its people own, in depth-first order (no red lights).
+    fn unit_scores(
+        goals: &crate::goals::GoalSnapshot,
+        org: &crate::org::OrgSnapshot,
+        bands: tandem_domain::score::BandThresholds,
+        cycle: i64,
+    ) -> Vec<UnitRow> {
+        // One pass over the projection, not one per unit, and no objective is rendered.
+        let mut by_unit: std::collections::HashMap<OrgUnitId, Vec<f64>> = Default::default();
+        for o in goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
+            if let Some(u) = unit_of_owner(&o.owner_type, o.owner_id, org) {
+                by_unit.entry(u).or_default().push(goals.scores(o.id).1.unwrap_or(0.0));
+            }
+        }
+        org.tree
             .walk()
             .into_iter()
             .filter_map(|(uid, depth)| {
@@ -87,11 +140,10 @@ impl App {
                     score,
                     band: score.map(|s| bands.band(s)),
                     counts,
-                    red_lights: lights.remove(&uid).unwrap_or_default(),
+                    red_lights: vec![],
                 })
             })
-            .collect();
-        Ok((units, alerts))
+            .collect()
     }
 
     /// A unit's tree as a dashboard draws it: the objectives of the unit, the units below it and

@@ -122,6 +122,8 @@ pub(crate) struct Live {
     /// Per tenant, what the red lights were last brought in line with: (goals version, KPI
     /// version, minute).
     alerts: std::sync::Mutex<HashMap<i64, (i64, i64, i64)>>,
+    /// Per tenant, the heat map's per-unit scores last computed (see `App::dashboard`).
+    pub(crate) heat: std::sync::Mutex<HashMap<i64, Arc<crate::dashboard::UnitScores>>>,
     /// Per tenant, its KPIs and their values as of a KPI version (see [`App::kpi_snapshot`]).
     kpis: std::sync::Mutex<HashMap<i64, Arc<KpiSnapshot>>>,
     rebuilt: std::sync::atomic::AtomicU64,

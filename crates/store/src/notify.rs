@@ -140,14 +140,22 @@ pub async fn enqueue(tx: &mut Tx, o: &OutboxRow) -> Result<()> {
 /// Takes up to `limit` due messages of any tenant for this server until `lease_until`: not yet
 /// delivered, due, and not held by another server's live lease. The lease is checked again on
 /// the row itself, so two servers never take the same message.
-pub async fn claim_due(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+/// Messages of `skip_channel` are left for another server (one that can send them).
+pub async fn claim_due(
+    db: &Db,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+    skip_channel: Option<i64>,
+) -> Result<Vec<OutboxRow>> {
+    let skip = skip_channel.map(|c| format!(" AND channel_id <> {c}")).unwrap_or_default();
     // A write, so it takes the writer's turn like every other (SQLite has one writer).
     let mut tx = db.begin().await?;
     let rows = sqlx::query_as(&format!(
         "UPDATE outbox SET lease_until = $2 \
-         WHERE delivered_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
+         WHERE delivered_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1){skip} \
          AND (tenant_id, id) IN (SELECT tenant_id, id FROM outbox WHERE delivered_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt_at LIMIT $3) \
+             AND (lease_until IS NULL OR lease_until < $1){skip} ORDER BY next_attempt_at LIMIT $3) \
          RETURNING {OUTBOX}"
     ))
     .bind(now)

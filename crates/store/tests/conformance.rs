@@ -236,7 +236,7 @@ async fn dropped_messages(t: &TestDb) {
     let db = &t.db;
     let tid = tenant(db, "drop").await;
     let mut tx = db.begin().await.expect("begin");
-    for (id, channel) in [(1, 10), (2, 10), (3, 11)] {
+    for (id, channel) in [(1, 10), (2, 10), (3, 11), (4, 0)] {
         let row = OutboxRow {
             tenant_id: tid,
             id,
@@ -255,8 +255,11 @@ async fn dropped_messages(t: &TestDb) {
     }
     assert_eq!(notify::drop_pending(&mut tx, tid, 10, 5).await.expect("drop"), 2);
     tx.commit().await.expect("commit");
-    let due = notify::claim_due(db, 100, 200, 10).await.expect("claim");
+    // A server that cannot send channel 0 (email) leaves its messages for one that can.
+    let due = notify::claim_due(db, 100, 200, 10, Some(0)).await.expect("claim");
     assert_eq!(due.iter().map(|o| o.id).collect::<Vec<_>>(), vec![3], "only the live channel's message");
+    let due = notify::claim_due(db, 100, 200, 10, None).await.expect("claim");
+    assert_eq!(due.iter().map(|o| o.id).collect::<Vec<_>>(), vec![4], "the email, to a server that sends email");
     let all = notify::outbox(db, tid, 10).await.expect("outbox");
     assert!(all.iter().filter(|o| o.channel_id == 10).all(|o| o.dropped_at == Some(5) && o.delivered_at.is_none()));
 }

@@ -530,6 +530,24 @@ async fn dashboard(t: &TestDb) {
     assert!(store["band"].is_string() && store["score"].is_number());
     let empty = units.iter().find(|u| u["name"] == "财务部").expect("finance");
     assert!(empty["score"].is_null() && empty["band"].is_null(), "no objectives: no score, not red");
+    // The units' scores are kept between requests; a check-in moves them at once, and every
+    // caller sees the same scores.
+    let store_score = |d: &Value| {
+        d["units"].as_array().and_then(|u| u.iter().find(|u| u["name"] == "上海南京西路店")).map(|u| u["score"].clone())
+    };
+    let tree = a.call("GET", &format!("/api/v1/org-units/{}/tree?cycle={q}", store["id"]), Some(&admin), None).await;
+    let nodes = tree.body["nodes"].as_array().cloned().unwrap_or_default();
+    let kr = nodes.iter().find(|n| n["kind"] == "key_result").expect("a key result in the store");
+    let value = if kr["current"] == kr["target"] { 0.0 } else { kr["target"].as_f64().expect("target") };
+    let ceo = a.login("ceo@demo.example").await;
+    let path = format!("/api/v1/key-results/{}/check-ins", kr["id"]);
+    let r = a.call("POST", &path, Some(&ceo), Some(json!({"value": value, "confidence": 5}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let after = a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&admin), None).await.body;
+    assert_ne!(store_score(&after), Some(store["score"].clone()), "the check-in moved the store's score");
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let theirs = a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&zhang), None).await.body;
+    assert_eq!(store_score(&theirs), store_score(&after));
     assert_eq!(a.call("GET", "/api/v1/dashboard?cycle=1", Some(&admin), None).await.status, StatusCode::NOT_FOUND);
     // KPI red lights appear only to the KPI's circle.
     let li = a.login("li.na@demo.example").await;
