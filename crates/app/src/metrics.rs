@@ -485,7 +485,10 @@ impl App {
                         let goals_now = self.live_goals(a.tenant.0).await?;
                         goals_now.key_result(b.subject_id).and_then(|k| {
                             let o = goals_now.objective(k.objective_id)?;
-                            let &(start, end) = goals_now.spans.get(&o.cycle_id)?;
+                            // The span's end is the cycle's last microsecond: the window ends
+                            // just after it, at a midnight (read from the day summaries).
+                            let &(start, last) = goals_now.spans.get(&o.cycle_id)?;
+                            let end = last.saturating_add(1);
                             let owners: Vec<(String, i64, f64)> = goals_now
                                 .owners_of_kr(k.id)
                                 .map(|w| (w.owner_type.clone(), w.owner_id, w.weight))
