@@ -106,25 +106,7 @@ pub async fn version(db: &Db, tenant: i64) -> Result<i64> {
 }
 
 pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO objectives ({OBJ}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    ))
-    .bind(o.tenant_id)
-    .bind(o.id)
-    .bind(o.cycle_id)
-    .bind(&o.title)
-    .bind(&o.description)
-    .bind(&o.kind)
-    .bind(&o.owner_type)
-    .bind(o.owner_id)
-    .bind(o.parent_id)
-    .bind(&o.status)
-    .bind(o.author_id)
-    .bind(o.created_at)
-    .bind(o.updated_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    insert_objectives(tx, std::slice::from_ref(o)).await
 }
 
 /// Inserts many objectives with few statements (bulk loads).
@@ -232,27 +214,7 @@ pub async fn supports(db: &Db, tenant: i64) -> Result<Vec<SupportRow>> {
 }
 
 pub async fn insert_key_result(tx: &mut Tx, k: &KeyResultRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO key_results ({KR}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    ))
-    .bind(k.tenant_id)
-    .bind(k.id)
-    .bind(k.objective_id)
-    .bind(&k.title)
-    .bind(&k.measure)
-    .bind(k.baseline)
-    .bind(k.target)
-    .bind(k.current)
-    .bind(&k.unit)
-    .bind(k.weight)
-    .bind(k.position)
-    .bind(k.created_at)
-    .bind(k.updated_at)
-    .bind(k.override_score)
-    .bind(k.override_reason.as_deref())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    insert_key_results(tx, std::slice::from_ref(k)).await
 }
 
 /// Sets or clears a key result's final-score override.
@@ -346,30 +308,7 @@ pub async fn kr_owners(db: &Db, tenant: i64) -> Result<Vec<KrOwnerRow>> {
 }
 
 pub async fn insert_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
-    bump_kpi_version(tx, k.tenant_id).await?;
-    sqlx::query(&format!(
-        "INSERT INTO kpis ({KPI}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-    ))
-    .bind(k.tenant_id)
-    .bind(k.id)
-    .bind(k.cycle_id)
-    .bind(&k.name)
-    .bind(&k.owner_type)
-    .bind(k.owner_id)
-    .bind(&k.granularity)
-    .bind(&k.direction)
-    .bind(k.target)
-    .bind(k.pass_threshold)
-    .bind(k.warn_threshold)
-    .bind(&k.unit)
-    .bind(k.weight)
-    .bind(k.derived_type.as_deref())
-    .bind(k.derived_id)
-    .bind(k.created_at)
-    .bind(k.updated_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    insert_kpis(tx, std::slice::from_ref(k)).await
 }
 
 pub async fn update_kpi(tx: &mut Tx, k: &KpiRow) -> Result<()> {
@@ -540,9 +479,13 @@ const KPI_VALUE: &str = "tenant_id, id, kpi_id, period, value, author_id, source
 
 /// Inserts many new period values with few statements (bulk loads); bumps the KPI version once.
 pub async fn insert_kpi_values(tx: &mut Tx, rows: &[KpiValueRow]) -> Result<()> {
+    write_kpi_values(tx, rows, "").await
+}
+
+async fn write_kpi_values(tx: &mut Tx, rows: &[KpiValueRow], suffix: &str) -> Result<()> {
     let Some(first) = rows.first() else { return Ok(()) };
     bump_kpi_version(tx, first.tenant_id).await?;
-    crate::db::bulk_insert(tx, "kpi_values", KPI_VALUE, 8, "", rows, |q, v| {
+    crate::db::bulk_insert(tx, "kpi_values", KPI_VALUE, 8, suffix, rows, |q, v| {
         q.bind(v.tenant_id)
             .bind(v.id)
             .bind(v.kpi_id)
@@ -558,22 +501,13 @@ pub async fn insert_kpi_values(tx: &mut Tx, rows: &[KpiValueRow]) -> Result<()> 
 
 /// Records a period's value; a second value for the same period replaces the first.
 pub async fn upsert_kpi_value(tx: &mut Tx, v: &KpiValueRow) -> Result<()> {
-    bump_kpi_version(tx, v.tenant_id).await?;
-    sqlx::query(&format!(
-        "INSERT INTO kpi_values ({KPI_VALUE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (tenant_id, kpi_id, period) DO UPDATE SET value = $5, author_id = $6, source = $7, created_at = $8",
-    ))
-    .bind(v.tenant_id)
-    .bind(v.id)
-    .bind(v.kpi_id)
-    .bind(&v.period)
-    .bind(v.value)
-    .bind(v.author_id)
-    .bind(&v.source)
-    .bind(v.created_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    write_kpi_values(
+        tx,
+        std::slice::from_ref(v),
+        "ON CONFLICT (tenant_id, kpi_id, period) DO UPDATE SET value = excluded.value, author_id = excluded.author_id, \
+         source = excluded.source, created_at = excluded.created_at",
+    )
+    .await
 }
 
 pub async fn kpi_value_in(tx: &mut Tx, tenant: i64, kpi: i64, period: &str) -> Result<Option<KpiValueRow>> {

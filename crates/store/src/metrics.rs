@@ -87,7 +87,9 @@ pub async fn insert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
 
 /// Inserts points, and revises a known one (same external id) whose value changed: what a
 /// scheduled pull does, since its source may correct a day it reported before. The points must
-/// have distinct external ids. Answers how many were inserted or revised.
+/// have distinct external ids, and an external id must name its time (a pull's is
+/// `pull:<connector>:<time>`): a revision changes a point's value, never its day, so only the
+/// days of the points given are summarised again. Answers how many were inserted or revised.
 pub async fn upsert_points(tx: &mut Tx, points: &[PointRow]) -> Result<u64> {
     write_points(tx, points, true).await
 }
