@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::goals::{ObjectiveFilter, owner_of};
 use crate::{Actor, App};
 use serde::Serialize;
+use std::sync::Arc;
 use tandem_domain::goal::Owner;
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::score::Band;
@@ -30,6 +31,20 @@ pub struct UnitRow {
     /// Red lights on the unit's and its people's goals that the caller may see: alert ids.
     pub red_lights: Vec<i64>,
 }
+
+/// A unit's tree kept for every caller (see `App::unit_tree`).
+pub(crate) struct SharedTree {
+    goals_version: i64,
+    org: Arc<crate::org::OrgSnapshot>,
+    bands: tandem_domain::score::BandThresholds,
+    nodes: Arc<Vec<TreeNode>>,
+}
+
+/// A shared tree is kept only up to this many nodes (a department's is about a thousand; a
+/// 100,000-person company's whole tree is close to a million), and no more than this many trees
+/// per server, after which the kept ones are dropped and kept again as they are asked for.
+const SHARED_TREE_MAX_NODES: usize = 20_000;
+const SHARED_TREES_MAX: usize = 256;
 
 /// The unit a goal's owner belongs to: the unit itself, or the person's unit.
 fn unit_of_owner(owner_type: &str, owner_id: i64, org: &crate::org::OrgSnapshot) -> Option<OrgUnitId> {
@@ -149,22 +164,64 @@ impl App {
     /// A unit's tree as a dashboard draws it: the objectives of the unit, the units below it and
     /// their people, each with its score, roll-up and band, and each key result with its value,
     /// target, score and band. Straight from the live projection: nothing is rendered beyond it.
-    pub async fn unit_tree(&self, a: &Actor, unit: i64, cycle: i64) -> Result<Vec<TreeNode>> {
+    ///
+    /// When none of the unit's objectives of the cycle is a draft, every caller sees the same
+    /// nodes (only drafts are private), so a department-sized answer is kept and shared per
+    /// goals version, org, bands, unit and cycle: the same `Arc` until something it is made of
+    /// changes (the API keeps the rendered JSON beside it).
+    pub async fn unit_tree(&self, a: &Actor, unit: i64, cycle: i64) -> Result<Arc<Vec<TreeNode>>> {
         let crate::live::Views { goals, org, bands } = self.views(a.tenant.0).await?;
         // Every cycle has its span in the projection: an unknown one is not found.
         if org.unit(unit).is_none() || !goals.spans.contains_key(&cycle) {
             return Err(crate::AppError::NotFound);
         }
+        let key = (a.tenant.0, unit, cycle);
+        let kept = self
+            .live
+            .trees
+            .lock()
+            .ok()
+            .and_then(|t| t.get(&key).cloned())
+            .filter(|t| t.goals_version == goals.version && Arc::ptr_eq(&t.org, &org) && t.bands == bands);
+        if let Some(t) = kept {
+            return Ok(t.nodes.clone());
+        }
+        let shared = Self::unit_places(unit, &goals, &org).into_iter().all(|i| {
+            let o = &goals.objectives[i];
+            o.cycle_id != cycle || o.status != "draft"
+        });
+        let nodes = Arc::new(Self::tree_nodes(a, unit, cycle, &goals, &org, bands));
+        if shared && nodes.len() <= SHARED_TREE_MAX_NODES {
+            let kept =
+                Arc::new(SharedTree { goals_version: goals.version, org: org.clone(), bands, nodes: nodes.clone() });
+            if let Ok(mut t) = self.live.trees.lock() {
+                if t.len() >= SHARED_TREES_MAX {
+                    t.clear();
+                }
+                t.insert(key, kept);
+            }
+        }
+        Ok(nodes)
+    }
+
+    fn tree_nodes(
+        a: &Actor,
+        unit: i64,
+        cycle: i64,
+        goals: &crate::goals::GoalSnapshot,
+        org: &crate::org::OrgSnapshot,
+        bands: tandem_domain::score::BandThresholds,
+    ) -> Vec<TreeNode> {
         let f = ObjectiveFilter { cycle: Some(cycle), unit: Some(unit), ..Default::default() };
         let mut out = vec![];
-        for o in Self::matching(a, &f, &goals, &org) {
+        for o in Self::matching(a, &f, goals, org) {
             let (score, rollup) = goals.scores(o.id);
             out.push(TreeNode {
                 kind: "objective",
                 id: o.id,
                 parent: o.parent_id,
                 title: o.title.clone(),
-                owner_name: crate::goals::owner_name(owner_of(&o.owner_type, o.owner_id), &org),
+                owner_name: crate::goals::owner_name(owner_of(&o.owner_type, o.owner_id), org),
                 status: Some(o.status.clone()),
                 current: None,
                 target: None,
@@ -189,7 +246,7 @@ impl App {
                 });
             }
         }
-        Ok(out)
+        out
     }
 }
 

@@ -547,16 +547,22 @@ impl App {
         match f.unit {
             None => goals.objectives.iter().filter(keep).collect(),
             Some(u) => {
-                let mut places: Vec<usize> = vec![];
-                for unit in org.tree.subtree(OrgUnitId(u)) {
-                    let owners = std::iter::once(unit.0).chain(org.members_of(unit.0).iter().copied());
-                    places.extend(owners.flat_map(|w| goals.owned.get(&w).into_iter().flatten().copied()));
-                }
-                places.sort_unstable();
-                places.dedup();
-                places.into_iter().map(|i| &goals.objectives[i]).filter(keep).collect()
+                Self::unit_places(u, goals, org).into_iter().map(|i| &goals.objectives[i]).filter(keep).collect()
             }
         }
+    }
+
+    /// Where the objectives of a unit, the units below it and their people sit in the
+    /// projection, in order (found through the owner index, not a scan of the tenant).
+    pub(crate) fn unit_places(unit: i64, goals: &GoalSnapshot, org: &OrgSnapshot) -> Vec<usize> {
+        let mut places: Vec<usize> = vec![];
+        for u in org.tree.subtree(OrgUnitId(unit)) {
+            let owners = std::iter::once(u.0).chain(org.members_of(u.0).iter().copied());
+            places.extend(owners.flat_map(|w| goals.owned.get(&w).into_iter().flatten().copied()));
+        }
+        places.sort_unstable();
+        places.dedup();
+        places
     }
 
     pub async fn get_objective(&self, a: &Actor, id: i64) -> Result<ObjectiveView> {

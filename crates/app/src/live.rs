@@ -120,6 +120,8 @@ pub(crate) struct Live {
     /// Per tenant, what the red lights were last brought in line with: (goals version, KPI
     /// version, minute).
     alerts: std::sync::Mutex<HashMap<i64, (i64, i64, i64)>>,
+    /// Units' trees shared by every caller, by (tenant, unit, cycle) (see `App::unit_tree`).
+    pub(crate) trees: std::sync::Mutex<HashMap<(i64, i64, i64), Arc<crate::dashboard::SharedTree>>>,
     /// Per tenant, the heat map's per-unit scores last computed (see `App::dashboard`).
     pub(crate) heat: std::sync::Mutex<HashMap<i64, Arc<crate::dashboard::UnitScores>>>,
     /// Per tenant, its KPIs and their values as of a KPI version (see [`App::kpi_snapshot`]).

@@ -23,11 +23,19 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub metrics: Arc<metrics::Metrics>,
+    /// Units' trees as JSON, beside the shared answer they were rendered from (see
+    /// `api::dashboard::unit_tree`).
+    pub rendered_trees: Arc<std::sync::Mutex<api::dashboard::RenderedTrees>>,
 }
 
 impl AppState {
     pub fn new(app: App, secure_cookies: bool) -> Self {
-        AppState { app, secure_cookies, metrics: Arc::new(metrics::Metrics::default()) }
+        AppState {
+            app,
+            secure_cookies,
+            metrics: Arc::new(metrics::Metrics::default()),
+            rendered_trees: Default::default(),
+        }
     }
 }
 

@@ -98,6 +98,32 @@ async fn unit_tree(t: &TestDb) {
     };
     assert!(of(&zhang).await, "Zhang sees his own draft");
     assert!(!of(&lin).await, "Lin does not");
+    // A unit without drafts answers every caller alike (one answer, shared and rendered once),
+    // and follows a check-in at once.
+    let ceo = a.login("ceo@demo.example").await;
+    let mut shared = None;
+    for u in units.iter().filter_map(|u| u["id"].as_i64()) {
+        let objs = a.items(&format!("/api/v1/objectives?cycle={cycle}&unit={u}"), &ceo).await;
+        if !objs.is_empty() && objs.iter().all(|o| o["status"] != "draft") {
+            shared = Some(u);
+            break;
+        }
+    }
+    let unit = shared.expect("a unit with objectives and no draft");
+    let path = format!("/api/v1/org-units/{unit}/tree?cycle={cycle}");
+    let first = a.call("GET", &path, Some(&lin), None).await.body;
+    assert_eq!(a.call("GET", &path, Some(&zhang), None).await.body, first, "the same tree for everyone");
+    assert_eq!(a.call("GET", &path, Some(&lin), None).await.body, first, "and again");
+    let kr = first["nodes"].as_array().and_then(|n| n.iter().find(|n| n["kind"] == "key_result")).cloned().expect("kr");
+    let value = if kr["current"] == kr["target"] { 0.0 } else { kr["target"].as_f64().expect("target") };
+    let body = serde_json::json!({"value": value, "confidence": 5});
+    let r = a.call("POST", &format!("/api/v1/key-results/{}/check-ins", kr["id"]), Some(&ceo), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for token in [&lin, &zhang] {
+        let after = a.call("GET", &path, Some(token), None).await.body;
+        let moved = after["nodes"].as_array().and_then(|n| n.iter().find(|n| n["id"] == kr["id"]).cloned());
+        assert_eq!(moved.and_then(|k| k["current"].as_f64()), Some(value), "the check-in shows at once");
+    }
     let r = a.call("GET", &format!("/api/v1/org-units/999999999/tree?cycle={cycle}"), Some(&lin), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = a.call("GET", &format!("/api/v1/org-units/{root}/tree?cycle=999999999"), Some(&lin), None).await;

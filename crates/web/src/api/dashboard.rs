@@ -102,6 +102,12 @@ pub struct TreeNodeDto {
     pub band: &'static str,
 }
 
+/// Rendered trees by (tenant, unit, cycle), each with the shared answer it was rendered from.
+pub type RenderedTrees = std::collections::HashMap<
+    (i64, i64, i64),
+    (std::sync::Arc<Vec<tandem_app::dashboard::TreeNode>>, axum::body::Bytes),
+>;
+
 #[derive(Serialize, ToSchema)]
 pub struct UnitTreeDto {
     pub unit: i64,
@@ -118,26 +124,52 @@ pub async fn unit_tree(
     c: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<DashboardQuery>,
-) -> Result<Json<UnitTreeDto>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let nodes = st.app.unit_tree(&c.session.actor, id, q.cycle).await.in_lang(c.lang)?;
-    Ok(Json(UnitTreeDto {
-        unit: id,
-        cycle: q.cycle,
-        nodes: nodes
-            .into_iter()
-            .map(|n| TreeNodeDto {
-                kind: n.kind,
-                id: n.id,
-                parent: n.parent,
-                title: n.title,
-                owner_name: n.owner_name,
-                status: n.status,
-                current: n.current,
-                target: n.target,
-                score: n.score,
-                rollup: n.rollup,
-                band: n.band.as_str(),
-            })
-            .collect(),
-    }))
+    // The app hands every caller the same `Arc` while a tree is shared and unchanged: its JSON
+    // is rendered once and sent again as it is.
+    let key = (c.session.actor.tenant.0, id, q.cycle);
+    let kept = st
+        .rendered_trees
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&key).filter(|(n, _)| std::sync::Arc::ptr_eq(n, &nodes)).map(|(_, b)| b.clone()));
+    let body = match kept {
+        Some(b) => b,
+        None => {
+            let dto = UnitTreeDto {
+                unit: id,
+                cycle: q.cycle,
+                nodes: nodes
+                    .iter()
+                    .map(|n| TreeNodeDto {
+                        kind: n.kind,
+                        id: n.id,
+                        parent: n.parent,
+                        title: n.title.clone(),
+                        owner_name: n.owner_name.clone(),
+                        status: n.status.clone(),
+                        current: n.current,
+                        target: n.target,
+                        score: n.score,
+                        rollup: n.rollup,
+                        band: n.band.as_str(),
+                    })
+                    .collect(),
+            };
+            let json = serde_json::to_vec(&dto).map_err(|e| tandem_app::AppError::Internal(e.to_string()));
+            let b = axum::body::Bytes::from(json.in_lang(c.lang)?);
+            if std::sync::Arc::strong_count(&nodes) > 1
+                && let Ok(mut r) = st.rendered_trees.lock()
+            {
+                if r.len() >= 256 {
+                    r.clear();
+                }
+                r.insert(key, (nodes, b.clone()));
+            }
+            b
+        }
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
