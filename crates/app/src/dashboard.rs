@@ -35,7 +35,10 @@ pub struct UnitRow {
 /// A unit's tree kept for every caller (see `App::unit_tree`).
 pub(crate) struct SharedTree {
     goals_version: i64,
-    org: Arc<crate::org::OrgSnapshot>,
+    /// The org it was built with, not kept alive by it (256 trees must not hold 256 old org
+    /// charts); its allocation stays reserved while this points at it, so a new org is never
+    /// mistaken for it.
+    org: std::sync::Weak<crate::org::OrgSnapshot>,
     bands: tandem_domain::score::BandThresholds,
     nodes: Arc<Vec<TreeNode>>,
 }
@@ -176,13 +179,11 @@ impl App {
             return Err(crate::AppError::NotFound);
         }
         let key = (a.tenant.0, unit, cycle);
-        let kept = self
-            .live
-            .trees
-            .lock()
-            .ok()
-            .and_then(|t| t.get(&key).cloned())
-            .filter(|t| t.goals_version == goals.version && Arc::ptr_eq(&t.org, &org) && t.bands == bands);
+        let kept = self.live.trees.lock().ok().and_then(|t| t.get(&key).cloned()).filter(|t| {
+            t.goals_version == goals.version
+                && std::sync::Weak::ptr_eq(&t.org, &Arc::downgrade(&org))
+                && t.bands == bands
+        });
         if let Some(t) = kept {
             return Ok(t.nodes.clone());
         }
@@ -192,8 +193,12 @@ impl App {
         });
         let nodes = Arc::new(Self::tree_nodes(a, unit, cycle, &goals, &org, bands));
         if shared && nodes.len() <= SHARED_TREE_MAX_NODES {
-            let kept =
-                Arc::new(SharedTree { goals_version: goals.version, org: org.clone(), bands, nodes: nodes.clone() });
+            let kept = Arc::new(SharedTree {
+                goals_version: goals.version,
+                org: Arc::downgrade(&org),
+                bands,
+                nodes: nodes.clone(),
+            });
             if let Ok(mut t) = self.live.trees.lock() {
                 if t.len() >= SHARED_TREES_MAX {
                     t.clear();
