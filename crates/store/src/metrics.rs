@@ -241,44 +241,19 @@ pub async fn summary_between_in(
     to: i64,
 ) -> Result<Option<tandem_domain::metric::Summary>> {
     let whole_days = |t: i64| t == i64::MIN || t == i64::MAX || t.rem_euclid(DAY_US) == 0;
-    if !(whole_days(from) && whole_days(to)) {
-        return summary_of_points_in(tx, tenant, metric, from, to).await;
-    }
-    let row: SummaryRow = sqlx::query_as(
+    let sql = if whole_days(from) && whole_days(to) {
         "SELECT CAST(SUM(n) AS BIGINT), SUM(total), MIN(lo), MAX(hi), \
          (SELECT latest_value FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day >= $3 AND day < $4 \
           ORDER BY latest_at DESC, latest_id DESC LIMIT 1) \
-         FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day >= $3 AND day < $4",
-    )
-    .bind(tenant)
-    .bind(metric)
-    .bind(from)
-    .bind(to)
-    .fetch_one(tx.conn())
-    .await?;
-    Ok(summary(row))
-}
-
-/// [`summary_between_in`] from the points themselves, for any window.
-pub async fn summary_of_points_in(
-    tx: &mut Tx,
-    tenant: i64,
-    metric: i64,
-    from: i64,
-    to: i64,
-) -> Result<Option<tandem_domain::metric::Summary>> {
-    let row: SummaryRow = sqlx::query_as(
+         FROM metric_days WHERE tenant_id = $1 AND metric_id = $2 AND day >= $3 AND day < $4"
+    } else {
         "SELECT COUNT(*), SUM(value), MIN(value), MAX(value), \
          (SELECT value FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4 \
           ORDER BY at DESC, id DESC LIMIT 1) \
-         FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4",
-    )
-    .bind(tenant)
-    .bind(metric)
-    .bind(from)
-    .bind(to)
-    .fetch_one(tx.conn())
-    .await?;
+         FROM metric_points WHERE tenant_id = $1 AND metric_id = $2 AND at >= $3 AND at < $4"
+    };
+    let row: SummaryRow =
+        sqlx::query_as(sql).bind(tenant).bind(metric).bind(from).bind(to).fetch_one(tx.conn()).await?;
     Ok(summary(row))
 }
 
