@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Not allowed, for a reason worth naming (a stable code, a message per language).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// An ingestion token used for anything but metric data.
     #[error("token scope")]
     TokenScope,
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Invalid(i) => i.code(),
             AppError::NotFound => "not_found",
             AppError::Forbidden => "forbidden",
+            AppError::Refused(c) => c,
             AppError::TokenScope => "token_scope",
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
@@ -67,6 +71,14 @@ impl AppError {
             AppError::Invalid(i) => i.message(lang),
             AppError::NotFound => lang.pick("未找到该资源，或你无权查看", "Not found, or not visible to you").into(),
             AppError::Forbidden => lang.pick("你没有执行此操作的权限", "You are not allowed to do this").into(),
+            AppError::Refused(what) => match (*what, lang) {
+                ("metric_private", Lang::Zh) => "该指标的数据属于你无权查看的 KPI，不能读取或绑定".into(),
+                ("metric_private", Lang::En) => {
+                    "This metric's data belongs to a KPI you may not see; you cannot read or bind it".into()
+                }
+                (_, Lang::Zh) => "你没有执行此操作的权限".into(),
+                (_, Lang::En) => "You are not allowed to do this".into(),
+            },
             AppError::TokenScope => {
                 lang.pick("这个令牌只能用于推送和读取指标数据", "This token may only push and read metric data").into()
             }

@@ -6,12 +6,15 @@
 
 use crate::checkins::{Said, write_check_in};
 use crate::error::{AppError, Result, RowError};
+use crate::goals::owner_of;
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use tandem_domain::cycle::PeriodKind;
+use tandem_domain::goal::Owner;
 use tandem_domain::metric::{Aggregation, DataPoint};
-use tandem_domain::policy::Role;
+use tandem_domain::policy::{self, Role};
 use tandem_domain::text::Name;
 use tandem_domain::{Invalid, Lang, Rule};
 use tandem_store::metrics::{self, BindingRow, MetricRow, PointRow};
@@ -28,7 +31,12 @@ pub struct MetricView {
     pub created_at: i64,
     /// The newest point's time (µs), if any.
     pub last_point_at: Option<i64>,
+    /// What it feeds, as far as the caller may know: KPIs outside their circle are left out.
     pub bindings: Vec<BindingView>,
+    /// The caller may read its points (a metric feeding a KPI is that KPI's data).
+    pub readable: bool,
+    /// The caller may bind a key result or KPI to it.
+    pub bindable: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -41,6 +49,9 @@ pub struct BindingView {
     pub stale_after_days: i64,
     /// No point has arrived for `stale_after_days`.
     pub stale: bool,
+    /// The metric also feeds a KPI: a key result bound to it shows that KPI's data publicly
+    /// (whoever bound it could see that KPI), and its page says so.
+    pub also_feeds_kpi: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -292,24 +303,35 @@ impl App {
     }
 
     /// Every metric of the tenant with its bindings (names and units are not private: anyone
-    /// setting a goal may bind one; the points are for admins and HR).
+    /// setting a goal may bind one; the points are business data, or a KPI's where the metric
+    /// feeds one). A binding to a KPI the caller may not see is left out.
     pub async fn list_metrics(&self, a: &Actor) -> Result<Vec<MetricView>> {
         let (rows, last, bindings) = tokio::try_join!(
             metrics::list(&self.db, a.tenant.0),
             metrics::last_point_times(&self.db, a.tenant.0),
             metrics::bindings(&self.db, a.tenant.0)
         )?;
+        let org = self.org_snapshot(a.tenant.0).await?;
+        let feeds = self.kpi_feeds(a.tenant.0, &bindings).await?;
         let now = self.now();
         Ok(rows
             .into_iter()
             .map(|m| {
                 let last_point_at = last.iter().find(|(id, _)| *id == m.id).map(|(_, t)| *t);
+                let fed = feeds.get(&m.id).map(Vec::as_slice).unwrap_or_default();
+                let owners: Vec<Owner> = fed.iter().map(|(_, o)| *o).collect();
                 MetricView {
                     bindings: bindings
                         .iter()
                         .filter(|b| b.metric_id == m.id)
-                        .map(|b| binding_view(b, last_point_at, now))
+                        .filter(|b| {
+                            b.subject_type != "kpi"
+                                || fed.iter().any(|(k, o)| *k == b.subject_id && policy::may_see_kpi(a, *o, &org.tree))
+                        })
+                        .map(|b| binding_view(b, fed, last_point_at, now))
                         .collect(),
+                    readable: policy::may_read_metric(a, &owners, &org.tree),
+                    bindable: policy::may_bind_metric(a, &owners, &org.tree),
                     id: m.id,
                     name: m.name,
                     unit: m.unit,
@@ -321,15 +343,48 @@ impl App {
             .collect())
     }
 
+    /// The KPIs each metric feeds (metric → KPI ids and owners), from its bindings.
+    async fn kpi_feeds(&self, tenant: i64, bindings: &[BindingRow]) -> Result<HashMap<i64, Vec<(i64, Owner)>>> {
+        let mut out: HashMap<i64, Vec<(i64, Owner)>> = HashMap::new();
+        if !bindings.iter().any(|b| b.subject_type == "kpi") {
+            return Ok(out);
+        }
+        let snap = self.kpi_snapshot(tenant).await?;
+        for b in bindings.iter().filter(|b| b.subject_type == "kpi") {
+            if let Some(k) = snap.kpi(b.subject_id) {
+                out.entry(b.metric_id).or_default().push((k.id, owner_of(&k.owner_type, k.owner_id)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The owners of the KPIs `metric` feeds, but for the KPI `except` (the one being bound).
+    async fn kpi_owners_fed_by(&self, tenant: i64, metric: i64, except: Option<i64>) -> Result<Vec<Owner>> {
+        let bindings = metrics::bindings(&self.db, tenant).await?;
+        let mine: Vec<BindingRow> = bindings.into_iter().filter(|b| b.metric_id == metric).collect();
+        Ok(self
+            .kpi_feeds(tenant, &mine)
+            .await?
+            .remove(&metric)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| Some(*k) != except)
+            .map(|(_, o)| o)
+            .collect())
+    }
+
     pub async fn get_metric(&self, a: &Actor, id: i64) -> Result<MetricView> {
         self.list_metrics(a).await?.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)
     }
 
-    /// The newest points of a metric (admins and HR), with how many it holds.
+    /// The newest points of a metric (admins and HR; anyone else where the metric feeds no KPI
+    /// outside their circle), with how many it holds.
     pub async fn metric_points(&self, a: &Actor, id: i64, limit: i64) -> Result<(Vec<PointView>, i64)> {
         metrics::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
-        if !(a.has(Role::Admin) || a.has(Role::Hr)) {
-            return Err(AppError::Forbidden);
+        let (owners, org) =
+            tokio::try_join!(self.kpi_owners_fed_by(a.tenant.0, id, None), self.org_snapshot(a.tenant.0))?;
+        if !policy::may_read_metric(a, &owners, &org.tree) {
+            return Err(AppError::Refused("metric_private"));
         }
         let (rows, total) = metrics::latest_points(&self.db, a.tenant.0, id, limit.clamp(1, MAX_BATCH as i64)).await?;
         Ok((
@@ -549,6 +604,12 @@ impl App {
         }
         metrics::get(&self.db, a.tenant.0, metric).await?.ok_or(AppError::NotFound)?;
         self.may_bind(a, subject_type, subject_id).await?;
+        let except = (subject_type == "kpi").then_some(subject_id);
+        let (owners, org) =
+            tokio::try_join!(self.kpi_owners_fed_by(a.tenant.0, metric, except), self.org_snapshot(a.tenant.0))?;
+        if !policy::may_bind_metric(a, &owners, &org.tree) {
+            return Err(AppError::Refused("metric_private"));
+        }
         let now = self.now();
         let live = self.goal_write();
         let mut tx = self.db.begin().await?;
@@ -665,8 +726,9 @@ fn aggregation(name: &str) -> Result<Aggregation> {
     })
 }
 
-fn binding_view(b: &BindingRow, last_point_at: Option<i64>, now: i64) -> BindingView {
+fn binding_view(b: &BindingRow, fed: &[(i64, Owner)], last_point_at: Option<i64>, now: i64) -> BindingView {
     let window = b.stale_after_days * 86_400_000_000;
+    let this_kpi = (b.subject_type == "kpi").then_some(b.subject_id);
     BindingView {
         metric: b.metric_id,
         subject_type: b.subject_type.clone(),
@@ -674,6 +736,7 @@ fn binding_view(b: &BindingRow, last_point_at: Option<i64>, now: i64) -> Binding
         aggregation: b.aggregation.clone(),
         stale_after_days: b.stale_after_days,
         stale: last_point_at.is_none_or(|t| now - t > window),
+        also_feeds_kpi: fed.iter().any(|(k, _)| Some(*k) != this_kpi),
     }
 }
 

@@ -167,6 +167,21 @@ pub fn may_see_kpi(a: &Actor, owner: Owner, org: &OrgTree) -> bool {
     a.has(Role::Hr) || owner_lead(owner, org).is_some_and(|lead| may_see_private_of(a, lead, org))
 }
 
+/// May read a metric's points. A metric's data is business data, except where it feeds KPIs:
+/// then it is those KPIs' numbers. HR and the tenant admin (who runs the integrations that
+/// feed it) always may; anyone else only where they may see every KPI the metric feeds.
+pub fn may_read_metric(a: &Actor, feeds_kpis_of: &[Owner], org: &OrgTree) -> bool {
+    a.has(Role::Hr) || a.has(Role::Admin) || feeds_kpis_of.iter().all(|o| may_see_kpi(a, *o, org))
+}
+
+/// May bind a subject (a key result or a KPI) to a metric, so that the subject shows what the
+/// metric's points say. A key result is public and a KPI is seen by its own circle, so whoever
+/// binds must see every *other* KPI the metric feeds (`feeds_other_kpis_of`), admin or not:
+/// otherwise one binding would republish a private KPI's numbers.
+pub fn may_bind_metric(a: &Actor, feeds_other_kpis_of: &[Owner], org: &OrgTree) -> bool {
+    may_read_metric(a, feeds_other_kpis_of, org) && feeds_other_kpis_of.iter().all(|o| may_see_kpi(a, *o, org))
+}
+
 /// May set or change a KPI: HR, or a manager above its owner (a person does not set their own
 /// KPIs; a unit's manager may set the unit's).
 pub fn may_edit_kpi(a: &Actor, owner: Owner, org: &OrgTree) -> bool {
@@ -257,6 +272,37 @@ mod tests {
             "staff do not see the unit's KPI numbers"
         );
         assert!(may_edit_kpi(&m(2), four, &org) && may_edit_kpi(&hr, four, &org) && !may_edit_kpi(&m(4), four, &org));
+    }
+
+    #[test]
+    fn a_metric_feeding_a_kpi_is_that_kpis_data() {
+        // HQ (1) → A (2, staff 4) ; B (3, staff 5) ; HR person 6, admin 7 in HQ
+        let units = vec![
+            OrgUnit { id: OrgUnitId(1), name: "HQ".into(), parent: None, manager: Some(PersonId(1)) },
+            OrgUnit { id: OrgUnitId(2), name: "A".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(2)) },
+            OrgUnit { id: OrgUnitId(3), name: "B".into(), parent: Some(OrgUnitId(1)), manager: Some(PersonId(3)) },
+        ];
+        let members = [(1, 1), (2, 2), (3, 3), (4, 2), (5, 3), (6, 1), (7, 1)]
+            .map(|(p, u)| Membership { person: PersonId(p), unit: Some(OrgUnitId(u)) });
+        let org = OrgTree::new(units, members);
+        let m = |p| actor(p, &[Role::Member]);
+        let hr = actor(6, &[Role::Hr, Role::Member]);
+        let admin = actor(7, &[Role::Admin, Role::Member]);
+        let kpi_of_four = [Owner::Person(PersonId(4))];
+        // Business data: anyone may read and bind.
+        assert!(may_read_metric(&m(5), &[], &org) && may_bind_metric(&m(5), &[], &org));
+        // Feeding 4's KPI: 4, 4's chain and HR; not a peer team, not the admin for binding.
+        for who in [m(4), m(2), m(1), hr.clone()] {
+            assert!(may_bind_metric(&who, &kpi_of_four, &org), "{who:?}");
+        }
+        for who in [m(5), m(3)] {
+            assert!(!may_read_metric(&who, &kpi_of_four, &org) && !may_bind_metric(&who, &kpi_of_four, &org));
+        }
+        assert!(may_read_metric(&admin, &kpi_of_four, &org), "the admin runs the feeds");
+        assert!(!may_bind_metric(&admin, &kpi_of_four, &org), "but may not republish a KPI it cannot see");
+        // Two KPIs: the binder must see both.
+        let two = [Owner::Person(PersonId(4)), Owner::Person(PersonId(5))];
+        assert!(!may_bind_metric(&m(2), &two, &org) && may_bind_metric(&m(1), &two, &org));
     }
 
     #[test]

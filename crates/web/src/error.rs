@@ -39,7 +39,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Forbidden | AppError::TokenScope => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::Refused(_) | AppError::TokenScope => StatusCode::FORBIDDEN,
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Conflict(_) => StatusCode::CONFLICT,

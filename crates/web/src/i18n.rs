@@ -98,6 +98,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("aggregation", "取值方式", "Aggregation"),
     ("unbind", "解除绑定", "Unbind"),
     ("bind_metric", "绑定数据指标", "Bind to a metric"),
+    (
+        "bound_feeds_kpi",
+        "（该指标同时用于考核 KPI：其数值经此关键结果公开）",
+        " (this metric also feeds a KPI, whose numbers this key result makes public)",
+    ),
     ("no_data_yet", "暂无数据", "no data yet"),
     ("private_subject", "（你无权查看的对象）", "(something you may not see)"),
     ("received", "接收于", "received"),
@@ -249,7 +254,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("key_results_count", "关键结果", "key results"),
     ("kpi_name_col", "KPI", "KPI"),
     ("import_okrs", "从表格导入", "Import from a spreadsheet"),
-    ("points_private", "数据点仅管理员和 HR 可见。", "Points are visible to admins and HR."),
+    (
+        "points_private",
+        "该指标用于考核 KPI，数据点仅 HR、管理员和该 KPI 的相关人员可见。",
+        "This metric feeds a KPI: its points are for HR, admins and that KPI's circle.",
+    ),
     ("points_total", "共", "total"),
     ("latest_points", "最新数据点", "Latest points"),
     (

@@ -14,6 +14,7 @@ use common::*;
 on_both_engines! {
     pushed_points_are_all_or_nothing_and_idempotent => push;
     bound_key_results_and_kpis_follow_their_metric => bindings;
+    a_metric_feeding_a_kpi_is_read_and_bound_only_by_that_kpis_circle => private_metric;
     an_ingestion_token_pushes_and_does_nothing_else => ingest_token;
     a_csv_file_is_imported_whole_or_not_at_all => csv_import;
 }
@@ -97,8 +98,8 @@ async fn push(t: &TestDb) {
     assert_eq!(a.call("POST", &path, Some(&zhang), Some(json!({"points": fresh}))).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
         a.call("GET", &path, Some(&zhang), None).await.status,
-        StatusCode::FORBIDDEN,
-        "points are for admins and HR"
+        StatusCode::OK,
+        "a metric feeding no KPI is business data: whoever may bind it may read it"
     );
     assert_eq!(
         a.call("POST", "/api/v1/metrics/99999999/points", Some(&admin), Some(json!({"points": fresh}))).await.status,
@@ -223,6 +224,106 @@ async fn bindings(t: &TestDb) {
     a.call("POST", &format!("/api/v1/metrics/{m}/points"), Some(&admin), Some(more)).await;
     let k = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
     assert_eq!(k["current"].as_f64(), Some(2.6), "no longer bound: the new point does not move it");
+}
+
+/// Item 1 of the security issue: a member bound his own KR to the metric feeding someone's KPI
+/// and read the KPI's numbers off the KR.
+async fn private_metric(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let hr = a.login("hr@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let m = new_metric(&a, &admin, "收银差错（门店）").await;
+    let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
+    let kid = kpi["id"].as_i64().expect("id");
+    let r = a
+        .call(
+            "PUT",
+            &format!("/api/v1/kpis/{kid}/binding"),
+            Some(&hr),
+            Some(json!({"metric": m, "aggregation": "mean"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let pts = json!({"points": [{"time": iso(now_us() - 1_000_000), "value": 0.37}]});
+    assert_eq!(
+        a.call("POST", &format!("/api/v1/metrics/{m}/points"), Some(&admin), Some(pts)).await.status,
+        StatusCode::OK
+    );
+
+    // Lin Xiao (R&D) is outside the KPI's circle: he may not bind his own KR to it ...
+    let own = a
+        .items("/api/v1/objectives", &lin)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "林晓" && o["status"] == "published")
+        .expect("lin's objective");
+    let kr = own["key_results"][0]["id"].as_i64().expect("kr");
+    let before = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&lin), None).await.body;
+    for agg in ["latest", "max", "count"] {
+        let r = a
+            .call(
+                "PUT",
+                &format!("/api/v1/key-results/{kr}/binding"),
+                Some(&lin),
+                Some(json!({"metric": m, "aggregation": agg})),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "metric_private"), "{agg}: {:?}", r.body);
+    }
+    let after = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&lin), None).await.body;
+    assert_eq!(after["current"], before["current"], "nothing was taken from the metric");
+    // ... nor read its points, nor learn from the list which KPI it feeds.
+    let r = a.call("GET", &format!("/api/v1/metrics/{m}/points"), Some(&lin), None).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "metric_private"));
+    for who in [&lin, &zhang] {
+        let listed = a.items("/api/v1/metrics", who).await;
+        assert!(
+            listed
+                .iter()
+                .flat_map(|x| x["bindings"].as_array().cloned().unwrap_or_default())
+                .all(|b| b["subject_type"] != "kpi"),
+            "a member's metric list names no KPI outside their circle"
+        );
+        let mine = listed.iter().find(|x| x["id"] == m).expect("the metric is listed");
+        assert_eq!((mine["readable"].as_bool(), mine["bindable"].as_bool()), (Some(false), Some(false)));
+    }
+    let (_, page) = a.page("lin.xiao@demo.example", &format!("/objectives/{}", own["id"])).await;
+    assert!(!page.contains("收银差错（门店）"), "the bind form does not offer it");
+    // The admin runs the feeds and reads the points, but may not republish a KPI it cannot see.
+    assert_eq!(a.call("GET", &format!("/api/v1/metrics/{m}/points"), Some(&admin), None).await.status, StatusCode::OK);
+    let listed = a.items("/api/v1/metrics", &admin).await;
+    assert!(
+        listed
+            .iter()
+            .flat_map(|x| x["bindings"].as_array().cloned().unwrap_or_default())
+            .all(|b| b["subject_type"] != "kpi")
+    );
+
+    // Li Na (the KPI owner's manager) may, and the KR then says it shows a KPI's data.
+    let store = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("zhang's objective");
+    let kr = store["key_results"][0]["id"].as_i64().expect("kr");
+    let r = a
+        .call(
+            "PUT",
+            &format!("/api/v1/key-results/{kr}/binding"),
+            Some(&li),
+            Some(json!({"metric": m, "aggregation": "latest"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["also_feeds_kpi"], true);
+    let b = a.call("GET", &format!("/api/v1/key-results/{kr}/binding"), Some(&lin), None).await;
+    assert_eq!((b.status, b.body["also_feeds_kpi"].as_bool()), (StatusCode::OK, Some(true)));
+    let (_, page) = a.page("lin.xiao@demo.example", &format!("/objectives/{}", store["id"])).await;
+    assert!(page.contains("该指标同时用于考核 KPI"), "the KR's page says it shows a KPI's data");
 }
 
 async fn ingest_token(t: &TestDb) {

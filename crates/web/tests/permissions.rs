@@ -30,15 +30,7 @@ enum Can {
 type Row = (&'static str, &'static str, bool, bool, bool, Can, Can, Can);
 
 async fn page_status(a: &Api, email: &str, password: &str, path: &str) -> (StatusCode, String) {
-    let s = a.app.login(email, password, None, "test").await.expect("login");
-    let req = axum::http::Request::get(path)
-        .header("cookie", format!("tandem_session={}", s.secret))
-        .body(axum::body::Body::empty())
-        .expect("req");
-    let resp = tower::ServiceExt::oneshot(a.router.clone(), req).await.expect("page");
-    let status = resp.status();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    a.page_as(email, password, path).await
 }
 
 async fn matrix(t: &TestDb) {

@@ -22,6 +22,8 @@ pub struct BindingDto {
     pub stale_after_days: i64,
     /// No point has arrived for `stale_after_days`.
     pub stale: bool,
+    /// The metric also feeds a KPI, whose data a key result bound to it therefore shows.
+    pub also_feeds_kpi: bool,
 }
 
 impl From<BindingView> for BindingDto {
@@ -33,6 +35,7 @@ impl From<BindingView> for BindingDto {
             aggregation: b.aggregation,
             stale_after_days: b.stale_after_days,
             stale: b.stale,
+            also_feeds_kpi: b.also_feeds_kpi,
         }
     }
 }
@@ -47,7 +50,12 @@ pub struct MetricDto {
     pub created_at: i64,
     /// The newest point's time (µs), if any.
     pub last_point_at: Option<i64>,
+    /// What it feeds; a KPI outside the caller's circle is left out.
     pub bindings: Vec<BindingDto>,
+    /// The caller may read its points.
+    pub readable: bool,
+    /// The caller may bind a key result or KPI to it.
+    pub bindable: bool,
 }
 
 impl From<MetricView> for MetricDto {
@@ -60,6 +68,8 @@ impl From<MetricView> for MetricDto {
             created_at: m.created_at,
             last_point_at: m.last_point_at,
             bindings: m.bindings.into_iter().map(Into::into).collect(),
+            readable: m.readable,
+            bindable: m.bindable,
         }
     }
 }

@@ -234,7 +234,11 @@ async fn with_courses(
                 "count" => t.s("agg_count"),
                 _ => t.s("agg_latest"),
             };
-            Some((format!("{}「{}」· {agg}", t.s("bound_to"), m.name), b.stale))
+            let mut text = format!("{}「{}」· {agg}", t.s("bound_to"), m.name);
+            if b.also_feeds_kpi {
+                text.push_str(t.s("bound_feeds_kpi"));
+            }
+            Some((text, b.stale))
         });
         let log = st.app.check_ins(a, k.id).await?;
         k.log = log
@@ -575,10 +579,11 @@ async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Op
     render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines })
 }
 
-/// The metrics a key result or KPI may be bound to: (id, "name（unit）").
+/// The metrics the caller may bind a key result or KPI to: (id, "name（unit）").
 fn metric_options(metrics: &[tandem_app::metrics::MetricView]) -> Vec<(i64, String)> {
     metrics
         .iter()
+        .filter(|m| m.bindable)
         .map(|m| (m.id, if m.unit.is_empty() { m.name.clone() } else { format!("{}（{}）", m.name, m.unit) }))
         .collect()
 }

@@ -192,7 +192,7 @@ async fn detail_page(
     };
     let (points, total, may_see_points) = match st.app.metric_points(a, id, 50).await {
         Ok((p, n)) => (p, n, true),
-        Err(AppError::Forbidden) => (vec![], 0, false),
+        Err(AppError::Forbidden | AppError::Refused(_)) => (vec![], 0, false),
         Err(e) => return user_error_page(u, &e),
     };
     let org = match st.app.org_snapshot(a.tenant.0).await {

@@ -80,6 +80,24 @@ impl Api {
         r.body["items"].as_array().cloned().unwrap_or_default()
     }
 
+    /// A page as `email` (signed in with `password`) sees it: status and HTML.
+    pub async fn page_as(&self, email: &str, password: &str, path: &str) -> (StatusCode, String) {
+        let s = self.app.login(email, password, None, "test").await.expect("login");
+        let req = Request::get(path)
+            .header("cookie", format!("tandem_session={}", s.secret))
+            .body(Body::empty())
+            .expect("req");
+        let resp = self.router.clone().oneshot(req).await.expect("page");
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A page as a demo account sees it.
+    pub async fn page(&self, email: &str, path: &str) -> (StatusCode, String) {
+        self.page_as(email, "demo-2026", path).await
+    }
+
     pub async fn id_of(&self, path: &str, token: &str, field: &str, value: &str) -> i64 {
         self.items(path, token)
             .await
