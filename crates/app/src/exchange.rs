@@ -400,10 +400,95 @@ impl App {
 
 /// Reads a document from YAML or JSON text.
 pub fn parse_document(text: &str) -> Result<Document> {
+    // A parser spends time out of all proportion on deep nesting (200 KB of brackets took
+    // 38 s): measure it first, in one pass. A tandem/v1 document nests about five levels.
+    if nesting(text) > MAX_NESTING {
+        return Err(Invalid::new("document", Rule::TooDeep { max: MAX_NESTING }).into());
+    }
     serde_yaml_ng::from_str(text).map_err(|e| Invalid::new(format!("document ({e})"), Rule::Required).into())
 }
 
-/// Writes a document as YAML.
+/// [`parse_document`] off the async workers (see [`crate::cpu`]).
+pub async fn parse_document_off(text: String) -> Result<Document> {
+    crate::cpu::run(move || parse_document(&text)).await?
+}
+
+const MAX_NESTING: usize = 32;
+
+/// How deep a YAML or JSON text nests: flow brackets (`[`, `{`) outside quoted scalars and
+/// comments, plus block indentation (counted in steps of one level per deeper indent). An
+/// over-estimate is harmless (the limit is far above what the format needs); an under-estimate
+/// would let a slow parse through, so anything that may open a level counts.
+pub fn nesting(text: &str) -> usize {
+    let mut deepest = 0usize;
+    let mut flow = 0usize;
+    let mut indents: Vec<usize> = vec![];
+    for line in text.lines() {
+        let body = line.trim_start_matches([' ', '-']);
+        if flow == 0 && !body.is_empty() && !body.starts_with('#') {
+            let indent = line.len() - body.len();
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match quote {
+                Some('"') if c == '\\' => {
+                    chars.next();
+                }
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '"' | '\'' if matches!(prev, ' ' | '\t' | ':' | ',' | '[' | '{' | '-') => quote = Some(c),
+                    '#' if matches!(prev, ' ' | '\t') => break,
+                    '[' | '{' => flow += 1,
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            prev = c;
+            deepest = deepest.max(flow + indents.len());
+        }
+        deepest = deepest.max(flow + indents.len());
+    }
+    deepest
+}
+
 pub fn to_yaml(doc: &Document) -> Result<String> {
     serde_yaml_ng::to_string(doc).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_domain::Lang;
+
+    #[test]
+    fn nesting_counts_flow_and_block_levels_but_not_quoted_text() {
+        assert_eq!(nesting("format: tandem/v1\n"), 1);
+        assert_eq!(nesting("a:\n  b:\n    - c: 1\n      d: [1, {e: 2}]\n"), 5);
+        assert_eq!(nesting(r#"{"a": [[1], {"b": "[[[[[["}]}"#), 4, "JSON; brackets in strings do not count");
+        assert_eq!(nesting("title: '[[[[[[' # [[[[\n"), 1, "quoted and commented brackets do not count");
+        assert_eq!(nesting("title: it's [not] quoted\n"), 2, "an apostrophe inside a plain scalar opens no quote");
+        let deep = format!("objectives: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(nesting(&deep), 100_001);
+    }
+
+    #[test]
+    fn a_deep_document_is_refused_at_once() {
+        let deep = format!("format: tandem/v1\nobjectives: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let t0 = std::time::Instant::now();
+        let e = parse_document(&deep).expect_err("refused");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(e.message(Lang::En), "“document” nests too deeply (at most 32 levels); nothing was read");
+        let mut block = String::from("format: tandem/v1\n");
+        for i in 0..40 {
+            block.push_str(&format!("{}k{i}:\n", " ".repeat(i)));
+        }
+        assert!(parse_document(&block).is_err(), "block nesting counts too");
+    }
 }

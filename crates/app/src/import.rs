@@ -184,7 +184,8 @@ impl App {
         dry_run: bool,
         lang: Lang,
     ) -> Result<ImportReport> {
-        let rows = parse(csv_bytes, lang).map_err(AppError::ImportRejected)?;
+        let owned = csv_bytes.to_vec();
+        let rows = crate::cpu::run(move || parse(&owned, lang)).await?.map_err(AppError::ImportRejected)?;
         let now = self.now();
         let tenant = a.tenant.0;
         let mut tx = self.db.begin().await?;

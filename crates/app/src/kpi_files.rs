@@ -39,7 +39,7 @@ impl App {
         dry_run: bool,
         lang: Lang,
     ) -> Result<KpiValueImport> {
-        let mut table = crate::sheets::read_table(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
+        let mut table = crate::sheets::read_table_off(bytes, lang).await?;
         let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
         let org = self.org_snapshot(a.tenant.0).await?;
         let history = self.kpi_value_history(a).await?;

@@ -9,6 +9,7 @@ pub mod cascade;
 pub mod checkins;
 pub mod clock;
 pub mod connectors;
+pub mod cpu;
 pub mod cycles;
 pub mod dashboard;
 pub mod demo;

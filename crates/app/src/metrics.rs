@@ -146,6 +146,12 @@ pub struct PointFile {
     pub gbk: bool,
 }
 
+/// [`read_points_csv`] off the async workers (see [`crate::cpu`]).
+pub async fn read_points_off(bytes: &[u8], lang: Lang) -> Result<std::result::Result<PointFile, Vec<RowError>>> {
+    let bytes = bytes.to_vec();
+    crate::cpu::run(move || read_points_csv(&bytes, lang)).await
+}
+
 /// Reads a file of points: a header row naming `time` (时间), `value` (数值) and optionally
 /// `external_id` (外部编号), as CSV in UTF-8 (with or without BOM) or GBK, or as an Excel
 /// workbook (see `sheets`). Times may be RFC 3339,
@@ -499,7 +505,7 @@ impl App {
         if !may_manage(a) {
             return Err(AppError::Forbidden);
         }
-        let file = read_points_csv(bytes, lang).map_err(AppError::ImportRejected)?;
+        let file = read_points_off(bytes, lang).await?.map_err(AppError::ImportRejected)?;
         use sha2::Digest;
         let key = format!("file:{}", hex::encode(sha2::Sha256::digest(bytes)));
         let name: String = file_name.chars().filter(|c| !c.is_control()).take(100).collect();

@@ -56,7 +56,7 @@ impl App {
         dry_run: bool,
         lang: Lang,
     ) -> Result<ImportSummary> {
-        let mut table = crate::sheets::read_table(bytes, lang).map_err(|e| AppError::ImportRejected(vec![e]))?;
+        let mut table = crate::sheets::read_table_off(bytes, lang).await?;
         let (org, goals_now) = tokio::try_join!(self.org_snapshot(a.tenant.0), self.goal_snapshot(a.tenant.0))?;
         let col = |names: &[&str]| table.col(names);
         let Some(obj_col) = col(OBJECTIVE) else {

@@ -42,6 +42,10 @@ pub enum Rule {
     SourceNotAllowed,
     /// The server has no key to seal secrets with.
     NoSecretKey,
+    /// A document nests lists or maps deeper than this.
+    TooDeep {
+        max: usize,
+    },
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -136,6 +140,10 @@ impl Invalid {
             (Rule::SourceNotAllowed, Lang::En) => format!(
                 "“{f}” is not allowed: Tandem's own database cannot be read, and SQLite files must lie in the sources folder"
             ),
+            (Rule::TooDeep { max }, Lang::Zh) => format!("“{f}”嵌套层数过多（最多 {max} 层），未读取"),
+            (Rule::TooDeep { max }, Lang::En) => {
+                format!("“{f}” nests too deeply (at most {max} levels); nothing was read")
+            }
             (Rule::NoSecretKey, Lang::Zh) => "服务器未配置密钥（TANDEM_SECRET_KEY），无法加密保存凭据".to_string(),
             (Rule::NoSecretKey, Lang::En) => {
                 "The server has no secret key (TANDEM_SECRET_KEY) to encrypt credentials with".to_string()

@@ -17,6 +17,7 @@ on_both_engines! {
     kpi_values_come_in_from_a_workbook_whole_or_not_at_all => kpi_values;
     metric_points_come_in_from_a_workbook => points;
     okrs_come_in_from_a_sheet_whole_or_not_at_all => okr_sheet;
+    hostile_files_are_refused_before_they_cost_anything => hostile;
 }
 
 async fn get_bytes(a: &Api, path: &str, token: &str) -> (StatusCode, Option<String>, Vec<u8>) {
@@ -126,9 +127,16 @@ async fn kpi_values(t: &TestDb) {
     let li = a.login("li.na@demo.example").await;
     let zhang = a.login("zhang.wei@demo.example").await;
     let before = values_of(&a, &li, "收银差错率").await;
+    // The month after the demo's last value (the demo holds the last three months up to now).
+    let next = {
+        let last = before.last().map(|v| v.0.clone()).expect("a value");
+        let (y, m) = last.split_once('-').expect("YYYY-MM");
+        let (y, m): (i32, u32) = (y.parse().expect("year"), m.parse().expect("month"));
+        if m == 12 { format!("{}-01", y + 1) } else { format!("{y}-{:02}", m + 1) }
+    };
     let file = workbook(&[
         vec!["kpi", "owner", "period", "value"],
-        vec!["收银差错率", "秦月", "2026-12", "0.09"],
+        vec!["收银差错率", "秦月", next.as_str(), "0.09"],
         vec!["收银差错率", "qin.yue@demo.example", before[0].0.as_str(), &before[0].1.to_string()],
     ]);
     let path = "/api/v1/kpis/values/import?name=%E6%94%B6%E9%93%B6.xlsx";
@@ -145,7 +153,7 @@ async fn kpi_values(t: &TestDb) {
     assert_eq!((r.status, r.body["changed"].as_u64()), (StatusCode::OK, Some(1)));
     let after = values_of(&a, &li, "收银差错率").await;
     assert_eq!(after.len(), before.len() + 1);
-    assert_eq!(after.last().map(|x| (x.0.as_str(), x.1, x.2.as_str())), Some(("2026-12", 0.09, "file:收银.xlsx")));
+    assert_eq!(after.last().map(|x| (x.0.as_str(), x.1, x.2.as_str())), Some((next.as_str(), 0.09, "file:收银.xlsx")));
     // The same file again changes nothing.
     let r = post_file(&a, path, &li, file).await;
     assert_eq!(r.body["changed"].as_u64(), Some(0));
@@ -296,4 +304,56 @@ async fn okr_sheet(t: &TestDb) {
     let zhang = a.login("zhang.wei@demo.example").await;
     let r = post_file(&a, &path, &zhang, "objective,owner\n表格：替人定,li.na@demo.example\n".into()).await;
     assert_eq!(r.body["error"]["rows"][0]["column"], "owner");
+}
+
+/// One archive entry that inflates to `mb` megabytes of one letter (a zip bomb), written in 1 MB
+/// pieces so the test itself holds only the compressed bytes.
+fn zip_bomb(mb: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(vec![]));
+    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("xl/worksheets/sheet1.xml", o.large_file(true)).expect("entry");
+    let piece = vec![b'A'; 1 << 20];
+    for _ in 0..mb {
+        z.write_all(&piece).expect("write");
+    }
+    z.finish().expect("zip").into_inner()
+}
+
+/// Items 2 and 4 of the security issue: a member sent a 1.6 MB workbook inflating to 1.6 GB to
+/// every import, and a 200 KB document of nested brackets to the document import.
+async fn hostile(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let cycle = a
+        .items("/api/v1/cycles", &admin)
+        .await
+        .into_iter()
+        .find(|c| c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("an active cycle");
+    let metric = a.items("/api/v1/metrics", &admin).await[0]["id"].as_i64().expect("metric");
+    let bomb = zip_bomb(64);
+    assert!(bomb.len() < 1 << 20);
+    for (who, path) in [
+        (&zhang, format!("/api/v1/cycles/{cycle}/okrs/import?dry_run=true")),
+        (&zhang, "/api/v1/kpis/values/import?dry_run=true".to_string()),
+        (&admin, format!("/api/v1/metrics/{metric}/import")),
+        (&admin, "/api/v1/people/import?dry_run=true".to_string()),
+    ] {
+        let r = post_file(&a, &path, who, bomb.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {:?}", r.body);
+        let reason = r.body["error"]["rows"][0]["reason"].as_str().unwrap_or_default().to_string();
+        assert!(reason.contains("解压后过大"), "{path}: {reason}");
+    }
+    let deep = format!("format: tandem/v1\nobjectives: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let req = Request::post(format!("/api/v1/cycles/{cycle}/import"))
+        .header(header::AUTHORIZATION, format!("Bearer {zhang}"))
+        .header(header::CONTENT_TYPE, "application/yaml")
+        .body(Body::from(deep))
+        .expect("req");
+    let r = a.raw(req).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("document")));
+    assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("嵌套层数过多"), "{:?}", r.body);
 }

@@ -11,6 +11,13 @@ use tandem_store::testing::TestDb;
 mod common;
 use common::*;
 
+/// The demo as of 2026-11-20, for tests that name months: the demo is seeded around today (the
+/// last three months of KPI values, a planning month only before a quarter's last month).
+async fn api_on_a_november_day(t: &TestDb) -> Api {
+    let day = 1_795_147_200_000_000; // 2026-11-20T04:00:00Z
+    api_with_clock(t, std::sync::Arc::new(tandem_app::clock::FixedClock::new(day))).await
+}
+
 on_both_engines! {
     objectives_carry_scores_and_alignment => scores_and_alignment;
     drafts_are_seen_by_author_and_managers_only => draft_privacy;
@@ -223,7 +230,7 @@ async fn kpi_privacy_matrix(t: &TestDb) {
 }
 
 async fn write_rights(t: &TestDb) {
-    let a = api(t).await;
+    let a = api_on_a_november_day(t).await;
     let zhang = a.login("zhang.wei@demo.example").await;
     let li = a.login("li.na@demo.example").await;
     let lin = a.login("lin.xiao@demo.example").await;
@@ -964,7 +971,7 @@ async fn derive_and_share(t: &TestDb) {
 }
 
 async fn kpi_values(t: &TestDb) {
-    let a = api(t).await;
+    let a = api_on_a_november_day(t).await;
     let li = a.login("li.na@demo.example").await;
     let zhang = a.login("zhang.wei@demo.example").await;
     let lin = a.login("lin.xiao@demo.example").await;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tandem_app::exchange::{parse_document, to_yaml};
+use tandem_app::exchange::{parse_document_off, to_yaml};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
@@ -55,8 +55,8 @@ pub async fn import_cycle(
     ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<Json<ImportSummaryDto>, ApiError> {
-    let text = String::from_utf8_lossy(&body);
-    let doc = parse_document(&text).in_lang(c.lang)?;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let doc = parse_document_off(text).await.in_lang(c.lang)?;
     let s = st.app.import_cycle(&c.session.actor, id, &doc).await.in_lang(c.lang)?;
     Ok(Json(ImportSummaryDto { objectives: s.objectives, key_results: s.key_results, kpis: s.kpis }))
 }

@@ -275,7 +275,11 @@ pub async fn import(
             Err(e) => detail_page(&st, &u, id, None, ImportState::default(), Some(e.message(u.lang))).await,
         };
     }
-    let state = match tandem_app::metrics::read_points_csv(&bytes, u.lang) {
+    let read = match tandem_app::metrics::read_points_off(&bytes, u.lang).await {
+        Ok(read) => read,
+        Err(e) => return detail_page(&st, &u, id, None, ImportState::default(), Some(e.message(u.lang))).await,
+    };
+    let state = match read {
         Ok(f) => {
             let cell = |p: &serde_json::Value, k: &str| match &p[k] {
                 serde_json::Value::String(x) => x.clone(),

@@ -340,9 +340,9 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
     }
     let bytes = if file.is_empty() { content.into_bytes() } else { file };
     // A workbook or a GBK file is shown (and confirmed) as the CSV text it reads as.
-    let shown = match tandem_app::sheets::table_text(&bytes, u.lang) {
-        Ok((text, _)) => text,
-        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    let shown = match tandem_app::sheets::table_text_off(&bytes, u.lang).await {
+        Ok(Ok((text, _))) => text,
+        Ok(Err(_)) | Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
     };
     let a = &u.session.actor;
     let Some(cap) = policy::manage_org(a) else {
