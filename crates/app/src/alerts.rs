@@ -208,7 +208,7 @@ impl App {
                     let Some(o) = goals_now.objective(k.objective_id) else { continue };
                     let visible = policy::may_see_objective(
                         a,
-                        o.status != "draft",
+                        o.ever_published(),
                         tandem_domain::ids::PersonId(o.author_id),
                         owner_of(&o.owner_type, o.owner_id),
                         &org.tree,

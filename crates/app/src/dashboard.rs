@@ -189,7 +189,7 @@ impl App {
         }
         let shared = Self::unit_places(unit, &goals, &org).into_iter().all(|i| {
             let o = &goals.objectives[i];
-            o.cycle_id != cycle || o.status != "draft"
+            o.cycle_id != cycle || o.ever_published()
         });
         let nodes = Arc::new(Self::tree_nodes(a, unit, cycle, &goals, &org, bands));
         if shared && nodes.len() <= SHARED_TREE_MAX_NODES {

@@ -313,6 +313,7 @@ impl App {
                 author_id: a.person.0,
                 created_at: now,
                 updated_at: now,
+                published_at: (o.status != "draft").then_some(now),
             };
             goals::insert_objective(&mut tx, &row).await?;
             let supports: Vec<i64> =

@@ -10,7 +10,7 @@ use crate::error::{AppError, Result};
 use crate::org::OrgSnapshot;
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tandem_domain::cycle::CycleState;
 use tandem_domain::goal::{KeyResultSpec, ObjectiveKind, Owner, Weight};
@@ -443,7 +443,7 @@ impl App {
     pub(crate) fn visible(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
         policy::may_see_objective(
             a,
-            o.status != "draft",
+            o.ever_published(),
             PersonId(o.author_id),
             owner_of(&o.owner_type, o.owner_id),
             &org.tree,
@@ -652,6 +652,7 @@ impl App {
             author_id: a.person.0,
             created_at: now,
             updated_at: now,
+            published_at: new.publish.then_some(now),
         };
         goals::insert_objective(&mut tx, &row).await?;
         goals::set_supports(&mut tx, a.tenant.0, row.id, &supports).await?;
@@ -738,6 +739,9 @@ impl App {
         }
         let now = self.now();
         after.updated_at = now;
+        if after.status == "published" && after.published_at.is_none() {
+            after.published_at = Some(now);
+        }
         let mut tx = self.db.begin().await?;
         goals::update_objective(&mut tx, &after).await?;
         if supports != before_supports {
@@ -795,6 +799,15 @@ impl App {
             events.extend(tandem_store::events::for_entity(&self.db, a.tenant.0, "key_result", k.id).await?);
         }
         events.sort_by_key(|e| (e.at, e.seq));
+        // Until it was published it was a draft: that part of its history is for those who
+        // could see the draft. Everyone else's history starts at publication.
+        let (goals_now, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let published_at = goals_now.objective(id).and_then(|r| r.published_at);
+        if let Some(cut) = published_at
+            && !policy::may_see_objective(a, false, PersonId(o.author), o.owner, &org.tree)
+        {
+            events = from_publication(events, cut);
+        }
         Ok(events)
     }
 
@@ -1066,6 +1079,30 @@ pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, 
         disagrees: confidence.is_some_and(|c| pace::confidence_disagrees(c.clamp(0, 10) as u8, forecast)),
         last,
     }
+}
+
+/// The history as someone who never saw the draft may read it: each objective and key result
+/// as it stood when published, as one version at that moment, then every later change.
+fn from_publication(events: Vec<crate::history::StoredEvent>, cut: i64) -> Vec<crate::history::StoredEvent> {
+    let (early, late): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| e.at <= cut);
+    let mut last: BTreeMap<(String, i64), crate::history::StoredEvent> = BTreeMap::new();
+    for e in early {
+        last.insert((e.entity.clone(), e.entity_id), e);
+    }
+    let mut out: Vec<_> = last
+        .into_values()
+        .filter(|e| e.after.is_some())
+        .map(|mut e| {
+            e.at = cut;
+            e.before = None;
+            e.action = "create".into();
+            e.reason = None;
+            e
+        })
+        .collect();
+    out.sort_by_key(|e| e.seq);
+    out.extend(late);
+    out
 }
 
 pub(crate) fn objective_json(o: &ObjectiveRow, supports: &[i64]) -> serde_json::Value {

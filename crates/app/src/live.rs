@@ -417,6 +417,7 @@ mod tests {
             author_id: 5,
             created_at: 0,
             updated_at: 0,
+            published_at: Some(0),
         }
     }
 

@@ -315,6 +315,7 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
                 author_id: p,
                 created_at: start,
                 updated_at: start,
+                published_at: Some(start),
             });
             objectives_of.entry(p).or_default().push(id);
             for pos in 0..rng.range(2, 4) {

@@ -19,6 +19,16 @@ pub struct ObjectiveRow {
     pub author_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When it was first published (µs); `None` for one never published, archived or not.
+    pub published_at: Option<i64>,
+}
+
+impl ObjectiveRow {
+    /// Whether the whole tenant has seen it: published now, or archived after being published.
+    /// A draft archived without ever being published stays private.
+    pub fn ever_published(&self) -> bool {
+        self.published_at.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -78,7 +88,7 @@ pub struct KpiRow {
     pub updated_at: i64,
 }
 
-const OBJ: &str = "tenant_id, id, cycle_id, title, description, kind, owner_type, owner_id, parent_id, status, author_id, created_at, updated_at";
+const OBJ: &str = "tenant_id, id, cycle_id, title, description, kind, owner_type, owner_id, parent_id, status, author_id, created_at, updated_at, published_at";
 const KR: &str = "tenant_id, id, objective_id, title, measure, baseline, target, current, unit, weight, position, created_at, \
                   updated_at, override_score, override_reason";
 const KPI: &str = "tenant_id, id, cycle_id, name, owner_type, owner_id, granularity, direction, target, pass_threshold, \
@@ -111,7 +121,7 @@ pub async fn insert_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
 
 /// Inserts many objectives with few statements (bulk loads).
 pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()> {
-    crate::db::bulk_insert(tx, "objectives", OBJ, 13, "", rows, |q, o| {
+    crate::db::bulk_insert(tx, "objectives", OBJ, 14, "", rows, |q, o| {
         q.bind(o.tenant_id)
             .bind(o.id)
             .bind(o.cycle_id)
@@ -125,6 +135,7 @@ pub async fn insert_objectives(tx: &mut Tx, rows: &[ObjectiveRow]) -> Result<()>
             .bind(o.author_id)
             .bind(o.created_at)
             .bind(o.updated_at)
+            .bind(o.published_at)
     })
     .await?;
     Ok(())
@@ -156,7 +167,7 @@ pub async fn insert_key_results(tx: &mut Tx, rows: &[KeyResultRow]) -> Result<()
 pub async fn update_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
     sqlx::query(
         "UPDATE objectives SET cycle_id = $3, title = $4, description = $5, kind = $6, owner_type = $7, owner_id = $8, \
-         parent_id = $9, status = $10, updated_at = $11 WHERE tenant_id = $1 AND id = $2",
+         parent_id = $9, status = $10, updated_at = $11, published_at = $12 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(o.tenant_id)
     .bind(o.id)
@@ -169,6 +180,7 @@ pub async fn update_objective(tx: &mut Tx, o: &ObjectiveRow) -> Result<()> {
     .bind(o.parent_id)
     .bind(&o.status)
     .bind(o.updated_at)
+    .bind(o.published_at)
     .execute(tx.conn())
     .await?;
     Ok(())

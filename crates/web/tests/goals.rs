@@ -21,6 +21,7 @@ async fn api_on_a_november_day(t: &TestDb) -> Api {
 on_both_engines! {
     objectives_carry_scores_and_alignment => scores_and_alignment;
     drafts_are_seen_by_author_and_managers_only => draft_privacy;
+    a_draft_stays_private_archived_or_published_later => draft_history_privacy;
     kpis_are_private_to_owner_chain_and_hr => kpi_privacy_matrix;
     goals_are_written_by_the_right_people => write_rights;
     mid_cycle_changes_need_a_reason_and_kpis_stay_locked => adjustments;
@@ -1015,4 +1016,105 @@ async fn kpi_values(t: &TestDb) {
         StatusCode::NOT_FOUND,
         "numbers stay private"
     );
+}
+
+fn rfc3339(us: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000).expect("time");
+    t.format(&time::format_description::well_known::Rfc3339).expect("format")
+}
+
+/// Items 3 and 10 of the security issue: archiving a draft made it public, and publishing one
+/// made its draft-era history public.
+async fn draft_history_privacy(t: &TestDb) {
+    use tandem_app::clock::Clock;
+    let start = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64;
+    let clock = std::sync::Arc::new(tandem_app::clock::FixedClock::new(start));
+    let a = api_with_clock(t, clock.clone()).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let cycle = a
+        .items("/api/v1/cycles", &zhang)
+        .await
+        .into_iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+        .and_then(|c| c["id"].as_i64())
+        .expect("active quarter");
+    let hour = 3_600_000_000;
+    let draft = |title: &str| json!({"title": title, "cycle": cycle, "key_results": [{"title": "门店复购率从30%提升至40%", "target": 40}]});
+    let status = |tok: &str, path: String| {
+        let tok = tok.to_string();
+        let a = &a;
+        async move { a.call("GET", &path, Some(&tok), None).await.status }
+    };
+
+    // A draft, reworded, then archived without ever being published.
+    let r = a.call("POST", "/api/v1/objectives", Some(&zhang), Some(draft("私下草稿：不要给别人看"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let hidden = r.body["id"].as_i64().expect("id");
+    let kr = r.body["key_results"][0]["id"].as_i64().expect("kr");
+    clock.advance(hour);
+    let mid = rfc3339(clock.now_us());
+    clock.advance(hour);
+    assert_eq!(
+        a.call("DELETE", &format!("/api/v1/objectives/{hidden}"), Some(&zhang), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    clock.advance(hour);
+    let now = rfc3339(clock.now_us());
+    for path in [
+        format!("/api/v1/objectives/{hidden}"),
+        format!("/api/v1/key-results/{kr}"),
+        format!("/api/v1/objectives/{hidden}/as-of?at={mid}"),
+        format!("/api/v1/objectives/{hidden}/as-of?at={now}"),
+        format!("/api/v1/objectives/{hidden}/diff?from={mid}&to={now}"),
+    ] {
+        assert_eq!(status(&lin, path.clone()).await, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(status(&li, path.clone()).await, StatusCode::OK, "the manager still may: {path}");
+    }
+    let listed = a.items(&format!("/api/v1/objectives?cycle={cycle}&include_archived=true"), &lin).await;
+    assert!(listed.iter().all(|o| o["id"] != hidden), "not listed, archived or not");
+    let tree = a.items(&format!("/api/v1/objectives/as-of?cycle={cycle}&at={mid}"), &lin).await;
+    assert!(tree.iter().all(|o| o["id"] != hidden), "not in the past tree");
+    assert_eq!(a.page("lin.xiao@demo.example", &format!("/objectives/{hidden}")).await.0, StatusCode::NOT_FOUND);
+
+    // A draft reworded, then published: its history starts at publication for outsiders.
+    let r = a.call("POST", "/api/v1/objectives", Some(&zhang), Some(draft("草稿时期的措辞XYZ"))).await;
+    let oid = r.body["id"].as_i64().expect("id");
+    clock.advance(hour);
+    let as_draft = rfc3339(clock.now_us());
+    a.call(
+        "PATCH",
+        &format!("/api/v1/objectives/{oid}"),
+        Some(&zhang),
+        Some(json!({"title": "让门店复购再上一个台阶"})),
+    )
+    .await;
+    clock.advance(hour);
+    let r =
+        a.call("PATCH", &format!("/api/v1/objectives/{oid}"), Some(&zhang), Some(json!({"status": "published"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    clock.advance(hour);
+    a.call(
+        "PATCH",
+        &format!("/api/v1/objectives/{oid}"),
+        Some(&zhang),
+        Some(json!({"description": "发布后补充的说明"})),
+    )
+    .await;
+    clock.advance(hour);
+    let now = rfc3339(clock.now_us());
+    assert_eq!(status(&lin, format!("/api/v1/objectives/{oid}/as-of?at={as_draft}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(&li, format!("/api/v1/objectives/{oid}/as-of?at={as_draft}")).await, StatusCode::OK);
+    let diff =
+        a.call("GET", &format!("/api/v1/objectives/{oid}/diff?from={as_draft}&to={now}"), Some(&lin), None).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(!diff.body.to_string().contains("XYZ"), "{}", diff.body);
+    let (st, page) = a.page("lin.xiao@demo.example", &format!("/objectives/{oid}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("发布后补充的说明") && !page.contains("XYZ"), "the history shows no draft-era wording");
+    let (_, page) = a.page("lin.xiao@demo.example", &format!("/objectives/{oid}?as_of={}", &as_draft[..10])).await;
+    assert!(!page.contains("XYZ"));
+    let (_, page) = a.page("li.na@demo.example", &format!("/objectives/{oid}")).await;
+    assert!(page.contains("XYZ"), "the manager still reads the whole history");
 }
