@@ -22,7 +22,7 @@ impl Table {
         let io = |e: csv::Error| AppError::Internal(e.to_string());
         w.write_record(self.header).map_err(io)?;
         for r in &self.rows {
-            w.write_record(r).map_err(io)?;
+            w.write_record(r.iter().map(|c| inert(c).into_owned())).map_err(io)?;
         }
         let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
@@ -55,6 +55,15 @@ impl Table {
         }
         book.save_to_buffer().map_err(io)
     }
+}
+
+/// A cell a spreadsheet program will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading apostrophe (OWASP's advice on CSV injection). A plain number
+/// (`-3.5`) is not a formula and is left as it is.
+pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<f64>().is_ok_and(f64::is_finite) && !cell.starts_with('+');
+    if risky && !number { format!("'{cell}").into() } else { cell.into() }
 }
 
 fn when(us: i64) -> String {
@@ -223,5 +232,31 @@ impl App {
             ],
             rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x.invalid\",\"点我\")", "'=HYPERLINK(\"http://x.invalid\",\"点我\")"),
+            ("+1+2", "'+1+2"),
+            ("+5", "'+5"),
+            ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-3.5", "-3.5"),
+            ("-inf", "'-inf"),
+            ("门店复购率从30%提升至40%", "门店复购率从30%提升至40%"),
+            ("", ""),
+        ] {
+            assert_eq!(inert(cell), out, "{cell:?}");
+        }
+        let t = Table { sheet: "s", header: &["title"], rows: vec![vec!["=1+1".into()], vec!["-2".into()]] };
+        assert_eq!(t.to_csv().unwrap(), "\u{feff}title\n'=1+1\n-2\n");
     }
 }

@@ -54,4 +54,35 @@ async fn exports(t: &TestDb) {
     assert!(checks.contains("高峰时段平均出杯时间从4分钟降至2.5分钟"));
     let r = a.call("GET", "/api/v1/export/goals.csv", Some(&zhang), None).await;
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cycle")));
+
+    // Item 7 of the security issue: a title or check-in text that a spreadsheet would run.
+    let planted = "=HYPERLINK(\"http://example.invalid/\",\"点我\")";
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/objectives",
+            Some(&zhang),
+            Some(serde_json::json!({"title": planted, "cycle": cycle, "publish": true,
+                "key_results": [{"title": "门店复购率从30%提升至40%", "target": 40}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let kr = r.body["key_results"][0]["id"].as_i64().expect("kr");
+    let note = serde_json::json!({"value": 31, "confidence": 6, "progress": "@SUM(1+1)*cmd|' /C calc'!A0"});
+    let r = a.call("POST", &format!("/api/v1/key-results/{kr}/check-ins"), Some(&zhang), Some(note)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for path in
+        [format!("/api/v1/export/goals.csv?cycle={cycle}"), format!("/api/v1/export/check-ins.csv?cycle={cycle}")]
+    {
+        let text = get(path.clone(), li.clone()).await;
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let cells: Vec<String> =
+            rdr.records().flat_map(|r| r.expect("csv").iter().map(String::from).collect::<Vec<_>>()).collect();
+        assert!(cells.iter().any(|c| c.contains("HYPERLINK")), "{path}: the planted title is there");
+        if path.contains("check-ins") {
+            assert!(cells.iter().any(|c| c.contains("SUM(1+1)")), "the planted check-in text is there");
+        }
+        let live: Vec<&String> = cells.iter().filter(|c| c.starts_with(['=', '+', '@', '\t', '\r'])).collect();
+        assert!(live.is_empty(), "{path}: {live:?}");
+    }
 }
