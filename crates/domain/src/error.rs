@@ -42,6 +42,8 @@ pub enum Rule {
     SourceNotAllowed,
     /// The server has no key to seal secrets with.
     NoSecretKey,
+    /// A number too large in magnitude to be a real measurement (see `goal::MAX_MAGNITUDE`).
+    TooLarge,
     /// A document nests lists or maps deeper than this.
     TooDeep {
         max: usize,
@@ -140,6 +142,10 @@ impl Invalid {
             (Rule::SourceNotAllowed, Lang::En) => format!(
                 "“{f}” is not allowed: Tandem's own database cannot be read, and SQLite files must lie in the sources folder"
             ),
+            (Rule::TooLarge, Lang::Zh) => format!("“{f}”数值过大（绝对值须小于 10^15），不像是真实数据"),
+            (Rule::TooLarge, Lang::En) => {
+                format!("“{f}” is too large to be a real value (its magnitude must be below 10^15)")
+            }
             (Rule::TooDeep { max }, Lang::Zh) => format!("“{f}”嵌套层数过多（最多 {max} 层），未读取"),
             (Rule::TooDeep { max }, Lang::En) => {
                 format!("“{f}” nests too deeply (at most {max} levels); nothing was read")

@@ -83,9 +83,19 @@ impl Default for Weight {
     }
 }
 
-/// A finite number from the outside world.
+/// The largest magnitude a value may have: beyond it a number is a typo or an attack (1e308
+/// turned a KR green and printed `inf` in exports), not a measurement.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// A value that can be true: finite and smaller than [`MAX_MAGNITUDE`] in magnitude.
 pub fn finite(field: &str, v: f64) -> Result<f64, Invalid> {
-    if v.is_finite() { Ok(v) } else { Err(Invalid::new(field, Rule::NotANumber)) }
+    if !v.is_finite() {
+        Err(Invalid::new(field, Rule::NotANumber))
+    } else if v.abs() >= MAX_MAGNITUDE {
+        Err(Invalid::new(field, Rule::TooLarge))
+    } else {
+        Ok(v)
+    }
 }
 
 /// A key result as written by its author, every value checked.

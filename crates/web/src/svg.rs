@@ -219,18 +219,30 @@ const CT: f64 = 8.0;
 const CB: f64 = 30.0;
 
 /// Maps values onto the chart's height: (low, high) padded a little, with a flat range widened.
+/// Whatever the values (values stored before they were checked may be ±1e308), the answer is a
+/// number inside the chart: never NaN or infinite in the SVG.
 fn y_scale(values: impl Iterator<Item = f64>) -> impl Fn(f64) -> f64 {
-    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if !lo.is_finite() || !hi.is_finite() {
-        (lo, hi) = (0.0, 1.0);
+    let (mut lo, mut hi) =
+        values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    if !lo.is_finite() || !hi.is_finite() || !(hi - lo).is_finite() {
+        (lo, hi) = (lo.clamp(-1e300, 0.0), hi.clamp(1.0, 1e300));
     }
     let pad = ((hi - lo) * 0.08).max(if hi == lo { hi.abs().max(1.0) * 0.1 } else { 0.0 });
     let (lo, hi) = (lo - pad, hi + pad);
-    move |v: f64| CT + (CH - CT - CB) * (1.0 - (v - lo) / (hi - lo))
+    move |v: f64| {
+        let y = CT + (CH - CT - CB) * (1.0 - (v - lo) / (hi - lo));
+        if y.is_finite() { y.clamp(0.0, CH) } else { CH - CB }
+    }
 }
 
 fn tick(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
     let r = (v * 100.0).round() / 100.0;
+    if !r.is_finite() || r.abs() >= 1e15 {
+        return format!("{v:.3e}");
+    }
     if (r - r.round()).abs() < 1e-9 { format!("{}", r.round() as i64) } else { format!("{r}") }
 }
 
@@ -437,7 +449,7 @@ pub fn sparkline(scores: &[f64], band: &str, label: &str) -> String {
     let (w, h) = (84.0, 22.0);
     let n = scores.len();
     let x = |i: usize| if n <= 1 { w / 2.0 } else { 2.0 + (w - 4.0) * i as f64 / (n - 1) as f64 };
-    let y = |v: f64| 2.0 + (h - 4.0) * (1.0 - v.clamp(0.0, 1.0));
+    let y = |v: f64| 2.0 + (h - 4.0) * (1.0 - if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 });
     let pts: Vec<String> = scores.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect();
     let mut s = format!(
         r#"<svg class="spark band-{b}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{l}" xmlns="http://www.w3.org/2000/svg"><title>{l}</title>"#,
@@ -516,6 +528,16 @@ mod chart_tests {
         let one = kpi_chart(&[("2026-11".into(), 97.0, "warn")], 98.0, Some(95.0), &text());
         assert!(one.contains("kpi-warn") && one.contains("2026-11"));
         assert!(!sparkline(&[0.4], "yellow", "x").contains("NaN"));
+    }
+
+    #[test]
+    fn extreme_values_stored_before_they_were_refused_draw_inside_the_chart() {
+        let wild = vec![(0, 1e308), (1_000_000, -1e308), (2_000_000, f64::NAN), (3_000_000, 3.0)];
+        let svg = kr_chart(&course(wild, 3_000_000), &text());
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+        let k = kpi_chart(&[("2026-10".into(), 1e308, "pass"), ("2026-11".into(), -1e308, "fail")], 5.0, None, &text());
+        assert!(!k.contains("NaN") && !k.contains("inf"), "{k}");
+        assert!(!sparkline(&[f64::NAN, 0.5], "red", "x").contains("NaN"));
     }
 
     #[test]

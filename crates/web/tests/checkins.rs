@@ -21,6 +21,7 @@ on_both_engines! {
     weekly_trends_end_at_the_current_roll_up => trends;
     a_whole_objective_is_checked_in_at_once_or_not_at_all => objective_check_in;
     closing_a_cycle_freezes_and_managers_set_final_scores => cycle_close;
+    values_that_cannot_be_true_are_refused => implausible;
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -747,4 +748,96 @@ async fn objective_check_in(t: &TestDb) {
     let expected = (ws[0] * (2.0 / 3.0) + ws[1] * 0.5) / (ws[0] + ws[1]);
     assert!(close(score, expected), "{score} vs {expected}");
     assert_eq!(r.body["ancestors"].as_array().map(Vec::len), Some(3));
+}
+
+/// Item 8 of the security issue: check-ins and points of ±1e308 were accepted, turned a KR green
+/// and printed `inf` in the exports.
+async fn implausible(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let li = a.login("li.na@demo.example").await;
+    let admin = a.login("admin@demo.example").await;
+    let mine = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let kr = mine["key_results"][0]["id"].as_i64().expect("kr");
+    let before = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
+    for v in [1e308, -1e308, 1e15, -2e15] {
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/key-results/{kr}/check-ins"),
+                Some(&zhang),
+                Some(json!({"value": v, "confidence": 5})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("value")),
+            "{v}"
+        );
+    }
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 1e308, "confidence": 5})),
+        )
+        .await;
+    assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("10^15"), "{:?}", r.body);
+    let after = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
+    assert_eq!(after["current"], before["current"], "nothing was stored");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 999_999_999_999.0, "confidence": 5})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "a large but possible value is taken");
+    // Targets, points and KPI values alike.
+    let r = a
+        .call(
+            "PATCH",
+            &format!("/api/v1/key-results/{kr}"),
+            Some(&zhang),
+            Some(json!({"target": 1e300, "reason": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("target")),
+        "{:?}",
+        r.body
+    );
+    let m = a.call("POST", "/api/v1/metrics", Some(&admin), Some(json!({"name": "极端值探针"}))).await.body["id"]
+        .as_i64()
+        .expect("metric");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/metrics/{m}/points"),
+            Some(&admin),
+            Some(json!({"points": [{"time": "2026-11-01T00:00:00Z", "value": -1e308}]})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"]["rows"][0]["column"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("value"))
+    );
+    let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{}/values", kpi["id"]),
+            Some(&li),
+            Some(json!({"period": "2026-11", "value": 1e16})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("value")));
 }
