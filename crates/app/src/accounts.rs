@@ -19,9 +19,17 @@ use tandem_store::credentials::{self, CredentialRow};
 use tandem_store::{people, tenants};
 
 pub const SESSION_TTL_US: i64 = 14 * 24 * 3600 * 1_000_000;
-const FAILS_PER_EMAIL: u32 = 10;
+/// Wrong passwords for one email from one client before each further try must wait.
+const FREE_FAILS: u32 = 5;
+/// The longest wait between tries for one email from one client.
+const MAX_DELAY_US: i64 = 15 * 60 * 1_000_000;
+/// Wrong passwords from one client, whatever the emails, before it waits a whole window.
 const FAILS_PER_CLIENT: u32 = 50;
 const WINDOW_US: i64 = 15 * 60 * 1_000_000;
+/// A count of failures is forgotten this long after the last one.
+const FORGET_US: i64 = 24 * 3600 * 1_000_000;
+/// An email in more tenants than this is checked against the first ones only.
+const MAX_TENANTS_PER_EMAIL: usize = 20;
 
 pub fn hash_password(p: &NewPassword) -> Result<String> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
@@ -60,35 +68,45 @@ pub fn random_csrf() -> String {
     random_secret("")
 }
 
-/// Counts failed sign-ins in a sliding window, in this process.
+/// Counts failed sign-ins, in this process: per email and client, each failure past the first
+/// few makes the next try wait twice as long (up to 15 minutes), so guessing one account is slow
+/// while the same account signs in at once from anywhere else, and nobody can lock anyone out;
+/// per client, many failures across emails stop that client for a while. Keys are the email as
+/// typed, so a known and an unknown email are answered alike.
 #[derive(Default)]
 pub struct Throttle {
-    fails: Mutex<HashMap<String, (u32, i64)>>,
+    /// key → (failures, first failure, last failure), µs.
+    fails: Mutex<HashMap<String, (u32, i64, i64)>>,
 }
 
 impl Throttle {
-    fn check(&self, key: &str, limit: u32, now: i64) -> Result<()> {
+    /// When the next try for `key` may come, if it must wait.
+    fn wait(&self, key: &str, now: i64) -> Result<()> {
         let map = self.fails.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
-        if let Some((n, since)) = map.get(key)
-            && now - since < WINDOW_US
-            && *n >= limit
-        {
-            let retry = ((since + WINDOW_US - now) / 1_000_000).max(1) as u64;
-            return Err(AppError::RateLimited { retry_after_s: retry });
+        let Some(&(n, first, last)) = map.get(key) else { return Ok(()) };
+        let until = if key.starts_with("c:") {
+            (n >= FAILS_PER_CLIENT && now - first < WINDOW_US).then_some(first + WINDOW_US)
+        } else {
+            (n >= FREE_FAILS && now - last < FORGET_US).then(|| last + delay_after(n))
+        };
+        match until {
+            Some(t) if t > now => Err(AppError::RateLimited { retry_after_s: ((t - now) / 1_000_000).max(1) as u64 }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     fn fail(&self, key: &str, now: i64) {
         if let Ok(mut map) = self.fails.lock() {
             if map.len() > 100_000 {
-                map.retain(|_, (_, since)| now - *since < WINDOW_US);
+                map.retain(|_, (_, _, last)| now - *last < FORGET_US.min(WINDOW_US * 4));
             }
-            let e = map.entry(key.to_string()).or_insert((0, now));
-            if now - e.1 >= WINDOW_US {
-                *e = (0, now);
+            let e = map.entry(key.to_string()).or_insert((0, now, now));
+            let window = if key.starts_with("c:") { WINDOW_US } else { FORGET_US };
+            if now - e.2 >= window || (key.starts_with("c:") && now - e.1 >= WINDOW_US) {
+                *e = (0, now, now);
             }
             e.0 += 1;
+            e.2 = now;
         }
     }
 
@@ -97,6 +115,23 @@ impl Throttle {
             map.remove(key);
         }
     }
+}
+
+/// How long the try after the `n`th failure waits: nothing for the first few, then 1 s, 2 s,
+/// 4 s … up to 15 minutes.
+fn delay_after(n: u32) -> i64 {
+    if n < FREE_FAILS {
+        return 0;
+    }
+    let doublings = (n - FREE_FAILS).min(30);
+    (1_000_000i64 << doublings).min(MAX_DELAY_US)
+}
+
+/// A company to choose at sign-in: the email and password are right in several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantChoice {
+    pub slug: String,
+    pub name: String,
 }
 
 /// The signed-in caller and the credential they used.
@@ -127,14 +162,17 @@ pub fn roles_text(roles: &[Role]) -> String {
 }
 
 impl App {
-    /// Signs in by email and password. `tenant` (a slug) is needed only when the email has
-    /// accounts in several tenants. `client` identifies the caller for throttling.
+    /// Signs in by email and password. An email may have accounts in several tenants: the
+    /// password decides which — right in exactly one, it signs in there; right in several, the
+    /// answer lists those tenants to choose from (`tenant`, a slug, chooses); right in none, the
+    /// same 401 whatever accounts exist. `client` identifies the caller for throttling.
     pub async fn login(&self, email: &str, password: &str, tenant: Option<&str>, client: &str) -> Result<SignedIn> {
         let now = self.now();
-        let email_key = format!("e:{}", email.trim().to_lowercase());
+        let typed = email.trim().to_lowercase();
+        let account_key = format!("e:{typed}|{client}");
         let client_key = format!("c:{client}");
-        self.throttle.check(&email_key, FAILS_PER_EMAIL, now)?;
-        self.throttle.check(&client_key, FAILS_PER_CLIENT, now)?;
+        self.throttle.wait(&account_key, now)?;
+        self.throttle.wait(&client_key, now)?;
         let email = Email::parse("email", email).map_err(|_| AppError::BadCredentials);
         let mut candidates = match &email {
             Ok(e) => people::by_email_any_tenant(&self.db, e.as_str()).await?,
@@ -144,19 +182,34 @@ impl App {
             let t = tenants::by_slug(&self.db, &slug.to_ascii_lowercase()).await?;
             candidates.retain(|p| Some(p.tenant_id) == t.as_ref().map(|t| t.id));
         }
-        candidates.retain(|p| p.active == 1);
-        if candidates.len() > 1 {
-            return Err(AppError::Conflict("ambiguous_account"));
+        candidates.retain(|p| p.active == 1 && p.password_hash.is_some());
+        candidates.truncate(MAX_TENANTS_PER_EMAIL);
+        // One verification at least, so that an unknown email costs as long as a wrong password.
+        let mut matches = vec![];
+        if candidates.is_empty() {
+            verify_password(decoy_hash(), password);
         }
-        let person = candidates.pop();
-        let hash = person.as_ref().and_then(|p| p.password_hash.clone());
-        let ok = verify_password(hash.as_deref().unwrap_or(decoy_hash()), password) && hash.is_some();
-        let Some(person) = person.filter(|_| ok) else {
-            self.throttle.fail(&email_key, now);
+        for p in candidates {
+            if p.password_hash.as_deref().is_some_and(|h| verify_password(h, password)) {
+                matches.push(p);
+            }
+        }
+        if matches.is_empty() {
+            self.throttle.fail(&account_key, now);
             self.throttle.fail(&client_key, now);
             return Err(AppError::BadCredentials);
-        };
-        self.throttle.clear(&email_key);
+        }
+        self.throttle.clear(&account_key);
+        if matches.len() > 1 {
+            let mut choices = vec![];
+            for p in &matches {
+                if let Some(t) = tenants::get(&self.db, p.tenant_id).await? {
+                    choices.push(TenantChoice { slug: t.slug, name: t.name });
+                }
+            }
+            return Err(AppError::ChooseTenant(choices));
+        }
+        let person = matches.remove(0);
         self.issue(&person, "session", "", Some(now + SESSION_TTL_US)).await
     }
 

@@ -32,6 +32,9 @@ pub enum AppError {
     BadCredentials,
     #[error("too many attempts")]
     RateLimited { retry_after_s: u64 },
+    /// The email and password are right in several tenants: the caller chooses one.
+    #[error("choose a tenant")]
+    ChooseTenant(Vec<crate::accounts::TenantChoice>),
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("import rejected: {} rows", .0.len())]
@@ -60,6 +63,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "bad_credentials",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::ChooseTenant(_) => "ambiguous_account",
             AppError::Conflict(c) => c,
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Internal(_) => "internal",
@@ -84,10 +88,20 @@ impl AppError {
             }
             AppError::Unauthenticated => lang.pick("请先登录", "Please sign in first").into(),
             AppError::BadCredentials => lang.pick("邮箱或密码不正确", "Wrong email or password").into(),
+            AppError::RateLimited { retry_after_s: s } if *s < 60 => match lang {
+                Lang::Zh => format!("尝试次数过多，请在 {s} 秒后重试"),
+                Lang::En => format!("Too many attempts; try again in {s} seconds"),
+            },
             AppError::RateLimited { retry_after_s } => match lang {
                 Lang::Zh => format!("尝试次数过多，请在 {} 分钟后重试", retry_after_s.div_ceil(60)),
                 Lang::En => format!("Too many attempts; try again in {} minutes", retry_after_s.div_ceil(60)),
             },
+            AppError::ChooseTenant(_) => lang
+                .pick(
+                    "这个邮箱和密码在多家公司都有账号，请选择要登录的公司",
+                    "This email and password have accounts in several companies; choose one",
+                )
+                .into(),
             AppError::Conflict(what) => match (*what, lang) {
                 ("email_taken", Lang::Zh) => "该邮箱已被使用".into(),
                 ("email_taken", Lang::En) => "This email is already in use".into(),
@@ -95,8 +109,6 @@ impl AppError {
                 ("slug_taken", Lang::En) => "This tenant name is already taken".into(),
                 ("wrong_password", Lang::Zh) => "当前密码不正确".into(),
                 ("wrong_password", Lang::En) => "The current password is wrong".into(),
-                ("ambiguous_account", Lang::Zh) => "该邮箱属于多个公司，请填写公司标识".into(),
-                ("ambiguous_account", Lang::En) => "This email belongs to several companies; name the company".into(),
                 ("last_admin", Lang::Zh) => "不能移除自己的管理员角色，请先让另一位管理员操作".into(),
                 ("last_admin", Lang::En) => "You cannot remove your own admin role; ask another admin".into(),
                 ("self_deactivate", Lang::Zh) => "不能停用自己的账号".into(),

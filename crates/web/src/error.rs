@@ -33,6 +33,16 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub rows: Option<Vec<RowError>>,
+    /// For a sign-in right in several companies: the ones to choose from (send one's `slug` as
+    /// `tenant`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<Vec<TenantChoiceDto>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TenantChoiceDto {
+    pub slug: String,
+    pub name: String,
 }
 
 pub fn status_of(e: &AppError) -> StatusCode {
@@ -42,7 +52,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden | AppError::Refused(_) | AppError::TokenScope => StatusCode::FORBIDDEN,
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::ChooseTenant(_) => StatusCode::CONFLICT,
         AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -59,6 +69,12 @@ pub fn body_of(e: &AppError, lang: Lang) -> ErrorBody {
             },
             rows: match e {
                 AppError::ImportRejected(r) => Some(r.clone()),
+                _ => None,
+            },
+            tenants: match e {
+                AppError::ChooseTenant(c) => {
+                    Some(c.iter().map(|t| TenantChoiceDto { slug: t.slug.clone(), name: t.name.clone() }).collect())
+                }
                 _ => None,
             },
         },
@@ -101,7 +117,10 @@ pub fn json_rejection(rej: JsonRejection, lang: Lang) -> Response {
     let message = format!("{}{}{detail}", lang.pick(zh, en), lang.pick("：", ": "));
     let status =
         if code == "unsupported_media_type" { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::BAD_REQUEST };
-    (status, Json(ErrorBody { error: ErrorDetail { code: code.into(), message, field: None, rows: None } }))
+    (
+        status,
+        Json(ErrorBody { error: ErrorDetail { code: code.into(), message, field: None, rows: None, tenants: None } }),
+    )
         .into_response()
 }
 
@@ -121,7 +140,9 @@ pub fn bad_param(detail: String, lang: Lang) -> Response {
     let message = format!("{}{}{detail}", lang.pick("请求参数不正确", "Bad request parameter"), lang.pick("：", ": "));
     (
         StatusCode::BAD_REQUEST,
-        Json(ErrorBody { error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None } }),
+        Json(ErrorBody {
+            error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None, tenants: None },
+        }),
     )
         .into_response()
 }

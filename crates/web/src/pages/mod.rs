@@ -206,7 +206,13 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
         let lang = auth::header_lang(&headers);
         let message = lang.pick("没有这个 API 端点", "There is no such API endpoint").to_string();
         let body = crate::error::ErrorBody {
-            error: crate::error::ErrorDetail { code: "unknown_endpoint".into(), message, field: None, rows: None },
+            error: crate::error::ErrorDetail {
+                code: "unknown_endpoint".into(),
+                message,
+                field: None,
+                rows: None,
+                tenants: None,
+            },
         };
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     }
@@ -276,6 +282,8 @@ struct LoginPage {
     next: String,
     email: String,
     tenant: String,
+    /// The companies a sign-in was right in, to choose from: (slug, name).
+    choices: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +311,7 @@ async fn login_form(
         next,
         email: String::new(),
         tenant: String::new(),
+        choices: vec![],
     };
     (jar, render(StatusCode::OK, page)).into_response()
 }
@@ -329,16 +338,17 @@ async fn login_submit(
     let lang = page_lang(&headers);
     let next = safe_next(Some(&form.next));
     let cookie_csrf = jar.get(auth::LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    let again = |jar: CookieJar, status: StatusCode, message: String| {
+    let again = |jar: CookieJar, status: StatusCode, message: String, choices: Vec<(String, String)>| {
         let csrf = tandem_app::accounts::random_csrf();
         let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
         let mut f = Frame::anonymous(lang, "sign_in", "/login");
         f.error = Some(message);
-        let page = LoginPage { f, csrf, next: next.clone(), email: form.email.clone(), tenant: form.tenant.clone() };
+        let page =
+            LoginPage { f, csrf, next: next.clone(), email: form.email.clone(), tenant: form.tenant.clone(), choices };
         (jar, render(status, page)).into_response()
     };
     if cookie_csrf.is_empty() || !auth::constant_eq(&cookie_csrf, &form.csrf) {
-        return again(jar, StatusCode::FORBIDDEN, Tr(lang).s("form_expired").to_string());
+        return again(jar, StatusCode::FORBIDDEN, Tr(lang).s("form_expired").to_string(), vec![]);
     }
     let tenant = Some(form.tenant.as_str()).filter(|t| !t.trim().is_empty());
     match st.app.login(&form.email, &form.password, tenant, &client).await {
@@ -348,7 +358,13 @@ async fn login_submit(
                 .add(auth::session_cookie(signed.secret, st.secure_cookies));
             (jar, Redirect::to(&next)).into_response()
         }
-        Err(e) => again(jar, crate::error::status_of(&e), e.message(lang)),
+        Err(e) => {
+            let choices = match &e {
+                AppError::ChooseTenant(c) => c.iter().map(|t| (t.slug.clone(), t.name.clone())).collect(),
+                _ => vec![],
+            };
+            again(jar, crate::error::status_of(&e), e.message(lang), choices)
+        }
     }
 }
 
