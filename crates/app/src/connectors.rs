@@ -37,6 +37,21 @@ pub struct SourcePolicy {
     pub sqlite_root: Option<PathBuf>,
     /// Tandem's own database URL (PostgreSQL), which no connector may read.
     pub own_database: Option<String>,
+    /// Tandem's own SQLite file, which no connector may read under any name (a hard link or a
+    /// symbolic link to it inside the sources folder is the same file).
+    pub own_sqlite: Option<PathBuf>,
+}
+
+/// A file's identity on its device, whatever path names it.
+#[cfg(unix)]
+fn file_identity(p: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(p: &std::path::Path) -> Option<std::path::PathBuf> {
+    p.canonicalize().ok()
 }
 
 /// What is not secret about a connector.
@@ -306,6 +321,22 @@ fn owner_of(tenant: i64, id: i64) -> String {
     format!("connector:{tenant}:{id}")
 }
 
+impl App {
+    /// Whether a database server's address is one Tandem may connect to (see `outbound`). The
+    /// driver resolves the name again when it connects; the window between is the DNS answer's.
+    async fn server_reachable(
+        &self,
+        dsn: &str,
+        engine: SourceEngine,
+    ) -> std::result::Result<(), crate::outbound::Refused> {
+        if engine == SourceEngine::Sqlite {
+            return Ok(());
+        }
+        let Some((host, port, _)) = server_identity(dsn) else { return Err(crate::outbound::Refused::BadUrl) };
+        self.outbound.resolve(&host, port).await.map(|_| ())
+    }
+}
+
 /// Host, port and database of a server URL (`scheme://user:pw@host:port/db?…`), to tell
 /// whether two URLs name one database.
 fn server_identity(url: &str) -> Option<(String, u16, String)> {
@@ -345,7 +376,9 @@ impl SourcePolicy {
                             .join(path.file_name()?),
                     )
                 });
-                full.is_some_and(|f| f.starts_with(&root) && f != root)
+                let own = self.own_sqlite.as_deref().and_then(file_identity);
+                let same_file = own.is_some() && full.as_deref().and_then(file_identity) == own;
+                full.is_some_and(|f| f.starts_with(&root) && f != root) && !same_file
             }
             _ => match (&self.own_database, server_identity(secret)) {
                 (Some(own), Some(theirs)) => server_identity(own).is_none_or(|own| own != theirs),
@@ -442,6 +475,7 @@ impl App {
                 if !self.sources.allows(dsn, engine) {
                     return Err(Invalid::new("secret", Rule::SourceNotAllowed).into());
                 }
+                self.server_reachable(dsn, engine).await.map_err(|_| Invalid::new("secret", Rule::NotPublic))?;
                 config.query =
                     foreign::clean_query(&config.query).map_err(|_| Invalid::new("query", Rule::Required))?.to_string();
                 if config.query.len() > 10_000 {
@@ -458,6 +492,11 @@ impl App {
                 if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(&url).is_err() {
                     return Err(Invalid::new("url", Rule::BadSource).into());
                 }
+                let target = self.outbound.check_url(&url).map_err(|e| match e {
+                    crate::outbound::Refused::NotPublic(_) => Invalid::new("url", Rule::NotPublic),
+                    _ => Invalid::new("url", Rule::BadSource),
+                })?;
+                self.outbound.check_resolved(&target).await?;
                 for (field, v) in [
                     ("items_path", &config.items_path),
                     ("time_path", &config.time_path),
@@ -709,13 +748,14 @@ impl App {
                 if !self.sources.allows(&secret, engine) {
                     return Err(Invalid::new("secret", Rule::SourceNotAllowed).message(lang));
                 }
+                self.server_reachable(&secret, engine).await.map_err(|e| e.message(lang))?;
                 let rows = foreign::read_rows(&secret, &config.query, timeout, MAX_ROWS)
                     .await
                     .map_err(|e| source_error(&e, lang))?;
                 Ok(rows.into_iter().map(|r| RawRow { time: r.time.map(RawTime::Text), value: r.value }).collect())
             }
             _ => {
-                let doc = fetch_json(&config.url, header_of(&secret), timeout, lang).await?;
+                let doc = fetch_json(&self.outbound, &config.url, header_of(&secret), timeout, lang).await?;
                 let rows = rows_from_json(&doc, &config, self.now(), lang)?;
                 if rows.len() > MAX_ROWS {
                     return Err(source_error(&SourceError::TooMany(MAX_ROWS), lang));
@@ -740,17 +780,19 @@ fn source_error(e: &SourceError, lang: Lang) -> String {
 }
 
 async fn fetch_json(
+    rules: &std::sync::Arc<crate::outbound::Outbound>,
     url: &str,
     header: Option<(String, String)>,
     timeout: Duration,
     lang: Lang,
 ) -> std::result::Result<serde_json::Value, String> {
     let say = |zh: String, en: String| if lang == Lang::Zh { zh } else { en };
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|e| e.to_string())?;
+    // Checked here for a clear answer, and again by the client on every connection and redirect.
+    let target = rules.check_url(url).map_err(|e| e.message(lang))?;
+    if let Some(host) = target.host_str() {
+        rules.resolve(host, target.port_or_known_default().unwrap_or(80)).await.map_err(|e| e.message(lang))?;
+    }
+    let client = rules.http_client(timeout)?;
     let mut req = client.get(url).header("Accept", "application/json");
     if let Some((k, v)) = header {
         req = req.header(k, v);
@@ -860,10 +902,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tandem-policy-{}", std::process::id()));
         let root = dir.join("sources");
         std::fs::create_dir_all(&root).unwrap();
+        let own = dir.join("tandem.db");
+        std::fs::write(&own, b"SQLite format 3\0").unwrap();
         let p = SourcePolicy {
             sqlite_root: Some(root.clone()),
             own_database: Some("postgres://app@localhost/tandem".into()),
+            own_sqlite: Some(own.clone()),
         };
+        // Item 16 of the security issue: a hard link to Tandem's own file inside the folder.
+        let _ = std::fs::remove_file(root.join("innocent.db"));
+        std::fs::hard_link(&own, root.join("innocent.db")).unwrap();
+        let linked = format!("sqlite://{}", root.join("innocent.db").display());
+        assert!(!p.allows(&linked, SourceEngine::Sqlite), "the same file under another name");
         let inside = format!("sqlite://{}", root.join("sales.db").display());
         let outside = format!("sqlite://{}", dir.join("tandem.db").display());
         let sneaky = format!("sqlite://{}/../tandem.db", root.display());

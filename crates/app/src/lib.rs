@@ -31,6 +31,7 @@ pub mod notices;
 pub mod notify;
 pub mod okr_files;
 pub mod org;
+pub mod outbound;
 pub mod people;
 pub mod reports;
 pub mod secrets;
@@ -64,6 +65,10 @@ pub struct App {
     secrets: Option<Arc<secrets::SecretBox>>,
     /// What connectors may read.
     sources: Arc<connectors::SourcePolicy>,
+    /// Where connectors, webhooks and bots may connect.
+    outbound: Arc<outbound::Outbound>,
+    /// The client webhooks and bots are posted with, bound to `outbound` (made on first use).
+    webhook_client: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 impl App {
@@ -77,7 +82,14 @@ impl App {
             mailer: None,
             secrets: None,
             sources: Default::default(),
+            outbound: Default::default(),
+            webhook_client: Default::default(),
         }
+    }
+
+    /// The same app connecting out under `rules` (the operator's `TANDEM_OUTBOUND_ALLOW`).
+    pub fn with_outbound(self, rules: outbound::Outbound) -> Self {
+        App { outbound: Arc::new(rules), webhook_client: Default::default(), ..self }
     }
 
     /// The same app sending email through `mailer`.

@@ -366,6 +366,8 @@ impl App {
         {
             return Err(Invalid::new("url", Rule::OneOf(&["https://…", "http://…"])).into());
         }
+        let target = self.outbound.check_channel(kind, url)?;
+        self.outbound.check_resolved(&target).await?;
         if events.is_empty() || events.iter().any(|e| !EVENTS.contains(&e.as_str())) {
             return Err(Invalid::new("events", Rule::OneOf(&EVENTS)).into());
         }
@@ -450,7 +452,14 @@ impl App {
     /// this one once they are set), instead of failing each on a retry schedule meant for a
     /// mail server that is briefly down (a 10,000-person bench tenant's weekly reminders are
     /// 3,700 emails: failing each on that schedule took thousands of writes a minute).
-    pub async fn dispatch_due(&self, client: &reqwest::Client) -> Result<usize> {
+    pub async fn dispatch_due(&self) -> Result<usize> {
+        let client = match self.webhook_client.get() {
+            Some(c) => c,
+            None => {
+                let c = self.outbound.http_client(std::time::Duration::from_secs(10)).map_err(AppError::Internal)?;
+                self.webhook_client.get_or_init(|| c)
+            }
+        };
         let now = self.now();
         let skip = self.mailer.is_none().then_some(EMAIL);
         let due = notify::claim_due(&self.db, now, now + LEASE_US, 50, skip).await?;
@@ -473,6 +482,15 @@ impl App {
             let to = Target { kind: &c.kind, url: &c.url, secret: &c.secret };
             let msg = Message { delivery: o.id, event: &o.event, text, data: &payload["data"] };
             let req = render(&to, &msg, now / 1000);
+            // Channels saved before the address rules, or since the operator narrowed them.
+            if let Err(e) = self.outbound.check_channel(&c.kind, &c.url) {
+                let at = self.now();
+                let id = self.db.next_id().await?;
+                let error = e.message(Lang::En);
+                notify::finish_attempt(&self.db, &o, id, at, None, &error, Some(at + backoff_us(o.attempts + 1)))
+                    .await?;
+                continue;
+            }
             let mut b = client.post(&req.url).timeout(std::time::Duration::from_secs(10)).body(req.body);
             for (k, v) in &req.headers {
                 b = b.header(k, v);

@@ -27,6 +27,11 @@ struct Cli {
     /// The folder SQLite connectors may read from; default `<data dir>/sources`.
     #[arg(long, env = "TANDEM_SOURCES_DIR", global = true)]
     sources_dir: Option<PathBuf>,
+    /// Hosts and networks (names, addresses, CIDRs; comma-separated) that connectors, webhooks
+    /// and bots may reach besides the public internet, e.g. `10.20.0.0/16,erp.corp.example`.
+    /// Loopback, private, link-local and reserved addresses are refused otherwise.
+    #[arg(long, env = "TANDEM_OUTBOUND_ALLOW", global = true, default_value = "")]
+    outbound_allow: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -229,8 +234,17 @@ async fn open(cli: &Cli) -> Fallible<App> {
     let policy = tandem_app::connectors::SourcePolicy {
         sqlite_root: Some(sources),
         own_database: url.starts_with("postgres").then(|| url.clone()),
+        own_sqlite: url.starts_with("sqlite").then(|| sqlite_file(&url)),
     };
-    Ok(App::new(db, Arc::new(SystemClock)).with_connectors(Some(secrets), policy))
+    let outbound = tandem_app::outbound::Outbound::parse(&cli.outbound_allow)
+        .map_err(|e| format!("TANDEM_OUTBOUND_ALLOW: {e}"))?;
+    Ok(App::new(db, Arc::new(SystemClock)).with_connectors(Some(secrets), policy).with_outbound(outbound))
+}
+
+/// The file a `sqlite://path?options` URL names.
+fn sqlite_file(url: &str) -> PathBuf {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    PathBuf::from(path.split('?').next().unwrap_or(path))
 }
 
 /// The configured secret key, or the one kept in the data directory (made on first use).
@@ -466,9 +480,8 @@ async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
     let dispatcher = {
         let app = app.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
             loop {
-                if let Err(e) = app.dispatch_due(&client).await {
+                if let Err(e) = app.dispatch_due().await {
                     tracing::warn!(error = %e, "notification dispatch failed");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -42,6 +42,10 @@ pub enum Rule {
     SourceNotAllowed,
     /// The server has no key to seal secrets with.
     NoSecretKey,
+    /// An address Tandem will not connect to: loopback, private, link-local or reserved.
+    NotPublic,
+    /// A bot channel posts only to its vendor's host (these, comma-separated).
+    VendorHost(&'static str),
     /// A number too large in magnitude to be a real measurement (see `goal::MAX_MAGNITUDE`).
     TooLarge,
     /// A document nests lists or maps deeper than this.
@@ -142,6 +146,14 @@ impl Invalid {
             (Rule::SourceNotAllowed, Lang::En) => format!(
                 "“{f}” is not allowed: Tandem's own database cannot be read, and SQLite files must lie in the sources folder"
             ),
+            (Rule::NotPublic, Lang::Zh) => {
+                format!("“{f}”指向本机、内网或保留地址，Tandem 不会连接（运维可用 TANDEM_OUTBOUND_ALLOW 放行）")
+            }
+            (Rule::NotPublic, Lang::En) => format!(
+                "“{f}” points to a loopback, private or reserved address; Tandem will not connect to it (an operator may allow it with TANDEM_OUTBOUND_ALLOW)"
+            ),
+            (Rule::VendorHost(hosts), Lang::Zh) => format!("“{f}”须是该机器人平台的地址（{hosts}）"),
+            (Rule::VendorHost(hosts), Lang::En) => format!("“{f}” must be the bot platform's own address ({hosts})"),
             (Rule::TooLarge, Lang::Zh) => format!("“{f}”数值过大（绝对值须小于 10^15），不像是真实数据"),
             (Rule::TooLarge, Lang::En) => {
                 format!("“{f}” is too large to be a real value (its magnitude must be below 10^15)")

@@ -23,6 +23,7 @@ on_both_engines! {
     an_http_connector_reads_json_by_paths => http_source;
     connectors_are_for_admins_and_checked_at_the_edge => validation;
     each_scheduled_time_runs_once_across_two_servers => scheduled_once;
+    connectors_reach_only_the_addresses_they_may => outbound;
 }
 
 fn mariadb_url() -> String {
@@ -60,8 +61,14 @@ async fn connector_api(t: &TestDb, sources: &Sources, clock: Option<Arc<FixedClo
         None => api(t).await,
     };
     let key = SecretBox::from_key_text(&"ab".repeat(32)).expect("key");
-    let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), own_database: None };
-    rebuild(api.app.with_connectors(Some(key), policy))
+    let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), ..Default::default() };
+    rebuild(api.app.with_connectors(Some(key), policy).with_outbound(loopback_allowed()))
+}
+
+/// The sources these tests read (MariaDB, PostgreSQL, HTTP servers) listen on loopback, which
+/// only the operator's allow list opens.
+fn loopback_allowed() -> tandem_app::outbound::Outbound {
+    tandem_app::outbound::Outbound::parse("127.0.0.1,::1,localhost").expect("allow list")
 }
 
 fn rebuild(app: App) -> Api {
@@ -428,7 +435,8 @@ async fn validation(t: &TestDb) {
     assert_eq!(a.call("POST", "/api/v1/connectors", Some(&admin), Some(good)).await.status, StatusCode::CREATED);
 
     // Without a key on the server, a secret cannot be saved.
-    let bare = rebuild(App::new(t.db.clone(), Arc::new(tandem_app::clock::SystemClock)));
+    let bare =
+        rebuild(App::new(t.db.clone(), Arc::new(tandem_app::clock::SystemClock)).with_outbound(loopback_allowed()));
     let body = json!({"name": "无密钥", "kind": "http", "metric_id": metric, "schedule": "0 6 * * *",
         "url": "http://127.0.0.1:9/x", "secret": "tok"});
     let r = bare.call("POST", "/api/v1/connectors", Some(&admin), Some(body)).await;
@@ -456,8 +464,10 @@ async fn scheduled_once(t: &TestDb) {
     // A second server: its own database handle, the same key, the same clock.
     let second = {
         let key = SecretBox::from_key_text(&"ab".repeat(32)).expect("key");
-        let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), own_database: None };
-        App::new(second_server_db(t).await, clock.clone()).with_connectors(Some(key), policy)
+        let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), ..Default::default() };
+        App::new(second_server_db(t).await, clock.clone())
+            .with_connectors(Some(key), policy)
+            .with_outbound(loopback_allowed())
     };
     assert_eq!(a.app.run_due_connectors("one").await.expect("run"), 0, "not due yet");
     // Three days: each server polls many times around each 06:00.
@@ -496,4 +506,92 @@ async fn scheduled_once(t: &TestDb) {
     if t.db.engine() == tandem_store::Engine::Postgres {
         second.db.close().await;
     }
+}
+
+/// Item 6 of the security issue: HTTP connectors fetched loopback in every spelling and followed
+/// redirects, and SQL connectors acted as a port scanner.
+async fn outbound(t: &TestDb) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sources = Sources::new();
+    let allowed = connector_api(t, &sources, None).await;
+    let strict = rebuild(allowed.app.clone().with_outbound(Default::default()));
+    let by_name = rebuild(
+        allowed.app.clone().with_outbound(tandem_app::outbound::Outbound::parse("localhost").expect("allow list")),
+    );
+    let admin = strict.login("admin@demo.example").await;
+    let metric = new_metric(&strict, &admin, "探针").await;
+    // A loopback server counting requests: /r redirects to /in by an address spelled as a number.
+    let hits = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = hits.clone();
+    let app = axum::Router::new()
+        .route(
+            "/r",
+            axum::routing::get(move || async move {
+                axum::response::Redirect::temporary(&format!("http://2130706433:{port}/in"))
+            }),
+        )
+        .route(
+            "/in",
+            axum::routing::get(move || {
+                let seen = seen.clone();
+                async move {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(json!([{"t": "2026-11-01", "v": 1}]))
+                }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    let http = |url: String| {
+        json!({"name": format!("探针 {url}"), "kind": "http", "metric_id": metric, "schedule": "0 6 * * *",
+        "url": url, "items_path": "", "time_path": "t", "value_path": "v"})
+    };
+    for url in [
+        format!("http://2130706433:{port}/in"),
+        format!("http://0177.0.0.1:{port}/in"),
+        format!("http://0x7f.1:{port}/in"),
+        format!("http://localhost:{port}/in"),
+        format!("http://[::ffff:127.0.0.1]:{port}/in"),
+        format!("http://0.0.0.0:{port}/in"),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+    ] {
+        let r = strict.call("POST", "/api/v1/connectors", Some(&admin), Some(http(url.clone()))).await;
+        assert_eq!(
+            (r.status, r.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("url")),
+            "{url}: {:?}",
+            r.body
+        );
+        assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("TANDEM_OUTBOUND_ALLOW"));
+    }
+    for dsn in [mariadb_url(), "mysql://root@2130706433:3306/test".into(), "postgres://x@[::1]:5432/test".into()] {
+        let body = json!({"name": "端口探测", "kind": "sql", "metric_id": metric, "schedule": "0 6 * * *", "secret": dsn,
+            "query": "SELECT 1 AS time, 2 AS value"});
+        let r = strict.call("POST", "/api/v1/connectors", Some(&admin), Some(body)).await;
+        assert_eq!(
+            (r.status, r.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("secret")),
+            "{dsn}"
+        );
+    }
+    // Saved while the operator allowed loopback, run after the rule narrowed: refused at run time.
+    let r = allowed
+        .call("POST", "/api/v1/connectors", Some(&admin), Some(http(format!("http://127.0.0.1:{port}/in"))))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    let ran = run(&strict, &admin, id).await;
+    assert_eq!(ran["status"], "failed", "{ran:?}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "never reached");
+    assert_eq!(run(&allowed, &admin, id).await["status"], "ok", "the operator's rule opens it");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    // Allowed by name, a redirect to the same host in another spelling is not followed.
+    let r = by_name
+        .call("POST", "/api/v1/connectors", Some(&admin), Some(http(format!("http://localhost:{port}/r"))))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let ran = run(&by_name, &admin, r.body["id"].as_i64().expect("id")).await;
+    assert_eq!(ran["status"], "failed", "{ran:?}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "the redirect was not followed");
 }

@@ -71,8 +71,7 @@ async fn emails(t: &TestDb) {
         tandem_app::notify::Mailer::new(&format!("smtp://127.0.0.1:{}", sink.port), "Tandem <tandem@demo.example>")
             .expect("mailer");
     let app = a.app.clone().with_mailer(mailer);
-    let client = reqwest::Client::new();
-    let sent = app.dispatch_due(&client).await.expect("dispatch");
+    let sent = app.dispatch_due().await.expect("dispatch");
     assert!(sent >= 3, "{sent} emails");
     // The sink prints each message as it takes it.
     let mut got = vec![];
@@ -102,7 +101,7 @@ async fn emails(t: &TestDb) {
     assert_eq!(who, vec!["lin.xiao@demo.example", "sun.hao@demo.example"]);
     assert!(got.iter().all(|m| m["from"] == "tandem@demo.example"));
     // Delivered means delivered: another round sends nothing.
-    assert_eq!(app.dispatch_due(&client).await.expect("dispatch"), 0);
+    assert_eq!(app.dispatch_due().await.expect("dispatch"), 0);
     // A KPI change decided: the requester (even with red-light email off) and the KPI's owner.
     let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
     let body = json!({"changes": {"target": 0.2}, "reason": "新收银系统上线首月"});
@@ -110,7 +109,7 @@ async fn emails(t: &TestDb) {
     let rid = r.body["id"].as_i64().expect("request");
     let decision = json!({"approve": false, "note": "下季度再议"});
     a.call("POST", &format!("/api/v1/kpi-change-requests/{rid}/decision"), Some(&hr), Some(decision)).await;
-    assert_eq!(app.dispatch_due(&client).await.expect("dispatch"), 2);
+    assert_eq!(app.dispatch_due().await.expect("dispatch"), 2);
     for _ in 0..100 {
         if sink.lines.lock().expect("lock").len() >= got.len() + 2 {
             break;

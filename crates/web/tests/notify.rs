@@ -17,6 +17,7 @@ use common::*;
 
 on_both_engines! {
     a_notification_survives_a_failing_receiver_and_arrives_once => delivery;
+    channels_post_only_where_they_may => channel_addresses;
 }
 
 #[derive(Default)]
@@ -53,6 +54,11 @@ async fn start_receiver(r: Arc<Receiver>) -> String {
 async fn delivery(t: &TestDb) {
     let clock = Arc::new(FixedClock::new(SystemClock.now_us()));
     let a = api_with_clock(t, clock.clone()).await;
+    // The receiver listens on loopback, which only the operator's allow list opens.
+    let a = {
+        let app = a.app.with_outbound(tandem_app::outbound::Outbound::parse("127.0.0.1").expect("allow list"));
+        Api { router: tandem_web::router(tandem_web::AppState::new(app.clone(), false)), app }
+    };
     let admin = a.login("admin@demo.example").await;
     let receiver = Arc::new(Receiver::default());
     let url = start_receiver(receiver.clone()).await;
@@ -82,10 +88,9 @@ async fn delivery(t: &TestDb) {
     let kr_alerts = alerts.iter().filter(|x| x["subject_type"] == "key_result").count();
     assert!(kr_alerts >= 1 && alerts.iter().any(|x| x["subject_type"] == "kpi"), "{alerts:?}");
 
-    let client = reqwest::Client::new();
     let mut rounds = 0;
     loop {
-        a.app.dispatch_due(&client).await.expect("dispatch");
+        a.app.dispatch_due().await.expect("dispatch");
         let ok = receiver.seen.lock().expect("lock").iter().filter(|s| s.0 == 200).count();
         if ok == kr_alerts {
             break;
@@ -97,7 +102,7 @@ async fn delivery(t: &TestDb) {
     }
     // Once more, later: nothing is sent again.
     clock.advance(3_600_000_000);
-    a.app.dispatch_due(&client).await.expect("dispatch");
+    a.app.dispatch_due().await.expect("dispatch");
     let seen = receiver.seen.lock().expect("lock").clone();
     let mut delivered: Vec<String> = seen
         .iter()
@@ -130,4 +135,47 @@ async fn delivery(t: &TestDb) {
     assert_eq!(attempts, kr_alerts + 2);
     assert!(log.iter().flat_map(|d| d["log"].as_array().cloned().unwrap_or_default()).any(|x| x["status"] == 500));
     assert_eq!(a.call("GET", "/api/v1/deliveries", Some(&zhang), None).await.status, StatusCode::FORBIDDEN);
+}
+
+/// Item 6 of the security issue: webhooks and bot channels accepted any host.
+async fn channel_addresses(t: &TestDb) {
+    let a = api(t).await;
+    let admin = a.login("admin@demo.example").await;
+    let receiver = Arc::new(Receiver::default());
+    let url = start_receiver(receiver.clone()).await;
+    let port = url.rsplit(':').next().and_then(|p| p.split('/').next()).expect("port").to_string();
+    let channel = |kind: &str, url: String| json!({"kind": kind, "name": "x", "url": url, "events": ["alert_raised"]});
+    for (kind, url, rule) in [
+        ("webhook", url.clone(), "TANDEM_OUTBOUND_ALLOW"),
+        ("webhook", format!("http://2130706433:{port}/hook"), "TANDEM_OUTBOUND_ALLOW"),
+        ("webhook", format!("http://localhost:{port}/hook"), "TANDEM_OUTBOUND_ALLOW"),
+        ("webhook", "http://169.254.169.254/latest".into(), "TANDEM_OUTBOUND_ALLOW"),
+        ("feishu", "https://attacker.example/open-apis/bot/v2/hook/x".into(), "open.feishu.cn"),
+        ("dingtalk", format!("http://127.0.0.1:{port}/robot/send"), "TANDEM_OUTBOUND_ALLOW"),
+        ("dingtalk", "https://dingtalk.attacker.example/robot/send".into(), "oapi.dingtalk.com"),
+        ("wecom", "https://qyapi.weixin.qq.com.attacker.example/cgi-bin/webhook/send".into(), "qyapi.weixin.qq.com"),
+    ] {
+        let r = a.call("POST", "/api/v1/channels", Some(&admin), Some(channel(kind, url.clone()))).await;
+        assert_eq!(
+            (r.status, r.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("url")),
+            "{kind} {url}"
+        );
+        assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains(rule), "{kind} {url}: {:?}", r.body);
+    }
+    // The vendor's own host is taken (it is checked again, after DNS, on every post).
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/channels",
+            Some(&admin),
+            Some(channel("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/abc".into())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // Nothing reached the receiver, whatever was raised and dispatched.
+    let hr = a.login("hr@demo.example").await;
+    a.items("/api/v1/alerts", &hr).await;
+    a.app.dispatch_due().await.expect("dispatch");
+    assert!(receiver.seen.lock().expect("lock").is_empty());
 }
