@@ -315,11 +315,14 @@ impl App {
             return Err(AppError::Conflict("wrong_password"));
         }
         let new = NewPassword::parse(new)?;
+        if verify_password(person.password_hash.as_deref().unwrap_or_default(), new.expose()) {
+            return Err(tandem_domain::Invalid::new("new_password", tandem_domain::Rule::PasswordUnchanged).into());
+        }
         let hash = hash_password(&new)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         people::set_password_hash(&mut tx, person.tenant_id, person.id, &hash).await?;
-        credentials::revoke_sessions_except(&mut tx, person.tenant_id, person.id, Some(s.credential_id), now).await?;
+        credentials::revoke_all_except(&mut tx, person.tenant_id, person.id, Some(s.credential_id), now).await?;
         record(
             &mut tx,
             Some(&s.actor),
@@ -347,7 +350,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         people::set_password_hash(&mut tx, tenant.0, person.id, &hash).await?;
-        credentials::revoke_sessions_except(&mut tx, tenant.0, person.id, None, now).await?;
+        credentials::revoke_all_except(&mut tx, tenant.0, person.id, None, now).await?;
         record(
             &mut tx,
             None,

@@ -206,7 +206,7 @@ impl App {
         if after != before {
             people::update(&mut tx, &after).await.map_err(email_conflict)?;
             if after.active == 0 && before.active == 1 {
-                tandem_store::credentials::revoke_sessions_except(&mut tx, a.tenant.0, id, None, now).await?;
+                tandem_store::credentials::revoke_all_except(&mut tx, a.tenant.0, id, None, now).await?;
             }
             record(
                 &mut tx,

@@ -14,6 +14,12 @@ pub enum Rule {
     PasswordTooShort {
         min: usize,
     },
+    /// A password with a control character in it.
+    PasswordControl,
+    /// A password from the top of every guessing list.
+    PasswordCommon,
+    /// The new password is the current one.
+    PasswordUnchanged,
     NotANumber,
     OutOfRange {
         min: f64,
@@ -90,6 +96,14 @@ impl Invalid {
             (Rule::PasswordTooShort { min }, Lang::En) => {
                 format!("The password needs at least {min} characters")
             }
+            (Rule::PasswordControl, Lang::Zh) => "密码不能包含控制字符（如制表符、换行）".to_string(),
+            (Rule::PasswordControl, Lang::En) => {
+                "The password may not contain control characters (tabs, line breaks…)".into()
+            }
+            (Rule::PasswordCommon, Lang::Zh) => "这个密码太常见，很容易被猜中，请换一个".to_string(),
+            (Rule::PasswordCommon, Lang::En) => "This password is too common and easily guessed; choose another".into(),
+            (Rule::PasswordUnchanged, Lang::Zh) => "新密码不能与当前密码相同".to_string(),
+            (Rule::PasswordUnchanged, Lang::En) => "The new password must differ from the current one".into(),
             (Rule::NotANumber, Lang::Zh) => format!("“{f}”必须是数字"),
             (Rule::NotANumber, Lang::En) => format!("“{f}” must be a number"),
             (Rule::OutOfRange { min, max }, Lang::Zh) => {

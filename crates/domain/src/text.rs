@@ -78,12 +78,21 @@ pub struct NewPassword(String);
 impl NewPassword {
     pub const MIN: usize = 8;
 
+    /// At least [`Self::MIN`] characters once spaces at either end are set aside, no control
+    /// characters (eight NUL bytes are not a password), and not one of the passwords every
+    /// guessing list starts with. The password is kept as typed.
     pub fn parse(raw: &str) -> Result<NewPassword, Invalid> {
-        if raw.chars().count() < Self::MIN {
-            return Err(Invalid::new("password", Rule::PasswordTooShort { min: Self::MIN }));
-        }
         if raw.len() > 1024 {
             return Err(Invalid::new("password", Rule::TooLong { max: 1024 }));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(Invalid::new("password", Rule::PasswordControl));
+        }
+        if raw.trim().chars().count() < Self::MIN {
+            return Err(Invalid::new("password", Rule::PasswordTooShort { min: Self::MIN }));
+        }
+        if is_common_password(raw.trim()) {
+            return Err(Invalid::new("password", Rule::PasswordCommon));
         }
         Ok(NewPassword(raw.to_string()))
     }
@@ -91,6 +100,82 @@ impl NewPassword {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// The most common passwords of eight characters or more (from the published breach lists),
+/// and the obvious ones of a Chinese workplace, compared without case.
+const COMMON_PASSWORDS: &[&str] = &[
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "87654321",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "99999999",
+    "11223344",
+    "12341234",
+    "123123123",
+    "147258369",
+    "123456abc",
+    "abc12345",
+    "abcd1234",
+    "a1234567",
+    "a12345678",
+    "qwertyui",
+    "qwerty123",
+    "qwertyuiop",
+    "1qaz2wsx",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "zaq12wsx",
+    "asdfghjk",
+    "asdf1234",
+    "zxcvbnm1",
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "superman",
+    "starwars",
+    "whatever",
+    "trustno1",
+    "letmein1",
+    "welcome1",
+    "welcome123",
+    "admin123",
+    "admin1234",
+    "administrator",
+    "changeme",
+    "default1",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "1314520520",
+    "aa123456",
+    "qq123456",
+    "abc123456",
+    "a123456789",
+    "wang1234",
+    "zhang123",
+    "tandem123",
+    "tandem2026",
+];
+
+fn is_common_password(p: &str) -> bool {
+    let lower = p.to_lowercase();
+    let first = lower.chars().next();
+    COMMON_PASSWORDS.contains(&lower.as_str()) || lower.chars().all(|c| Some(c) == first)
 }
 
 impl std::fmt::Debug for NewPassword {
@@ -152,6 +237,16 @@ mod tests {
     fn password_policy() {
         assert!(NewPassword::parse("short").is_err());
         assert!(NewPassword::parse("demo-2026").is_ok());
+        let rule = |p: &str| NewPassword::parse(p).err().map(|e| e.rule);
+        assert_eq!(rule("        "), Some(Rule::PasswordTooShort { min: 8 }), "eight spaces");
+        assert_eq!(rule("  abc12  "), Some(Rule::PasswordTooShort { min: 8 }), "spaces at the ends do not count");
+        assert_eq!(rule("\0\0\0\0\0\0\0\0"), Some(Rule::PasswordControl));
+        assert_eq!(rule("abc\tdefgh"), Some(Rule::PasswordControl));
+        assert_eq!(rule("Password123"), Some(Rule::PasswordCommon));
+        assert_eq!(rule("zzzzzzzzzz"), Some(Rule::PasswordCommon), "one character repeated");
+        assert_eq!(rule("密码密码密码密码"), None, "eight characters, not bytes");
+        assert_eq!(rule("密码太短"), Some(Rule::PasswordTooShort { min: 8 }));
+        assert!(NewPassword::parse(" correct horse battery ").is_ok());
     }
 
     #[test]

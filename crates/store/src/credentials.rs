@@ -119,10 +119,12 @@ pub async fn revoke_by_hash(tx: &mut Tx, hash: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a person but `keep` (after a password change).
-pub async fn revoke_sessions_except(tx: &mut Tx, tenant: i64, person: i64, keep: Option<i64>, now: i64) -> Result<()> {
+/// Ends every session and API token of a person but `keep` (after a password change or reset,
+/// and on deactivation: a token must not outlive the password that made it, nor come back with
+/// a reactivated account).
+pub async fn revoke_all_except(tx: &mut Tx, tenant: i64, person: i64, keep: Option<i64>, now: i64) -> Result<()> {
     sqlx::query(
-        "UPDATE credentials SET revoked_at = $4 WHERE tenant_id = $1 AND person_id = $2 AND kind = 'session' \
+        "UPDATE credentials SET revoked_at = $4 WHERE tenant_id = $1 AND person_id = $2 \
          AND revoked_at IS NULL AND id <> $3",
     )
     .bind(tenant)

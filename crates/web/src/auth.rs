@@ -90,10 +90,20 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
     type Rejection = Response;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let lang = header_lang(req.headers());
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(json_rejection(rej, lang)),
+        // Every body is an object: an array would be read by position (`[null, null]` once
+        // detached an org unit and cleared its manager).
+        let v = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rej) => return Err(json_rejection(rej, lang)),
+        };
+        if !v.is_object() {
+            let why = lang.pick("请求体须是一个 JSON 对象（{…}）", "The request body must be a JSON object ({…})");
+            return Err(crate::error::bad_request(why.to_string()));
         }
+        serde_json::from_value::<T>(v).map(ApiJson).map_err(|e| {
+            let why = lang.pick("请求体字段不符合要求：", "The request body has missing or mistyped fields: ");
+            crate::error::bad_request(format!("{why}{e}"))
+        })
     }
 }
 

@@ -146,3 +146,14 @@ pub fn bad_param(detail: String, lang: Lang) -> Response {
     )
         .into_response()
 }
+
+/// A request body that is not what the endpoint takes (400 `bad_request`, `message` as given).
+pub fn bad_request(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(ErrorBody {
+            error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None, tenants: None },
+        }),
+    )
+        .into_response()
+}

@@ -645,8 +645,13 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("api_tokens", "API 令牌", "API tokens"),
     (
         "api_tokens_help",
-        "供脚本和外部系统调用 API：请求头 Authorization: Bearer <令牌>。令牌只显示一次，只保存其哈希。",
-        "For scripts and other systems: send Authorization: Bearer <token>. A token is shown once; only its hash is kept.",
+        "供脚本和外部系统调用 API：请求头 Authorization: Bearer <令牌>。令牌只显示一次，只保存其哈希。修改或重置密码、停用账号时，所有令牌一并撤销。",
+        "For scripts and other systems: send Authorization: Bearer <token>. A token is shown once; only its hash is kept. Changing or resetting the password, or deactivating the account, revokes every token.",
+    ),
+    (
+        "password_change_help",
+        "至少 8 个字符（首尾空格不计），不能是常见密码或当前密码。修改后，其他设备上的登录和所有 API 令牌都会失效。",
+        "At least 8 characters (not counting spaces at either end), not a common password nor the current one. Changing it signs out your other sessions and revokes every API token.",
     ),
     ("token_name", "令牌名称", "Token name"),
     ("create_token", "创建令牌", "Create token"),

@@ -224,9 +224,18 @@ async fn role_checks(t: &TestDb) {
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "last_admin"));
     let r = a.call("PATCH", &format!("/api/v1/people/{me}"), Some(&admin), Some(json!({"active": false}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    // A deactivated person is signed out and cannot sign in.
+    // A deactivated person is signed out and cannot sign in; their API tokens end and do not
+    // come back with reactivation (item 12 of the security issue).
+    let lin = a.login("lin.xiao@demo.example").await;
+    let token = a.call("POST", "/api/v1/me/tokens", Some(&lin), Some(json!({"name": "script"}))).await.body["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
     let r = a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&admin), Some(json!({"active": false}))).await;
     assert_eq!(r.status, StatusCode::OK);
+    a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&admin), Some(json!({"active": true}))).await;
+    assert_eq!(a.call("GET", "/api/v1/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    a.call("PATCH", &format!("/api/v1/people/{someone}"), Some(&admin), Some(json!({"active": false}))).await;
     let r = a
         .call(
             "POST",
@@ -252,6 +261,17 @@ async fn bad_input(t: &TestDb) {
     assert!(!r.body["error"]["message"].as_str().unwrap_or("").is_empty());
     let r = a.call("POST", "/api/v1/org-units", Some(&admin), Some(json!({"name": 42}))).await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_request"));
+    // Item 11 of the security issue: an array was read by position, and `[null, null]` detached
+    // a unit and cleared its manager.
+    let unit = a.id_of("/api/v1/org-units", &admin, "name", "上海南京西路店").await;
+    let before_unit = a.call("GET", &format!("/api/v1/org-units/{unit}"), Some(&admin), None).await.body;
+    for body in [json!([null, null]), json!(["x"]), json!(null), json!(3)] {
+        let r = a.call("PATCH", &format!("/api/v1/org-units/{unit}"), Some(&admin), Some(body.clone())).await;
+        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_request"), "{body}");
+        assert!(r.body["error"]["message"].as_str().unwrap_or("").contains("JSON 对象"), "{:?}", r.body);
+    }
+    let after_unit = a.call("GET", &format!("/api/v1/org-units/{unit}"), Some(&admin), None).await.body;
+    assert_eq!(before_unit, after_unit, "nothing changed");
     let no_type = Request::post("/api/v1/org-units")
         .header(header::AUTHORIZATION, format!("Bearer {admin}"))
         .body(Body::from(r#"{"name":"x"}"#))
@@ -508,6 +528,23 @@ async fn passwords_and_tokens_body(t: &TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Item 13 of the security issue: weak passwords, each with its reason in both languages.
+    for (weak, zh) in [
+        ("        ", "至少需要 8 个字符"),
+        ("\0\0\0\0\0\0\0\0", "控制字符"),
+        ("Password123", "太常见"),
+        ("demo-2026", "不能与当前密码相同"),
+    ] {
+        let body = json!({"current_password": "demo-2026", "new_password": weak});
+        let r = a.call("POST", "/api/v1/me/password", Some(&first), Some(body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak:?}");
+        assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains(zh), "{weak:?}: {:?}", r.body);
+    }
+    // Item 12: API tokens end with the password that made them, and with the account.
+    let made = a.call("POST", "/api/v1/me/tokens", Some(&first), Some(json!({"name": "sync"}))).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let token = made.body["token"].as_str().expect("token").to_string();
+    assert_eq!(a.call("GET", "/api/v1/me", Some(&token), None).await.status, StatusCode::OK);
     let r = a
         .call(
             "POST",
@@ -517,6 +554,11 @@ async fn passwords_and_tokens_body(t: &TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        a.call("GET", "/api/v1/me", Some(&token), None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the token ended"
+    );
     assert_eq!(
         a.call("GET", "/api/v1/me", Some(&first), None).await.status,
         StatusCode::OK,
@@ -542,7 +584,8 @@ async fn passwords_and_tokens_body(t: &TestDb) {
     let (id, secret) = (r.body["id"].as_i64().expect("id"), r.body["token"].as_str().expect("secret").to_string());
     assert_eq!(a.call("GET", "/api/v1/me", Some(&secret), None).await.body["email"], "li.na@demo.example");
     let listed = a.items("/api/v1/me/tokens", &first).await;
-    assert_eq!(listed.len(), 1);
+    assert_eq!(listed.len(), 2, "this one and the one the password change revoked");
+    assert_eq!((listed[0]["revoked"].as_bool(), listed[1]["revoked"].as_bool()), (Some(false), Some(true)));
     assert!(!listed[0].to_string().contains(&secret), "the secret is never listed");
     assert_eq!(
         a.call("DELETE", &format!("/api/v1/me/tokens/{id}"), Some(&first), None).await.status,
