@@ -113,6 +113,10 @@ impl AppError {
                 ("last_admin", Lang::En) => "You cannot remove your own admin role; ask another admin".into(),
                 ("self_deactivate", Lang::Zh) => "不能停用自己的账号".into(),
                 ("self_deactivate", Lang::En) => "You cannot deactivate your own account".into(),
+                ("idempotency_key_reused", Lang::Zh) => "这个 Idempotency-Key 已用于另一批不同的数据点，未写入".into(),
+                ("idempotency_key_reused", Lang::En) => {
+                    "This Idempotency-Key was used for a different batch of points; nothing was written".into()
+                }
                 ("already_decided", Lang::Zh) => "该申请已被处理".into(),
                 ("already_decided", Lang::En) => "This request has already been decided".into(),
                 ("kpi_locked", Lang::Zh) => "周期已开始，KPI 已锁定：请提交变更申请，由 HR 审批".into(),

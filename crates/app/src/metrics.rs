@@ -82,10 +82,26 @@ pub(crate) struct Ingest<'a> {
     pub revise: bool,
 }
 
+/// What a batch holds, as a hash of its checked points in order.
+fn points_hash(points: &[DataPoint]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for p in points {
+        h.update(p.time.to_le_bytes());
+        h.update(p.value.to_bits().to_le_bytes());
+        let id = p.external_id.as_deref().unwrap_or_default();
+        h.update([u8::from(p.external_id.is_some())]);
+        h.update((id.len() as u64).to_le_bytes());
+        h.update(id.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 /// One point as sent: any JSON, checked here so that every bad point is named.
 pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Result<Vec<DataPoint>, Vec<RowError>> {
     let mut ok = vec![];
     let mut bad = vec![];
+    let mut first_of: HashMap<String, (usize, i64, f64)> = HashMap::new();
     let err = |i: usize, column: &str, (zh, en): (&str, &str)| RowError {
         row: i + 1,
         column: column.into(),
@@ -129,11 +145,39 @@ pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Resul
         };
         if let (Some(t), Some(v), Some(x)) = (time, value, external) {
             match DataPoint::parse(t, v, x) {
-                Ok(dp) => ok.push(dp),
-                Err(e) => bad.push(err(i, &e.field, ("过长（最多 200 个字符）", "too long (200 characters at most)"))),
+                Ok(dp) => {
+                    // One external id names one point: the same id with other data in one batch
+                    // is a mistake at the source, not something to settle by keeping the first.
+                    if let Some(id) = dp.external_id.clone() {
+                        match first_of.get(&id) {
+                            Some(&(row, time, value)) if (time, value) != (dp.time, dp.value) => {
+                                let (zh, en) = (
+                                    format!("外部编号“{id}”与第 {} 行相同，但时间或数值不同", row + 1),
+                                    format!("external id “{id}” is also on row {} with another time or value", row + 1),
+                                );
+                                let reason = lang.pick(&zh, &en).to_string();
+                                bad.push(RowError { row: i + 1, column: "external_id".into(), reason });
+                                let (zh, en) = (
+                                    format!("外部编号“{id}”与第 {} 行相同，但时间或数值不同", i + 1),
+                                    format!("external id “{id}” is also on row {} with another time or value", i + 1),
+                                );
+                                let reason = lang.pick(&zh, &en).to_string();
+                                bad.push(RowError { row: row + 1, column: "external_id".into(), reason });
+                                continue;
+                            }
+                            Some(_) => continue,
+                            None => {
+                                first_of.insert(id, (i, dp.time, dp.value));
+                            }
+                        }
+                    }
+                    ok.push(dp)
+                }
+                Err(e) => bad.push(RowError { row: i + 1, column: e.field.clone(), reason: e.message(lang) }),
             }
         }
     }
+    bad.sort_by_key(|e| e.row);
     if bad.is_empty() { Ok(ok) } else { Err(bad) }
 }
 
@@ -432,6 +476,9 @@ impl App {
         if key.is_some_and(|k| k.len() > 200) {
             return Err(Invalid::new("Idempotency-Key", Rule::TooLong { max: 200 }).into());
         }
+        if raw.is_empty() {
+            return Err(Invalid::new("points", Rule::Required).into());
+        }
         let points = parse_points(raw, lang).map_err(AppError::ImportRejected)?;
         let how = Ingest { key, source, author: Some(a.person.0), revise: false };
         self.ingest(a, &m, &points, how).await
@@ -450,9 +497,13 @@ impl App {
         let now = self.now();
         let live = self.goal_write();
         let mut tx = self.db.begin().await?;
+        let hash = points_hash(points);
         if let Some(k) = key
-            && let Some((inserted, unchanged)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
+            && let Some((inserted, unchanged, seen)) = metrics::batch_in(&mut tx, a.tenant.0, metric, k).await?
         {
+            if seen.is_some_and(|h| h != hash) {
+                return Err(AppError::Conflict("idempotency_key_reused"));
+            }
             return Ok(PushOutcome { inserted, unchanged, replayed: true });
         }
         let mut rows = Vec::with_capacity(points.len());
@@ -476,7 +527,8 @@ impl App {
         };
         let answer = PushOutcome { inserted, unchanged: rows.len() as i64 - inserted, replayed: false };
         if let Some(k) = key {
-            metrics::insert_batch(&mut tx, a.tenant.0, metric, k, (answer.inserted, answer.unchanged), now).await?;
+            metrics::insert_batch(&mut tx, a.tenant.0, metric, k, &hash, (answer.inserted, answer.unchanged), now)
+                .await?;
         }
         let mut moved = None;
         if inserted > 0 {
@@ -804,6 +856,21 @@ mod tests {
         assert_eq!(named, vec![(3, "time"), (3, "value")], "file lines, header is line 1");
         assert_eq!(read_points_csv(b"when,how much\n1,2\n", Lang::En).expect_err("no header")[0].row, 1);
         assert!(read_points_csv(b"time,value\n", Lang::En).is_err(), "no rows");
+    }
+
+    #[test]
+    fn one_external_id_names_one_point() {
+        let raw = vec![
+            serde_json::json!({"time": "2026-11-01T00:00:00Z", "value": 1.0, "external_id": "a"}),
+            serde_json::json!({"time": "2026-11-01T00:00:00Z", "value": 1.0, "external_id": "a"}),
+            serde_json::json!({"time": "2026-11-02T00:00:00Z", "value": 2.0, "external_id": "b"}),
+            serde_json::json!({"time": "2026-11-02T00:00:00Z", "value": 9.0, "external_id": "b"}),
+        ];
+        let errs = parse_points(&raw, Lang::En).unwrap_err();
+        let named: Vec<(usize, &str)> = errs.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(named, vec![(3, "external_id"), (4, "external_id")], "both rows of the clash");
+        assert!(errs[0].reason.contains("row 4") && errs[1].reason.contains("row 3"));
+        assert_eq!(parse_points(&raw[..2], Lang::En).unwrap().len(), 1, "the same point twice is one point");
     }
 
     #[test]

@@ -299,9 +299,11 @@ pub async fn last_point_times(db: &Db, tenant: i64) -> Result<Vec<(i64, i64)>> {
 }
 
 /// The answer already given to a batch with this idempotency key: (inserted, unchanged).
-pub async fn batch_in(tx: &mut Tx, tenant: i64, metric: i64, key: &str) -> Result<Option<(i64, i64)>> {
+/// A batch seen before under `key`: its answer (inserted, unchanged) and the hash of its points.
+pub async fn batch_in(tx: &mut Tx, tenant: i64, metric: i64, key: &str) -> Result<Option<(i64, i64, Option<String>)>> {
     Ok(sqlx::query_as(
-        "SELECT inserted, unchanged FROM ingest_batches WHERE tenant_id = $1 AND metric_id = $2 AND idempotency_key = $3",
+        "SELECT inserted, unchanged, points_hash FROM ingest_batches \
+         WHERE tenant_id = $1 AND metric_id = $2 AND idempotency_key = $3",
     )
     .bind(tenant)
     .bind(metric)
@@ -310,10 +312,18 @@ pub async fn batch_in(tx: &mut Tx, tenant: i64, metric: i64, key: &str) -> Resul
     .await?)
 }
 
-pub async fn insert_batch(tx: &mut Tx, tenant: i64, metric: i64, key: &str, answer: (i64, i64), at: i64) -> Result<()> {
+pub async fn insert_batch(
+    tx: &mut Tx,
+    tenant: i64,
+    metric: i64,
+    key: &str,
+    points_hash: &str,
+    answer: (i64, i64),
+    at: i64,
+) -> Result<()> {
     sqlx::query(
-        "INSERT INTO ingest_batches (tenant_id, metric_id, idempotency_key, inserted, unchanged, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO ingest_batches (tenant_id, metric_id, idempotency_key, inserted, unchanged, created_at, points_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(tenant)
     .bind(metric)
@@ -321,6 +331,7 @@ pub async fn insert_batch(tx: &mut Tx, tenant: i64, metric: i64, key: &str, answ
     .bind(answer.0)
     .bind(answer.1)
     .bind(at)
+    .bind(points_hash)
     .execute(tx.conn())
     .await?;
     Ok(())

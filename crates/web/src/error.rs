@@ -52,6 +52,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden | AppError::Refused(_) | AppError::TokenScope => StatusCode::FORBIDDEN,
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        // A batch key sent again with other points is a bad request, not a clash of states.
+        AppError::Conflict("idempotency_key_reused") => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::ChooseTenant(_) => StatusCode::CONFLICT,
         AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -22,6 +22,7 @@ on_both_engines! {
     passwords_and_tokens => passwords_and_tokens_body;
     failed_sign_ins_are_throttled => throttling;
     an_email_may_sign_in_to_several_tenants => shared_email;
+    answers_carry_the_security_headers => security_headers;
     changes_are_in_the_event_log => event_log;
     colour_bands_are_set_per_tenant => tenant_bands;
 }
@@ -694,6 +695,36 @@ async fn shared_email(t: &TestDb) {
     assert_eq!(names, vec!["Beta 茶业", "云栖茶饮连锁有限公司"], "only where the password is right");
     let r = login(json!({"email": "zhang.wei@demo.example", "password": "demo-2026", "tenant": "beta"})).await;
     assert_eq!((r.status, r.body["user"]["name"].as_str()), (StatusCode::OK, Some("Impostor")));
+}
+
+/// Item 15 of the security issue: a strict Content-Security-Policy, HSTS behind HTTPS, and no
+/// cache keeping private answers.
+async fn security_headers(t: &TestDb) {
+    let a = api(t).await;
+    let li = a.login("li.na@demo.example").await;
+    let h = |r: &Resp, name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    for path in ["/api/v1/kpis", "/api/v1/people", "/api/v1/export/kpis.csv", "/api/v1/me"] {
+        let r = a.call("GET", path, Some(&li), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(h(&r, "cache-control"), "no-store", "{path}");
+    }
+    let (status, _) = a.page("li.na@demo.example", "/kpis").await;
+    assert_eq!(status, StatusCode::OK);
+    let r = a.call("GET", "/login", None, None).await;
+    let csp = h(&r, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp}"
+    );
+    assert_eq!(h(&r, "cache-control"), "no-store");
+    assert!(h(&r, "strict-transport-security").is_empty(), "no HSTS over plain HTTP");
+    let css = a.call("GET", "/static/app.css", None, None).await;
+    assert_eq!(h(&css, "cache-control"), "public, max-age=3600", "static files may be cached");
+    let secure = Api { router: tandem_web::router(tandem_web::AppState::new(a.app.clone(), true)), app: a.app.clone() };
+    let r = secure.call("GET", "/login", None, None).await;
+    assert!(h(&r, "strict-transport-security").starts_with("max-age="), "HSTS with secure cookies");
 }
 
 async fn event_log(t: &TestDb) {

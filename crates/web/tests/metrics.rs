@@ -88,6 +88,28 @@ async fn push(t: &TestDb) {
     assert_eq!((first.0, first.1["inserted"].as_i64()), (StatusCode::OK, Some(3)));
     let again = push_with_key(&a, &admin, m, &fresh, "batch-42").await;
     assert_eq!(again.1, first.1, "the first answer again");
+    // Item 14 of the security issue: the same key with other points was silently dropped.
+    let other: Vec<Value> = (0..3).map(|i| json!({"time": iso(now + i), "value": 7.0})).collect();
+    let r = push_with_key(&a, &admin, m, &other, "batch-42").await;
+    assert_eq!(
+        (r.0, r.1["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused"))
+    );
+    let clash = json!({"points": [
+        {"time": iso(now + 10), "value": 1.0, "external_id": "dup"},
+        {"time": iso(now + 10), "value": 2.0, "external_id": "dup"},
+    ]});
+    let r = a.call("POST", &path, Some(&admin), Some(clash)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rows: Vec<u64> =
+        r.body["error"]["rows"].as_array().expect("rows").iter().filter_map(|e| e["row"].as_u64()).collect();
+    assert_eq!(rows, vec![1, 2], "both points named");
+    let r = a.call("POST", &path, Some(&admin), Some(json!({"points": []}))).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("points")),
+        "an empty batch"
+    );
     let listed = a.call("GET", &path, Some(&admin), None).await.body;
     assert_eq!(listed["total"].as_i64(), Some(1003), "points without external ids were not written twice");
     // Limits and rights.
