@@ -139,14 +139,7 @@ impl<T> InLang<T> for Result<T, AppError> {
 
 /// A malformed path or query parameter, in the API's error shape.
 pub fn bad_param(detail: String, lang: Lang) -> Response {
-    let message = format!("{}{}{detail}", lang.pick("请求参数不正确", "Bad request parameter"), lang.pick("：", ": "));
-    (
-        StatusCode::BAD_REQUEST,
-        Json(ErrorBody {
-            error: ErrorDetail { code: "bad_request".into(), message, field: None, rows: None, tenants: None },
-        }),
-    )
-        .into_response()
+    bad_request(format!("{}{}{detail}", lang.pick("请求参数不正确", "Bad request parameter"), lang.pick("：", ": ")))
 }
 
 /// A request body that is not what the endpoint takes (400 `bad_request`, `message` as given).

@@ -62,18 +62,7 @@ async fn connector_api(t: &TestDb, sources: &Sources, clock: Option<Arc<FixedClo
     };
     let key = SecretBox::from_key_text(&"ab".repeat(32)).expect("key");
     let policy = SourcePolicy { sqlite_root: Some(sources.dir.clone()), ..Default::default() };
-    rebuild(api.app.with_connectors(Some(key), policy).with_outbound(loopback_allowed()))
-}
-
-/// The sources these tests read (MariaDB, PostgreSQL, HTTP servers) listen on loopback, which
-/// only the operator's allow list opens.
-fn loopback_allowed() -> tandem_app::outbound::Outbound {
-    tandem_app::outbound::Outbound::parse("127.0.0.1,::1,localhost").expect("allow list")
-}
-
-fn rebuild(app: App) -> Api {
-    let router = tandem_web::router(tandem_web::AppState::new(app.clone(), false));
-    Api { app, router }
+    Api::over(api.app.with_connectors(Some(key), policy)).with_loopback_allowed()
 }
 
 async fn new_metric(a: &Api, admin: &str, name: &str) -> i64 {
@@ -436,7 +425,7 @@ async fn validation(t: &TestDb) {
 
     // Without a key on the server, a secret cannot be saved.
     let bare =
-        rebuild(App::new(t.db.clone(), Arc::new(tandem_app::clock::SystemClock)).with_outbound(loopback_allowed()));
+        Api::over(App::new(t.db.clone(), Arc::new(tandem_app::clock::SystemClock)).with_outbound(loopback_allowed()));
     let body = json!({"name": "无密钥", "kind": "http", "metric_id": metric, "schedule": "0 6 * * *",
         "url": "http://127.0.0.1:9/x", "secret": "tok"});
     let r = bare.call("POST", "/api/v1/connectors", Some(&admin), Some(body)).await;
@@ -514,8 +503,8 @@ async fn outbound(t: &TestDb) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let sources = Sources::new();
     let allowed = connector_api(t, &sources, None).await;
-    let strict = rebuild(allowed.app.clone().with_outbound(Default::default()));
-    let by_name = rebuild(
+    let strict = Api::over(allowed.app.clone().with_outbound(Default::default()));
+    let by_name = Api::over(
         allowed.app.clone().with_outbound(tandem_app::outbound::Outbound::parse("localhost").expect("allow list")),
     );
     let admin = strict.login("admin@demo.example").await;

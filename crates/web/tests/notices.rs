@@ -44,10 +44,7 @@ async fn weekly(t: &TestDb) {
     let clock = Arc::new(FixedClock::new(THURSDAY));
     let a = api_with_clock(t, clock.clone()).await;
     // The channel points at loopback, which only the operator's allow list opens.
-    let a = {
-        let app = a.app.with_outbound(tandem_app::outbound::Outbound::parse("127.0.0.1").expect("allow list"));
-        Api { router: tandem_web::router(tandem_web::AppState::new(app.clone(), false)), app }
-    };
+    let a = a.with_loopback_allowed();
     let admin = a.login("admin@demo.example").await;
     let body = json!({"kind": "webhook", "name": "群", "url": "http://127.0.0.1:9/hook",
         "events": ["check_in_reminder", "weekly_digest"]});

@@ -55,10 +55,7 @@ async fn delivery(t: &TestDb) {
     let clock = Arc::new(FixedClock::new(SystemClock.now_us()));
     let a = api_with_clock(t, clock.clone()).await;
     // The receiver listens on loopback, which only the operator's allow list opens.
-    let a = {
-        let app = a.app.with_outbound(tandem_app::outbound::Outbound::parse("127.0.0.1").expect("allow list"));
-        Api { router: tandem_web::router(tandem_web::AppState::new(app.clone(), false)), app }
-    };
+    let a = a.with_loopback_allowed();
     let admin = a.login("admin@demo.example").await;
     let receiver = Arc::new(Receiver::default());
     let url = start_receiver(receiver.clone()).await;

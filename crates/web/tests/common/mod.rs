@@ -42,6 +42,17 @@ pub async fn api_with_clock(t: &TestDb, clock: Arc<dyn tandem_app::clock::Clock>
 }
 
 impl Api {
+    /// The router over `app` (an app the test reconfigured, e.g. with outbound rules).
+    pub fn over(app: App) -> Api {
+        Api { router: tandem_web::router(tandem_web::AppState::new(app.clone(), false)), app }
+    }
+
+    /// The app with the operator's allow list opening loopback, where the tests' receivers and
+    /// sources listen.
+    pub fn with_loopback_allowed(self) -> Api {
+        Api::over(self.app.with_outbound(loopback_allowed()))
+    }
+
     pub async fn raw(&self, req: Request<Body>) -> Resp {
         let resp = self.router.clone().oneshot(req).await.expect("router");
         let status = resp.status();
@@ -106,6 +117,11 @@ impl Api {
             .and_then(|x| x["id"].as_i64())
             .unwrap_or_else(|| panic!("{value} in {path}"))
     }
+}
+
+/// Outbound rules opening loopback, where the tests' receivers and sources listen.
+pub fn loopback_allowed() -> tandem_app::outbound::Outbound {
+    tandem_app::outbound::Outbound::parse("127.0.0.1,::1,localhost").expect("allow list")
 }
 
 /// The database handle a second app server would have: its own pool on PostgreSQL; on SQLite
