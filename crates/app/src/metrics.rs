@@ -151,18 +151,22 @@ pub fn parse_points(raw: &[serde_json::Value], lang: Lang) -> std::result::Resul
                     if let Some(id) = dp.external_id.clone() {
                         match first_of.get(&id) {
                             Some(&(row, time, value)) if (time, value) != (dp.time, dp.value) => {
-                                let (zh, en) = (
-                                    format!("外部编号“{id}”与第 {} 行相同，但时间或数值不同", row + 1),
-                                    format!("external id “{id}” is also on row {} with another time or value", row + 1),
-                                );
-                                let reason = lang.pick(&zh, &en).to_string();
-                                bad.push(RowError { row: i + 1, column: "external_id".into(), reason });
-                                let (zh, en) = (
-                                    format!("外部编号“{id}”与第 {} 行相同，但时间或数值不同", i + 1),
-                                    format!("external id “{id}” is also on row {} with another time or value", i + 1),
-                                );
-                                let reason = lang.pick(&zh, &en).to_string();
-                                bad.push(RowError { row: row + 1, column: "external_id".into(), reason });
+                                // Each of the two rows names the other.
+                                let clash = |here: usize, other: usize| RowError {
+                                    row: here + 1,
+                                    column: "external_id".into(),
+                                    reason: match lang {
+                                        Lang::Zh => {
+                                            format!("外部编号“{id}”与第 {} 行相同，但时间或数值不同", other + 1)
+                                        }
+                                        Lang::En => format!(
+                                            "external id “{id}” is also on row {} with another time or value",
+                                            other + 1
+                                        ),
+                                    },
+                                };
+                                bad.push(clash(i, row));
+                                bad.push(clash(row, i));
                                 continue;
                             }
                             Some(_) => continue,

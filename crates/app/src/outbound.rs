@@ -233,13 +233,7 @@ impl Outbound {
         let operator_allowed =
             self.allows_name(&host) || host.parse::<IpAddr>().is_ok_and(|ip| self.nets.iter().any(|n| n.contains(&ip)));
         if !vendors.is_empty() && !vendors.contains(&host.as_str()) && !operator_allowed {
-            let list = match kind {
-                "feishu" => "open.feishu.cn, open.larksuite.com",
-                "dingtalk" => "oapi.dingtalk.com",
-                "wecom" => "qyapi.weixin.qq.com",
-                _ => "hooks.slack.com",
-            };
-            return Err(Invalid::new("url", Rule::VendorHost(list)));
+            return Err(Invalid::new("url", Rule::VendorHost(vendors)));
         }
         Ok(u)
     }
@@ -358,7 +352,7 @@ mod tests {
         assert!(strict.check_channel("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/x").is_ok());
         assert!(strict.check_channel("slack", "https://hooks.slack.com/services/x").is_ok());
         let e = strict.check_channel("dingtalk", "https://attacker.example/robot/send").unwrap_err();
-        assert_eq!(e.rule, tandem_domain::Rule::VendorHost("oapi.dingtalk.com"));
+        assert_eq!(e.rule, tandem_domain::Rule::VendorHost(&["oapi.dingtalk.com"]));
         assert!(strict.check_channel("webhook", "https://hooks.example.com/x").is_ok());
         assert_eq!(
             strict.check_channel("webhook", "http://10.0.0.5/x").unwrap_err().rule,

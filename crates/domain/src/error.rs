@@ -50,8 +50,8 @@ pub enum Rule {
     NoSecretKey,
     /// An address Tandem will not connect to: loopback, private, link-local or reserved.
     NotPublic,
-    /// A bot channel posts only to its vendor's host (these, comma-separated).
-    VendorHost(&'static str),
+    /// A bot channel posts only to its vendor's hosts (these).
+    VendorHost(&'static [&'static str]),
     /// A number too large in magnitude to be a real measurement (see `goal::MAX_MAGNITUDE`).
     TooLarge,
     /// A document nests lists or maps deeper than this.
@@ -166,8 +166,10 @@ impl Invalid {
             (Rule::NotPublic, Lang::En) => format!(
                 "“{f}” points to a loopback, private or reserved address; Tandem will not connect to it (an operator may allow it with TANDEM_OUTBOUND_ALLOW)"
             ),
-            (Rule::VendorHost(hosts), Lang::Zh) => format!("“{f}”须是该机器人平台的地址（{hosts}）"),
-            (Rule::VendorHost(hosts), Lang::En) => format!("“{f}” must be the bot platform's own address ({hosts})"),
+            (Rule::VendorHost(hosts), Lang::Zh) => format!("“{f}”须是该机器人平台的地址（{}）", hosts.join("、")),
+            (Rule::VendorHost(hosts), Lang::En) => {
+                format!("“{f}” must be the bot platform's own address ({})", hosts.join(", "))
+            }
             (Rule::TooLarge, Lang::Zh) => format!("“{f}”数值过大（绝对值须小于 10^15），不像是真实数据"),
             (Rule::TooLarge, Lang::En) => {
                 format!("“{f}” is too large to be a real value (its magnitude must be below 10^15)")

@@ -326,13 +326,7 @@ async fn hostile(t: &TestDb) {
     let a = api(t).await;
     let admin = a.login("admin@demo.example").await;
     let zhang = a.login("zhang.wei@demo.example").await;
-    let cycle = a
-        .items("/api/v1/cycles", &admin)
-        .await
-        .into_iter()
-        .find(|c| c["state"] == "active")
-        .and_then(|c| c["id"].as_i64())
-        .expect("an active cycle");
+    let cycle = a.active_quarter(&admin).await;
     let metric = a.items("/api/v1/metrics", &admin).await[0]["id"].as_i64().expect("metric");
     let bomb = zip_bomb(64);
     assert!(bomb.len() < 1 << 20);

@@ -1033,13 +1033,7 @@ async fn draft_history_privacy(t: &TestDb) {
     let zhang = a.login("zhang.wei@demo.example").await;
     let li = a.login("li.na@demo.example").await;
     let lin = a.login("lin.xiao@demo.example").await;
-    let cycle = a
-        .items("/api/v1/cycles", &zhang)
-        .await
-        .into_iter()
-        .find(|c| c["kind"] == "quarter" && c["state"] == "active")
-        .and_then(|c| c["id"].as_i64())
-        .expect("active quarter");
+    let cycle = a.active_quarter(&zhang).await;
     let hour = 3_600_000_000;
     let draft = |title: &str| json!({"title": title, "cycle": cycle, "key_results": [{"title": "门店复购率从30%提升至40%", "target": 40}]});
     let status = |tok: &str, path: String| {

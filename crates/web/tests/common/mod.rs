@@ -109,6 +109,16 @@ impl Api {
         self.page_as(email, "demo-2026", path).await
     }
 
+    /// The demo's active quarter.
+    pub async fn active_quarter(&self, token: &str) -> i64 {
+        self.items("/api/v1/cycles", token)
+            .await
+            .into_iter()
+            .find(|c| c["kind"] == "quarter" && c["state"] == "active")
+            .and_then(|c| c["id"].as_i64())
+            .expect("an active quarter")
+    }
+
     pub async fn id_of(&self, path: &str, token: &str, field: &str, value: &str) -> i64 {
         self.items(path, token)
             .await
