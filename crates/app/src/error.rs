@@ -34,7 +34,7 @@ pub enum AppError {
     RateLimited { retry_after_s: u64 },
     /// The email and password are right in several tenants: the caller chooses one.
     #[error("choose a tenant")]
-    ChooseTenant(Vec<crate::accounts::TenantChoice>),
+    ChooseTenant(Vec<TenantChoice>),
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("import rejected: {} rows", .0.len())]
@@ -148,3 +148,10 @@ impl AppError {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// A company to choose at sign-in: the email and password are right in several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantChoice {
+    pub slug: String,
+    pub name: String,
+}

@@ -2,42 +2,24 @@
 //! (or a capability the policy handed out), reads and writes through the store, and records
 //! each change in the event log inside the same transaction. No HTTP here, no SQL either.
 
-pub mod accounts;
-pub mod alerts;
-pub mod asof;
-pub mod cascade;
-pub mod checkins;
+// The kernel: tools with no business rules, usable by every capability and using none.
 pub mod clock;
-pub mod connectors;
 pub mod cpu;
-pub mod cycles;
-pub mod dashboard;
-pub mod demo;
-mod demo_goals;
-mod demo_history;
 pub mod error;
-pub mod exchange;
-pub mod export;
-pub mod goals;
 pub mod history;
-pub mod import;
-pub mod kpi_files;
-pub mod kpis;
-pub mod lint;
-pub mod live;
-pub mod metrics;
-pub mod notes;
-pub mod notices;
-pub mod notify;
-pub mod okr_files;
-pub mod org;
 pub mod outbound;
-pub mod people;
-pub mod reports;
 pub mod secrets;
 pub mod sheets;
-pub mod tenants;
-pub mod trends;
+
+// The capabilities, each in its folder; the folder's doc comment says what it may use.
+pub mod data;
+pub mod demo;
+pub mod exchange;
+pub mod goals;
+pub mod kpis;
+pub mod notify;
+pub mod org;
+pub mod tracking;
 
 pub use clock::Clock;
 pub use error::{AppError, RowError};
@@ -47,24 +29,30 @@ use std::sync::Arc;
 use tandem_store::Db;
 
 /// Per-tenant org charts with the org version each was read at.
-type OrgCache = std::collections::HashMap<i64, (i64, Arc<org::OrgSnapshot>)>;
+type OrgCache = std::collections::HashMap<i64, (i64, Arc<org::chart::OrgSnapshot>)>;
 
 /// The application: a database, a clock, and the in-process guards (login throttling).
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-    throttle: Arc<accounts::Throttle>,
-    /// Per-tenant live goal projections (see `live`).
-    live: Arc<live::Live>,
+    throttle: Arc<org::accounts::Throttle>,
+    /// Per-tenant live goal projections (see `goals::projection`).
+    live: Arc<goals::projection::Live>,
+    /// Per-tenant KPIs and their values (see `kpis::snapshot`).
+    kpi_cache: Arc<kpis::snapshot::KpiCache>,
+    /// What dashboards keep between requests (see `tracking::dashboard`).
+    dashboards: Arc<tracking::dashboard::Kept>,
+    /// When each tenant's red lights were last synced (see `tracking::alerts`).
+    alert_sync: Arc<tracking::alerts::AlertSync>,
     /// Per-tenant org charts with the org version they were read at.
     org_cache: Arc<std::sync::Mutex<OrgCache>>,
     /// Where email goes out (none: email notifications wait until it is configured).
-    mailer: Option<notify::Mailer>,
+    mailer: Option<notify::email::Mailer>,
     /// Seals connector and channel secrets at rest (none: such secrets cannot be saved).
     secrets: Option<Arc<secrets::SecretBox>>,
     /// What connectors may read.
-    sources: Arc<connectors::SourcePolicy>,
+    sources: Arc<data::connectors::SourcePolicy>,
     /// Where connectors, webhooks and bots may connect.
     outbound: Arc<outbound::Outbound>,
     /// The client webhooks and bots are posted with, bound to `outbound` (made on first use).
@@ -76,8 +64,11 @@ impl App {
         App {
             db,
             clock,
-            throttle: Arc::new(accounts::Throttle::default()),
+            throttle: Arc::new(org::accounts::Throttle::default()),
             live: Default::default(),
+            kpi_cache: Default::default(),
+            dashboards: Default::default(),
+            alert_sync: Default::default(),
             org_cache: Default::default(),
             mailer: None,
             secrets: None,
@@ -93,7 +84,7 @@ impl App {
     }
 
     /// The same app sending email through `mailer`.
-    pub fn with_mailer(self, mailer: notify::Mailer) -> Self {
+    pub fn with_mailer(self, mailer: notify::email::Mailer) -> Self {
         App { mailer: Some(mailer), ..self }
     }
 

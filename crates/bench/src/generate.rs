@@ -9,7 +9,7 @@
 //! workload, bound to a key result and a KPI of the CEO's. Bulk rows use multi-row inserts.
 
 use tandem_app::App;
-use tandem_app::people::NewPerson;
+use tandem_app::org::people::NewPerson;
 use tandem_domain::cycle::PeriodKind;
 use tandem_domain::ids::TenantId;
 use tandem_store::checkins::CheckInRow;

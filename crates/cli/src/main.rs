@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tandem_app::App;
 use tandem_app::clock::SystemClock;
-use tandem_app::people::NewPerson;
+use tandem_app::org::people::NewPerson;
 use tandem_store::Db;
 
 #[derive(Parser)]
@@ -231,7 +231,7 @@ async fn open(cli: &Cli) -> Fallible<App> {
         .map_err(|e| format!("TANDEM_SECRET_KEY: {e}"))?;
     let sources = cli.sources_dir.clone().unwrap_or_else(|| cli.data_dir.join("sources"));
     let _ = std::fs::create_dir_all(&sources);
-    let policy = tandem_app::connectors::SourcePolicy {
+    let policy = tandem_app::data::connectors::SourcePolicy {
         sqlite_root: Some(sources),
         own_database: url.starts_with("postgres").then(|| url.clone()),
         own_sqlite: url.starts_with("sqlite").then(|| sqlite_file(&url)),
@@ -355,7 +355,7 @@ async fn run(cli: Cli) -> Fallible<()> {
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
-                print!("{}", tandem_app::exchange::to_yaml(&doc)?);
+                print!("{}", tandem_app::exchange::document::to_yaml(&doc)?);
             }
             Ok(())
         }
@@ -363,7 +363,7 @@ async fn run(cli: Cli) -> Fallible<()> {
             let app = open(&cli).await?;
             let a = app.operator_actor(tenant, as_email).await?;
             let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let doc = tandem_app::exchange::parse_document(&text)?;
+            let doc = tandem_app::exchange::document::parse_document(&text)?;
             let s = app.import_cycle(&a, *cycle, &doc).await?;
             println!("imported {} objectives, {} key results, {} KPIs", s.objectives, s.key_results, s.kpis);
             Ok(())
@@ -371,7 +371,7 @@ async fn run(cli: Cli) -> Fallible<()> {
         Command::Lint { file, format, lang } => {
             let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let lang = tandem_domain::Lang::parse(lang).unwrap_or_default();
-            let findings = tandem_app::lint::lint_document(&text, lang).map_err(|e| e.message(lang))?;
+            let findings = tandem_app::goals::lint::lint_document(&text, lang).map_err(|e| e.message(lang))?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))?);
             } else if findings.is_empty() {
@@ -401,7 +401,11 @@ async fn run(cli: Cli) -> Fallible<()> {
             } else {
                 println!("Demo company already present ({} people); nothing changed.", out.people);
             }
-            println!("Sign in at http://{}/login with password {}:", serve_args.listen, tandem_app::demo::PASSWORD);
+            println!(
+                "Sign in at http://{}/login with password {}:",
+                serve_args.listen,
+                tandem_app::demo::company::PASSWORD
+            );
             for (role, email) in [
                 ("tenant admin", "admin@demo.example"),
                 ("HR", "hr@demo.example"),
@@ -468,7 +472,7 @@ async fn admin(app: &App, cmd: &AdminCommand) -> Fallible<()> {
 
 async fn serve(app: App, args: ServeArgs) -> Fallible<()> {
     let app = match args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        Some(url) => app.with_mailer(tandem_app::notify::Mailer::new(url, &args.smtp_from)?),
+        Some(url) => app.with_mailer(tandem_app::notify::email::Mailer::new(url, &args.smtp_from)?),
         None => app,
     };
     let addr: SocketAddr = args.listen.parse().map_err(|e| format!("bad listen address {}: {e}", args.listen))?;

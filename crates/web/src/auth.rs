@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use tandem_app::AppError;
-use tandem_app::accounts::Session;
+use tandem_app::org::accounts::Session;
 use tandem_domain::Lang;
 
 pub const SESSION_COOKIE: &str = "tandem_session";

@@ -24,8 +24,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub metrics: Arc<metrics::Metrics>,
     /// Units' trees as JSON, beside the shared answer they were rendered from (see
-    /// `api::dashboard::unit_tree`).
-    pub rendered_trees: Arc<std::sync::Mutex<api::dashboard::RenderedTrees>>,
+    /// `api::tracking::dashboard::unit_tree`).
+    pub rendered_trees: Arc<std::sync::Mutex<api::tracking::dashboard::RenderedTrees>>,
 }
 
 impl AppState {

@@ -248,7 +248,7 @@ fn tick(v: f64) -> String {
 
 /// A key result's values over its cycle (solid) against the pace line from baseline to target
 /// (dashed), the forecast from the last value to the cycle's end (dotted), and today.
-pub fn kr_chart(c: &tandem_app::trends::KrCourse, text: &ChartText) -> String {
+pub fn kr_chart(c: &tandem_app::tracking::trends::KrCourse, text: &ChartText) -> String {
     use tandem_domain::score::Measure;
     let (start, end) = c.span;
     let x = |t: i64| CL + (CW - CL - CR) * ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
@@ -469,7 +469,7 @@ pub fn sparkline(scores: &[f64], band: &str, label: &str) -> String {
 #[cfg(test)]
 mod chart_tests {
     use super::*;
-    use tandem_app::trends::KrCourse;
+    use tandem_app::tracking::trends::KrCourse;
     use tandem_domain::score::Measure;
 
     fn text() -> ChartText<'static> {

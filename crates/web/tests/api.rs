@@ -102,7 +102,7 @@ async fn tenant_isolation(t: &TestDb) {
     a.app
         .admin_create_user(
             tandem_domain::ids::TenantId(other.id),
-            tandem_app::people::NewPerson {
+            tandem_app::org::people::NewPerson {
                 name: "Acme Admin".into(),
                 email: "root@acme.example".into(),
                 roles: vec!["admin".into(), "hr".into()],
@@ -659,7 +659,7 @@ async fn shared_email(t: &TestDb) {
         let a = &a;
         async move {
             let other = a.app.create_tenant(slug, name).await.expect("tenant");
-            let p = tandem_app::people::NewPerson {
+            let p = tandem_app::org::people::NewPerson {
                 name: "Impostor".into(),
                 email: email.into(),
                 password: Some(password.into()),

@@ -24,10 +24,6 @@ on_both_engines! {
     values_that_cannot_be_true_are_refused => implausible;
 }
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-9
-}
-
 async fn live_scores(t: &TestDb) {
     let a = api(t).await;
     let zhang = a.login("zhang.wei@demo.example").await;

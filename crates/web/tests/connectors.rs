@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use std::sync::Arc;
 use tandem_app::App;
 use tandem_app::clock::FixedClock;
-use tandem_app::connectors::SourcePolicy;
+use tandem_app::data::connectors::SourcePolicy;
 use tandem_app::secrets::SecretBox;
 use tandem_store::on_both_engines;
 use tandem_store::testing::{TestDb, pg_disabled, pg_url};

@@ -67,9 +67,11 @@ async fn emails(t: &TestDb) {
     let hr = a.login("hr@demo.example").await;
     let alerts = a.items("/api/v1/alerts", &hr).await;
     assert!(alerts.iter().any(|x| x["reason"] == "forecast_red"));
-    let mailer =
-        tandem_app::notify::Mailer::new(&format!("smtp://127.0.0.1:{}", sink.port), "Tandem <tandem@demo.example>")
-            .expect("mailer");
+    let mailer = tandem_app::notify::email::Mailer::new(
+        &format!("smtp://127.0.0.1:{}", sink.port),
+        "Tandem <tandem@demo.example>",
+    )
+    .expect("mailer");
     let app = a.app.clone().with_mailer(mailer);
     let sent = app.dispatch_due().await.expect("dispatch");
     assert!(sent >= 3, "{sent} emails");

@@ -40,7 +40,7 @@ async fn matrix(t: &TestDb) {
     a.app
         .admin_create_user(
             tandem_domain::ids::TenantId(other.id),
-            tandem_app::people::NewPerson {
+            tandem_app::org::people::NewPerson {
                 name: "Acme".into(),
                 email: "root@acme.example".into(),
                 roles: vec!["admin".into(), "hr".into()],

@@ -2,25 +2,13 @@
 //! browser. Every route is registered through `routes!`, which also writes it into the OpenAPI
 //! document, so the document cannot miss a route.
 
-pub mod alerts;
-pub mod asof;
-pub mod auth;
-pub mod checkins;
-pub mod connectors;
-pub mod cycles;
-pub mod dashboard;
+pub mod data;
 pub mod exchange;
-pub mod export;
 pub mod goals;
 pub mod kpis;
-pub mod lint;
-pub mod metrics;
-pub mod notes;
 pub mod notify;
 pub mod org;
-pub mod people;
-pub mod reports;
-pub mod tenant;
+pub mod tracking;
 
 use crate::AppState;
 use serde::{Deserialize, Deserializer};
@@ -55,74 +43,78 @@ impl Modify for BearerAuth {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::logout))
-        .routes(routes!(auth::me))
-        .routes(routes!(auth::change_password))
-        .routes(routes!(auth::list_tokens, auth::create_token))
-        .routes(routes!(auth::revoke_token))
-        .routes(routes!(tenant::get_tenant, tenant::update_tenant))
-        .routes(routes!(org::list_units, org::create_unit))
-        .routes(routes!(org::get_unit, org::update_unit))
-        .routes(routes!(people::list_people, people::create_person))
-        .routes(routes!(people::get_person, people::update_person))
-        .routes(routes!(people::import_people))
-        .routes(routes!(cycles::list_cycles, cycles::create_cycle))
-        .routes(routes!(cycles::get_cycle, cycles::update_cycle))
-        .routes(routes!(goals::list_objectives, goals::create_objective))
-        .routes(routes!(goals::get_objective, goals::update_objective, goals::archive_objective))
-        .routes(routes!(goals::add_key_result))
-        .routes(routes!(goals::get_key_result, goals::update_key_result))
-        .routes(routes!(goals::override_score))
-        .routes(routes!(kpis::list_kpis, kpis::create_kpi))
-        .routes(routes!(kpis::get_kpi, kpis::update_kpi))
-        .routes(routes!(kpis::request_change))
-        .routes(routes!(kpis::list_values, kpis::record_value))
-        .routes(routes!(kpis::import_values))
-        .routes(routes!(kpis::list_changes))
-        .routes(routes!(kpis::decide))
-        .routes(routes!(lint::lint_draft))
-        .routes(routes!(checkins::list, checkins::create))
-        .routes(routes!(checkins::inbox))
-        .routes(routes!(checkins::edit))
-        .routes(routes!(checkins::create_for_objective))
-        .routes(routes!(metrics::list, metrics::create))
-        .routes(routes!(metrics::get))
-        .routes(routes!(metrics::points, metrics::push))
-        .routes(routes!(metrics::import))
-        .routes(routes!(notify::list, notify::create))
-        .routes(routes!(notify::remove))
-        .routes(routes!(notify::deliveries))
-        .routes(routes!(auth::preferences, auth::set_preferences))
-        .routes(routes!(export::goals))
-        .routes(routes!(export::kpis))
-        .routes(routes!(export::check_ins))
-        .routes(routes!(export::goals_xlsx))
-        .routes(routes!(export::kpis_xlsx))
-        .routes(routes!(export::check_ins_xlsx))
-        .routes(routes!(metrics::bind_kr, metrics::kr_binding, metrics::unbind_kr))
-        .routes(routes!(metrics::bind_kpi, metrics::kpi_binding, metrics::unbind_kpi))
-        .routes(routes!(alerts::list))
-        .routes(routes!(dashboard::dashboard))
-        .routes(routes!(dashboard::unit_tree))
-        .routes(routes!(alerts::acknowledge))
-        .routes(routes!(notes::list_comments, notes::add_comment))
-        .routes(routes!(notes::list_templates, notes::create_template))
-        .routes(routes!(notes::delete_template))
-        .routes(routes!(goals::upstream_changes))
-        .routes(routes!(asof::as_of))
-        .routes(routes!(asof::tree_as_of))
-        .routes(routes!(asof::diff))
-        .routes(routes!(exchange::export_cycle))
-        .routes(routes!(exchange::import_cycle))
-        .routes(routes!(exchange::import_sheet))
-        .routes(routes!(reports::search))
-        .routes(routes!(reports::scores))
-        .routes(routes!(connectors::list, connectors::create))
-        .routes(routes!(connectors::get, connectors::update, connectors::remove))
-        .routes(routes!(connectors::set_active))
-        .routes(routes!(connectors::test))
-        .routes(routes!(connectors::run_now, connectors::runs))
+        .routes(routes!(org::auth::login))
+        .routes(routes!(org::auth::logout))
+        .routes(routes!(org::auth::me))
+        .routes(routes!(org::auth::change_password))
+        .routes(routes!(org::auth::list_tokens, org::auth::create_token))
+        .routes(routes!(org::auth::revoke_token))
+        .routes(routes!(org::tenant::get_tenant, org::tenant::update_tenant))
+        .routes(routes!(org::units::list_units, org::units::create_unit))
+        .routes(routes!(org::units::get_unit, org::units::update_unit))
+        .routes(routes!(org::people::list_people, org::people::create_person))
+        .routes(routes!(org::people::get_person, org::people::update_person))
+        .routes(routes!(org::people::import_people))
+        .routes(routes!(org::cycles::list_cycles, org::cycles::create_cycle))
+        .routes(routes!(org::cycles::get_cycle, org::cycles::update_cycle))
+        .routes(routes!(goals::objectives::list_objectives, goals::objectives::create_objective))
+        .routes(routes!(
+            goals::objectives::get_objective,
+            goals::objectives::update_objective,
+            goals::objectives::archive_objective
+        ))
+        .routes(routes!(goals::objectives::add_key_result))
+        .routes(routes!(goals::objectives::get_key_result, goals::objectives::update_key_result))
+        .routes(routes!(goals::objectives::override_score))
+        .routes(routes!(kpis::kpi::list_kpis, kpis::kpi::create_kpi))
+        .routes(routes!(kpis::kpi::get_kpi, kpis::kpi::update_kpi))
+        .routes(routes!(kpis::kpi::request_change))
+        .routes(routes!(kpis::kpi::list_values, kpis::kpi::record_value))
+        .routes(routes!(kpis::kpi::import_values))
+        .routes(routes!(kpis::kpi::list_changes))
+        .routes(routes!(kpis::kpi::decide))
+        .routes(routes!(goals::lint::lint_draft))
+        .routes(routes!(tracking::checkins::list, tracking::checkins::create))
+        .routes(routes!(tracking::checkins::inbox))
+        .routes(routes!(tracking::checkins::edit))
+        .routes(routes!(tracking::checkins::create_for_objective))
+        .routes(routes!(data::metrics::list, data::metrics::create))
+        .routes(routes!(data::metrics::get))
+        .routes(routes!(data::metrics::points, data::metrics::push))
+        .routes(routes!(data::metrics::import))
+        .routes(routes!(notify::channels::list, notify::channels::create))
+        .routes(routes!(notify::channels::remove))
+        .routes(routes!(notify::channels::deliveries))
+        .routes(routes!(org::auth::preferences, org::auth::set_preferences))
+        .routes(routes!(exchange::exports::goals))
+        .routes(routes!(exchange::exports::kpis))
+        .routes(routes!(exchange::exports::check_ins))
+        .routes(routes!(exchange::exports::goals_xlsx))
+        .routes(routes!(exchange::exports::kpis_xlsx))
+        .routes(routes!(exchange::exports::check_ins_xlsx))
+        .routes(routes!(data::metrics::bind_kr, data::metrics::kr_binding, data::metrics::unbind_kr))
+        .routes(routes!(data::metrics::bind_kpi, data::metrics::kpi_binding, data::metrics::unbind_kpi))
+        .routes(routes!(tracking::alerts::list))
+        .routes(routes!(tracking::dashboard::dashboard))
+        .routes(routes!(tracking::dashboard::unit_tree))
+        .routes(routes!(tracking::alerts::acknowledge))
+        .routes(routes!(goals::comments::list_comments, goals::comments::add_comment))
+        .routes(routes!(kpis::library::list_templates, kpis::library::create_template))
+        .routes(routes!(kpis::library::delete_template))
+        .routes(routes!(goals::objectives::upstream_changes))
+        .routes(routes!(goals::asof::as_of))
+        .routes(routes!(goals::asof::tree_as_of))
+        .routes(routes!(goals::asof::diff))
+        .routes(routes!(exchange::document::export_cycle))
+        .routes(routes!(exchange::document::import_cycle))
+        .routes(routes!(exchange::document::import_sheet))
+        .routes(routes!(tracking::reports::search))
+        .routes(routes!(tracking::reports::scores))
+        .routes(routes!(data::connectors::list, data::connectors::create))
+        .routes(routes!(data::connectors::get, data::connectors::update, data::connectors::remove))
+        .routes(routes!(data::connectors::set_active))
+        .routes(routes!(data::connectors::test))
+        .routes(routes!(data::connectors::run_now, data::connectors::runs))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

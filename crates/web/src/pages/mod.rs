@@ -2,15 +2,14 @@
 //! redirect (after success) or the same page with the message and what was typed (after an
 //! error). Every form carries the session's CSRF token.
 
-mod account;
-mod channels;
-mod connectors;
-mod cycles;
+mod data;
+mod exchange;
 mod goals;
-mod imports;
-mod metrics;
+mod kpis;
+mod notify;
 mod org;
-mod people;
+mod shared;
+mod tracking;
 
 use crate::AppState;
 use crate::auth::{self, ClientAddr, PageUser, page_lang, safe_next, urlencode};
@@ -31,62 +30,62 @@ use tandem_domain::policy::Role;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/goals") }))
-        .route("/goals", get(goals::my_goals))
-        .route("/goals/tree", get(goals::tree))
-        .route("/goals/map", get(goals::map))
-        .route("/dashboard", get(goals::dashboard))
-        .route("/kpis", get(goals::kpi_board))
-        .route("/kpis/import", get(imports::kpi_form).post(imports::kpi_upload))
-        .route("/kpis/import/sample.csv", get(imports::kpi_sample))
-        .route("/goals/import", get(imports::okr_form).post(imports::okr_upload))
-        .route("/goals/import/sample.csv", get(imports::okr_sample))
-        .route("/kpis/requests", get(goals::kpi_requests))
-        .route("/kpis/library", get(goals::library).post(goals::add_template))
-        .route("/kpis/library/{id}/delete", post(goals::remove_template))
-        .route("/objectives/{id}/comments", post(goals::comment))
-        .route("/kpis/requests/{id}", post(goals::decide_request))
-        .route("/kpis/{id}/change-requests", post(goals::request_change))
-        .route("/kpis/{id}/values", post(goals::record_kpi_value))
-        .route("/alerts/{id}/acknowledge", post(goals::acknowledge_alert))
-        .route("/data", get(metrics::page).post(metrics::create))
-        .route("/data/sample.csv", get(metrics::sample_csv))
-        .route("/channels", get(channels::page).post(channels::create))
-        .route("/channels/{id}/delete", post(channels::remove))
-        .route("/data/connectors", get(connectors::page).post(connectors::create))
-        .route("/data/connectors/{id}/test", post(connectors::test))
-        .route("/data/connectors/{id}/run", post(connectors::run))
-        .route("/data/connectors/{id}/active", post(connectors::set_active))
-        .route("/data/connectors/{id}/delete", post(connectors::remove))
-        .route("/data/{id}", get(metrics::detail))
-        .route("/data/{id}/import", post(metrics::import))
-        .route("/key-results/{id}/binding", post(metrics::bind_kr))
-        .route("/kpis/{id}/binding", post(metrics::bind_kpi))
-        .route("/objectives", post(goals::create_objective))
-        .route("/objectives/new", get(goals::new_objective))
-        .route("/objectives/{id}", get(goals::objective).post(goals::edit_objective))
-        .route("/objectives/{id}/status", post(goals::set_status))
-        .route("/objectives/{id}/key-results", post(goals::add_key_result))
-        .route("/key-results/{id}", post(goals::adjust_key_result))
-        .route("/key-results/{id}/kpis", post(goals::derive_kpi))
-        .route("/key-results/{id}/check-ins", post(goals::check_in))
-        .route("/check-ins/{id}", post(goals::edit_check_in))
-        .route("/objectives/{id}/check-ins", post(goals::check_in_objective))
+        .route("/goals", get(tracking::my_goals::my_goals))
+        .route("/goals/tree", get(goals::tree::tree))
+        .route("/goals/map", get(goals::map::map))
+        .route("/dashboard", get(tracking::dashboard::dashboard))
+        .route("/kpis", get(kpis::board::kpi_board))
+        .route("/kpis/import", get(exchange::imports::kpi_form).post(exchange::imports::kpi_upload))
+        .route("/kpis/import/sample.csv", get(exchange::imports::kpi_sample))
+        .route("/goals/import", get(exchange::imports::okr_form).post(exchange::imports::okr_upload))
+        .route("/goals/import/sample.csv", get(exchange::imports::okr_sample))
+        .route("/kpis/requests", get(kpis::requests::kpi_requests))
+        .route("/kpis/library", get(kpis::library::library).post(kpis::library::add_template))
+        .route("/kpis/library/{id}/delete", post(kpis::library::remove_template))
+        .route("/objectives/{id}/comments", post(goals::edit::comment))
+        .route("/kpis/requests/{id}", post(kpis::requests::decide_request))
+        .route("/kpis/{id}/change-requests", post(kpis::requests::request_change))
+        .route("/kpis/{id}/values", post(kpis::board::record_kpi_value))
+        .route("/alerts/{id}/acknowledge", post(tracking::checkins::acknowledge_alert))
+        .route("/data", get(data::metrics::page).post(data::metrics::create))
+        .route("/data/sample.csv", get(data::metrics::sample_csv))
+        .route("/channels", get(notify::channels::page).post(notify::channels::create))
+        .route("/channels/{id}/delete", post(notify::channels::remove))
+        .route("/data/connectors", get(data::connectors::page).post(data::connectors::create))
+        .route("/data/connectors/{id}/test", post(data::connectors::test))
+        .route("/data/connectors/{id}/run", post(data::connectors::run))
+        .route("/data/connectors/{id}/active", post(data::connectors::set_active))
+        .route("/data/connectors/{id}/delete", post(data::connectors::remove))
+        .route("/data/{id}", get(data::metrics::detail))
+        .route("/data/{id}/import", post(data::metrics::import))
+        .route("/key-results/{id}/binding", post(data::metrics::bind_kr))
+        .route("/kpis/{id}/binding", post(data::metrics::bind_kpi))
+        .route("/objectives", post(goals::new::create_objective))
+        .route("/objectives/new", get(goals::new::new_objective))
+        .route("/objectives/{id}", get(goals::objective::objective).post(goals::edit::edit_objective))
+        .route("/objectives/{id}/status", post(goals::edit::set_status))
+        .route("/objectives/{id}/key-results", post(goals::edit::add_key_result))
+        .route("/key-results/{id}", post(goals::edit::adjust_key_result))
+        .route("/key-results/{id}/kpis", post(kpis::derive::derive_kpi))
+        .route("/key-results/{id}/check-ins", post(tracking::checkins::check_in))
+        .route("/check-ins/{id}", post(tracking::checkins::edit_check_in))
+        .route("/objectives/{id}/check-ins", post(tracking::checkins::check_in_objective))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
-        .route("/org", get(org::page).post(org::create))
-        .route("/org/{id}", get(org::edit_page).post(org::update))
-        .route("/people", get(people::page).post(people::create))
-        .route("/people/import", post(people::import))
-        .route("/people/{id}", get(people::detail).post(people::update))
-        .route("/cycles", get(cycles::page).post(cycles::create))
-        .route("/cycles/{id}/state", post(cycles::change_state))
-        .route("/account", get(account::page))
-        .route("/account/password", post(account::change_password))
-        .route("/account/lang", post(account::set_lang))
-        .route("/account/preferences", post(account::set_prefs))
-        .route("/account/tokens", post(account::create_token))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/org", get(org::units::page).post(org::units::create))
+        .route("/org/{id}", get(org::units::edit_page).post(org::units::update))
+        .route("/people", get(org::people::page).post(org::people::create))
+        .route("/people/import", post(org::people::import))
+        .route("/people/{id}", get(org::people::detail).post(org::people::update))
+        .route("/cycles", get(org::cycles::page).post(org::cycles::create))
+        .route("/cycles/{id}/state", post(org::cycles::change_state))
+        .route("/account", get(org::account::page))
+        .route("/account/password", post(org::account::change_password))
+        .route("/account/lang", post(org::account::set_lang))
+        .route("/account/preferences", post(org::account::set_prefs))
+        .route("/account/tokens", post(org::account::create_token))
+        .route("/account/tokens/{id}/revoke", post(org::account::revoke_token))
 }
 
 /// What every page's frame needs: language, who is signed in, navigation and messages.
@@ -303,7 +302,7 @@ async fn login_form(
     {
         return Redirect::to(&next).into_response();
     }
-    let csrf = tandem_app::accounts::random_csrf();
+    let csrf = tandem_app::org::accounts::random_csrf();
     let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
     let page = LoginPage {
         f: Frame::anonymous(page_lang(&headers), "sign_in", "/login"),
@@ -339,7 +338,7 @@ async fn login_submit(
     let next = safe_next(Some(&form.next));
     let cookie_csrf = jar.get(auth::LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let again = |jar: CookieJar, status: StatusCode, message: String, choices: Vec<(String, String)>| {
-        let csrf = tandem_app::accounts::random_csrf();
+        let csrf = tandem_app::org::accounts::random_csrf();
         let jar = jar.add(auth::plain_cookie(auth::LOGIN_CSRF_COOKIE, csrf.clone(), st.secure_cookies));
         let mut f = Frame::anonymous(lang, "sign_in", "/login");
         f.error = Some(message);
@@ -404,7 +403,7 @@ pub struct UnitOption {
     pub indent: String,
 }
 
-pub fn unit_options(snap: &tandem_app::org::OrgSnapshot) -> Vec<UnitOption> {
+pub fn unit_options(snap: &tandem_app::org::chart::OrgSnapshot) -> Vec<UnitOption> {
     snap.tree
         .walk()
         .into_iter()
@@ -449,7 +448,7 @@ fn field_label(k: &str, t: Tr) -> &str {
 
 pub fn history_items(
     events: &[tandem_app::history::StoredEvent],
-    snap: &tandem_app::org::OrgSnapshot,
+    snap: &tandem_app::org::chart::OrgSnapshot,
     t: Tr,
 ) -> Vec<HistoryItem> {
     events

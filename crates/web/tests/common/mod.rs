@@ -143,3 +143,15 @@ pub async fn second_server_db(t: &TestDb) -> tandem_store::Db {
         tandem_store::Engine::Sqlite => t.db.clone(),
     }
 }
+
+/// The demo as of 2026-11-20, for tests that name months: the demo is seeded around today (the
+/// last three months of KPI values, a planning month only before a quarter's last month).
+pub async fn api_on_a_november_day(t: &TestDb) -> Api {
+    let day = 1_795_147_200_000_000; // 2026-11-20T04:00:00Z
+    api_with_clock(t, std::sync::Arc::new(tandem_app::clock::FixedClock::new(day))).await
+}
+
+/// Two scores are the same (to rounding).
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}

@@ -1,0 +1,116 @@
+//! KPI values per period (week, month, quarter), judged pass / warn / fail, private like the KPI.
+
+use crate::error::{AppError, Result};
+use crate::kpis::kpi::{KpiFilter, KpiView};
+use crate::{Actor, App, Change, record};
+use serde::Serialize;
+use tandem_domain::cycle::PeriodKind;
+use tandem_domain::goal::finite;
+use tandem_domain::kpi::{Direction, Thresholds};
+use tandem_domain::policy;
+use tandem_store::goals::{self};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiValueView {
+    pub kpi: i64,
+    pub period: String,
+    pub value: f64,
+    /// `pass`, `warn` or `fail` by the KPI's thresholds and direction.
+    pub status: tandem_domain::kpi::KpiStatus,
+    pub author: Option<i64>,
+    pub source: String,
+    pub recorded_at: i64,
+}
+
+pub(crate) fn thresholds_of(k: &KpiView) -> Result<Thresholds> {
+    Ok(Thresholds::new(Direction::parse("direction", &k.direction)?, k.pass, k.warn)?)
+}
+
+impl App {
+    /// A KPI's values by period, oldest first (only to those who may see the KPI).
+    pub async fn kpi_values(&self, a: &Actor, kpi: i64) -> Result<Vec<KpiValueView>> {
+        let k = self.get_kpi(a, kpi).await?;
+        let t = thresholds_of(&k)?;
+        Ok(goals::kpi_values_of(&self.db, a.tenant.0, kpi).await?.into_iter().map(|v| value_view(&t, v)).collect())
+    }
+
+    /// Every period value of every KPI the caller may see, oldest period first, by KPI id.
+    pub async fn kpi_value_history(&self, a: &Actor) -> Result<std::collections::HashMap<i64, Vec<KpiValueView>>> {
+        let mut visible: std::collections::HashMap<i64, Thresholds> = std::collections::HashMap::new();
+        for k in self.list_kpis(a, &KpiFilter::default()).await? {
+            visible.insert(k.id, thresholds_of(&k)?);
+        }
+        let mut out: std::collections::HashMap<i64, Vec<KpiValueView>> = std::collections::HashMap::new();
+        for v in goals::kpi_values(&self.db, a.tenant.0).await? {
+            let Some(t) = visible.get(&v.kpi_id) else { continue };
+            out.entry(v.kpi_id).or_default().push(value_view(t, v));
+        }
+        Ok(out)
+    }
+
+    /// Records a KPI's value for a period (those who set the KPI, and HR, report its numbers;
+    /// a second value for the same period replaces the first, on the record).
+    pub async fn record_kpi_value(&self, a: &Actor, kpi: i64, period: &str, value: f64) -> Result<KpiValueView> {
+        let k = self.get_kpi(a, kpi).await?;
+        let org = self.org_snapshot(a.tenant.0).await?;
+        if !policy::may_edit_kpi(a, k.owner, &org.tree) {
+            return Err(AppError::Forbidden);
+        }
+        let period = tandem_domain::kpi::parse_period(PeriodKind::parse("granularity", &k.granularity)?, period)?;
+        let value = finite("value", value)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        write_kpi_value(&mut tx, a, kpi, &period, value, "manual", now).await?;
+        tx.commit().await?;
+        self.kpi_values(a, kpi).await?.into_iter().find(|v| v.period == period).ok_or(AppError::NotFound)
+    }
+}
+
+/// Writes a KPI's value for a period inside `tx` (replacing an earlier one for the period) with
+/// where it came from, and the event. Callers decide who may.
+pub(crate) async fn write_kpi_value(
+    tx: &mut tandem_store::Tx,
+    a: &Actor,
+    kpi: i64,
+    period: &str,
+    value: f64,
+    source: &str,
+    now: i64,
+) -> Result<()> {
+    let before = goals::kpi_value_in(tx, a.tenant.0, kpi, period).await?;
+    let row = goals::KpiValueRow {
+        tenant_id: a.tenant.0,
+        id: tx.next_id().await?,
+        kpi_id: kpi,
+        period: period.into(),
+        value,
+        author_id: Some(a.person.0),
+        source: source.into(),
+        created_at: now,
+    };
+    goals::upsert_kpi_value(tx, &row).await?;
+    let after = serde_json::json!({"period": period, "value": value});
+    let mut c = match &before {
+        Some(b) => Change::update("kpi", kpi, serde_json::json!({"period": b.period, "value": b.value}), after),
+        None => Change::create("kpi", kpi, after),
+    };
+    c.action = "value";
+    if source != "manual" {
+        c.reason = Some(source.into());
+    }
+    record(tx, Some(a), a.tenant.0, now, c).await?;
+    Ok(())
+}
+
+/// A stored period value with its status by the KPI's thresholds.
+fn value_view(t: &Thresholds, v: goals::KpiValueRow) -> KpiValueView {
+    KpiValueView {
+        kpi: v.kpi_id,
+        status: t.evaluate(v.value),
+        period: v.period,
+        value: v.value,
+        author: v.author_id,
+        source: v.source,
+        recorded_at: v.created_at,
+    }
+}

@@ -1,0 +1,3 @@
+//! Channels, email preferences and the delivery log.
+
+pub mod channels;

@@ -1,0 +1,114 @@
+//! Pieces every page uses: labels, numbers as text, the cycle a page shows, and what most goal
+//! and KPI pages load first.
+
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::i18n::Tr;
+use serde::Deserialize;
+use std::collections::HashMap;
+use tandem_app::AppError;
+use tandem_app::goals::objectives::{ObjectiveFilter, ObjectiveView};
+use tandem_app::org::cycles::CycleView;
+use tandem_domain::{Invalid, Rule};
+
+pub(crate) fn kind_label(t: Tr, k: &str) -> &'static str {
+    match k {
+        "committed" => t.s("kind_committed"),
+        "learning" => t.s("kind_learning"),
+        _ => t.s("kind_aspirational"),
+    }
+}
+
+pub(crate) fn status_label(t: Tr, s: &str) -> &'static str {
+    match s {
+        "draft" => t.s("status_draft"),
+        "archived" => t.s("status_archived"),
+        _ => t.s("status_published"),
+    }
+}
+
+pub(crate) fn measure_options(t: Tr) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("increase", t.s("measure_increase")),
+        ("decrease", t.s("measure_decrease")),
+        ("stay_above", t.s("measure_stay_above")),
+        ("stay_below", t.s("measure_stay_below")),
+        ("milestone", t.s("measure_milestone")),
+    ]
+}
+
+pub(super) fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+pub(crate) fn pct(score: f64) -> (u32, String) {
+    let p = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+    (p, format!("{:.2}", score))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CycleQuery {
+    pub cycle: Option<i64>,
+    pub unit: Option<String>,
+    pub ok: Option<String>,
+    /// For a new objective: the objective to align it to (the cascade in one step).
+    pub parent: Option<i64>,
+    /// For the tree: show it as of this date.
+    pub as_of: Option<String>,
+}
+
+/// The cycles, the one to show, its objectives (optionally one unit's) and the org.
+pub(crate) async fn cycle_objectives(
+    st: &AppState,
+    a: &tandem_domain::policy::Actor,
+    asked: Option<i64>,
+    unit: Option<i64>,
+) -> Result<(Vec<CycleView>, i64, Vec<ObjectiveView>, std::sync::Arc<tandem_app::org::chart::OrgSnapshot>), AppError> {
+    let cycles = st.app.list_cycles(a).await?;
+    let cycle = pick_cycle(&cycles, asked).unwrap_or(0);
+    let objs = st.app.list_objectives(a, &ObjectiveFilter { cycle: Some(cycle), unit, ..Default::default() }).await?;
+    let org = st.app.org_snapshot(a.tenant.0).await?;
+    Ok((cycles, cycle, objs, org))
+}
+
+/// The cycle to show: the one asked for, else the running quarter, else the newest.
+pub(crate) fn pick_cycle(cycles: &[CycleView], asked: Option<i64>) -> Option<i64> {
+    asked
+        .filter(|c| cycles.iter().any(|x| x.id == *c))
+        .or_else(|| cycles.iter().find(|c| c.kind == "quarter" && c.state == "active").map(|c| c.id))
+        .or_else(|| cycles.iter().find(|c| c.state == "active").map(|c| c.id))
+        .or_else(|| cycles.first().map(|c| c.id))
+}
+
+pub(crate) struct Loaded {
+    pub cycles: Vec<CycleView>,
+    pub all: Vec<ObjectiveView>,
+    pub titles: HashMap<i64, String>,
+    pub kr_titles: HashMap<i64, String>,
+}
+
+pub(crate) async fn load(st: &AppState, u: &PageUser) -> Result<Loaded, AppError> {
+    let a = &u.session.actor;
+    let cycles = st.app.list_cycles(a).await?;
+    let all = st.app.list_objectives(a, &ObjectiveFilter::default()).await?;
+    let titles = all.iter().map(|o| (o.id, o.title.clone())).collect();
+    let kr_titles = all.iter().flat_map(|o| o.key_results.iter().map(|k| (k.id, k.title.clone()))).collect();
+    Ok(Loaded { cycles, all, titles, kr_titles })
+}
+
+/// The metrics the caller may bind a key result or KPI to: (id, "name（unit）").
+pub(crate) fn metric_options(metrics: &[tandem_app::data::metrics::MetricView]) -> Vec<(i64, String)> {
+    metrics
+        .iter()
+        .filter(|m| m.bindable)
+        .map(|m| (m.id, if m.unit.is_empty() { m.name.clone() } else { format!("{}（{}）", m.name, m.unit) }))
+        .collect()
+}
+
+pub(crate) fn parse_num(field: &str, s: &str, default: Option<f64>) -> Result<f64, Invalid> {
+    let s = s.trim().replace([',', '，'], "");
+    if s.is_empty() {
+        return default.ok_or_else(|| Invalid::new(field, Rule::Required));
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Invalid::new(field, Rule::NotANumber))
+}
