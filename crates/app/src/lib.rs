@@ -1,6 +1,9 @@
-//! Tandem's use cases, one module per capability. Every call takes the signed-in [`Actor`]
-//! (or a capability the policy handed out), reads and writes through the store, and records
-//! each change in the event log inside the same transaction. No HTTP here, no SQL either.
+//! Tandem's use cases, one folder per capability (`org`, `notify`, `goals`, `kpis`, `tracking`,
+//! `data`, `exchange`, `demo`), each saying at its top what it owns and which others it may use;
+//! the files beside this one are the kernel, which every capability may use and which uses none.
+//! Every call takes the signed-in [`Actor`] (or a capability the policy handed out), reads and
+//! writes through the store, and records each change in the event log inside the same
+//! transaction. No HTTP here, no SQL either.
 
 // The kernel: tools with no business rules, usable by every capability and using none.
 pub mod clock;
