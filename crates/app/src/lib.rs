@@ -1,5 +1,5 @@
 //! Tandem's use cases, one folder per capability (`org`, `notify`, `goals`, `kpis`, `tracking`,
-//! `data`, `exchange`, `demo`), each saying at its top what it owns and which others it may use;
+//! `review`, `cycles`, `data`, `exchange`, `demo`), each saying at its top what it owns and which others it may use;
 //! the files beside this one are the kernel, which every capability may use and which uses none.
 //! Every call takes the signed-in [`Actor`] (or a capability the policy handed out), reads and
 //! writes through the store, and records each change in the event log inside the same
@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod sheets;
 
 // The capabilities, each in its folder; the folder's doc comment says what it may use.
+pub mod cycles;
 pub mod data;
 pub mod demo;
 pub mod exchange;
@@ -22,6 +23,7 @@ pub mod goals;
 pub mod kpis;
 pub mod notify;
 pub mod org;
+pub mod review;
 pub mod tracking;
 
 pub use clock::Clock;

@@ -58,6 +58,12 @@ pub enum Rule {
     TooDeep {
         max: usize,
     },
+    /// A list with more entries than this.
+    TooMany {
+        max: usize,
+    },
+    /// Text holding control characters (other than line breaks and tabs).
+    NotText,
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -178,6 +184,10 @@ impl Invalid {
             (Rule::TooDeep { max }, Lang::En) => {
                 format!("“{f}” nests too deeply (at most {max} levels); nothing was read")
             }
+            (Rule::TooMany { max }, Lang::Zh) => format!("“{f}”最多 {max} 项"),
+            (Rule::TooMany { max }, Lang::En) => format!("“{f}” may hold at most {max} entries"),
+            (Rule::NotText, Lang::Zh) => format!("“{f}”含有不可见的控制字符"),
+            (Rule::NotText, Lang::En) => format!("“{f}” holds control characters"),
             (Rule::NoSecretKey, Lang::Zh) => "服务器未配置密钥（TANDEM_SECRET_KEY），无法加密保存凭据".to_string(),
             (Rule::NoSecretKey, Lang::En) => {
                 "The server has no secret key (TANDEM_SECRET_KEY) to encrypt credentials with".to_string()

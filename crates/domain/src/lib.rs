@@ -16,6 +16,8 @@ pub mod metric;
 pub mod org;
 pub mod pace;
 pub mod policy;
+pub mod relevance;
+pub mod retro;
 pub mod rollup;
 pub mod score;
 pub mod search;

@@ -271,6 +271,19 @@ pub async fn key_results(db: &Db, tenant: i64) -> Result<Vec<KeyResultRow>> {
     .await?)
 }
 
+/// The key results of a cycle's published objectives, read inside a write (freezing them at review).
+pub async fn published_key_results_of_cycle_in(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<Vec<KeyResultRow>> {
+    let cols = KR.split(", ").map(|c| format!("k.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    Ok(sqlx::query_as(&format!(
+        "SELECT {cols} FROM key_results k JOIN objectives o ON o.tenant_id = k.tenant_id AND o.id = k.objective_id \
+         WHERE k.tenant_id = $1 AND o.cycle_id = $2 AND o.status = 'published' ORDER BY k.id"
+    ))
+    .bind(tenant)
+    .bind(cycle)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
 pub async fn key_result_in(tx: &mut Tx, tenant: i64, id: i64) -> Result<Option<KeyResultRow>> {
     Ok(sqlx::query_as(&format!("SELECT {KR} FROM key_results WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant)

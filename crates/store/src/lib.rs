@@ -22,6 +22,7 @@ pub mod notes;
 pub mod notify;
 pub mod org;
 pub mod people;
+pub mod reviews;
 pub mod tenants;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,9 +3,9 @@
 //! tenant and changes nothing.
 
 use crate::App;
+use crate::cycles::calendar::{CyclePatch, NewCycle};
 use crate::error::Result;
 use crate::org::accounts;
-use crate::org::cycles::{CyclePatch, NewCycle};
 use crate::org::people::NewPerson;
 use tandem_domain::Lang;
 use tandem_domain::cycle::format_date;

@@ -2,12 +2,14 @@
 //! browser. Every route is registered through `routes!`, which also writes it into the OpenAPI
 //! document, so the document cannot miss a route.
 
+pub mod cycles;
 pub mod data;
 pub mod exchange;
 pub mod goals;
 pub mod kpis;
 pub mod notify;
 pub mod org;
+pub mod review;
 pub mod tracking;
 
 use crate::AppState;
@@ -55,8 +57,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(org::people::list_people, org::people::create_person))
         .routes(routes!(org::people::get_person, org::people::update_person))
         .routes(routes!(org::people::import_people))
-        .routes(routes!(org::cycles::list_cycles, org::cycles::create_cycle))
-        .routes(routes!(org::cycles::get_cycle, org::cycles::update_cycle))
+        .routes(routes!(cycles::calendar::list_cycles, cycles::calendar::create_cycle))
+        .routes(routes!(cycles::calendar::get_cycle, cycles::calendar::update_cycle))
         .routes(routes!(goals::objectives::list_objectives, goals::objectives::create_objective))
         .routes(routes!(
             goals::objectives::get_objective,
@@ -115,6 +117,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(data::connectors::set_active))
         .routes(routes!(data::connectors::test))
         .routes(routes!(data::connectors::run_now, data::connectors::runs))
+        .routes(routes!(review::retros::get_retro, review::retros::put_retro))
+        .routes(routes!(review::retros::acknowledge_retro))
+        .routes(routes!(review::lessons::list_lessons))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

@@ -2,6 +2,7 @@
 //! redirect (after success) or the same page with the message and what was typed (after an
 //! error). Every form carries the session's CSRF token.
 
+mod cycles;
 mod data;
 mod exchange;
 mod goals;
@@ -78,8 +79,8 @@ pub fn routes() -> Router<AppState> {
         .route("/people", get(org::people::page).post(org::people::create))
         .route("/people/import", post(org::people::import))
         .route("/people/{id}", get(org::people::detail).post(org::people::update))
-        .route("/cycles", get(org::cycles::page).post(org::cycles::create))
-        .route("/cycles/{id}/state", post(org::cycles::change_state))
+        .route("/cycles", get(cycles::calendar::page).post(cycles::calendar::create))
+        .route("/cycles/{id}/state", post(cycles::calendar::change_state))
         .route("/account", get(org::account::page))
         .route("/account/password", post(org::account::change_password))
         .route("/account/lang", post(org::account::set_lang))

@@ -7,8 +7,8 @@ use crate::i18n::Tr;
 use serde::Deserialize;
 use std::collections::HashMap;
 use tandem_app::AppError;
+use tandem_app::cycles::calendar::CycleView;
 use tandem_app::goals::objectives::{ObjectiveFilter, ObjectiveView};
-use tandem_app::org::cycles::CycleView;
 use tandem_domain::{Invalid, Rule};
 
 pub(crate) fn kind_label(t: Tr, k: &str) -> &'static str {

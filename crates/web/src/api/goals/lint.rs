@@ -4,7 +4,7 @@ use crate::auth::{ApiJson, Caller};
 use crate::error::ErrorBody;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tandem_domain::lint::{Draft, DraftKeyResult, DraftObjective, lint};
+use tandem_domain::lint::{Draft, DraftKeyResult, DraftObjective, Finding, lint};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -47,6 +47,18 @@ pub struct FindingDto {
     pub suggestion: String,
 }
 
+impl From<Finding> for FindingDto {
+    fn from(f: Finding) -> Self {
+        FindingDto {
+            target: f.target,
+            rule: f.rule.into(),
+            severity: f.severity.into(),
+            message: f.message,
+            suggestion: f.suggestion,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LintResponse {
     pub findings: Vec<FindingDto>,
@@ -74,15 +86,6 @@ pub async fn lint_draft(c: Caller, ApiJson(req): ApiJson<DraftDto>) -> Json<Lint
             })
             .collect(),
     };
-    let findings = lint(&draft, c.lang)
-        .into_iter()
-        .map(|f| FindingDto {
-            target: f.target,
-            rule: f.rule.into(),
-            severity: f.severity.into(),
-            message: f.message,
-            suggestion: f.suggestion,
-        })
-        .collect();
+    let findings = lint(&draft, c.lang).into_iter().map(Into::into).collect();
     Json(LintResponse { findings })
 }

@@ -1,7 +1,6 @@
-//! Sign-in and tokens, the tenant, org units, people and cycles.
+//! Sign-in and tokens, the tenant, org units and people.
 
 pub mod auth;
-pub mod cycles;
 pub mod people;
 pub mod tenant;
 pub mod units;

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tandem_app::AppError;
-use tandem_app::org::cycles::CycleView;
+use tandem_app::cycles::calendar::CycleView;
 use tandem_domain::goal::Owner;
 use tandem_domain::ids::PersonId;
 

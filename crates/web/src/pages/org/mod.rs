@@ -1,8 +1,7 @@
-//! Directory and account pages: org units, people (with the org-chart import), cycles, and my account.
+//! Directory and account pages: org units, people (with the org-chart import), and my account.
 //!
 //! May use the shared page pieces.
 
 pub(super) mod account;
-pub(super) mod cycles;
 pub(super) mod people;
 pub(super) mod units;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tandem_app::AppError;
-use tandem_app::org::cycles::{CyclePatch as AppPatch, CycleView, NewCycle as AppNew};
+use tandem_app::cycles::calendar::{CyclePatch as AppPatch, CycleView, NewCycle as AppNew};
 use tandem_domain::policy;
 use utoipa::ToSchema;
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tandem_app::AppError;
-use tandem_app::org::cycles::{CyclePatch, NewCycle};
+use tandem_app::cycles::calendar::{CyclePatch, NewCycle};
 use tandem_domain::cycle::{CycleState, PeriodKind};
 use tandem_domain::policy;
 
@@ -45,7 +45,7 @@ pub struct CycleForm {
 }
 
 #[derive(Template)]
-#[template(path = "org/cycles.html")]
+#[template(path = "cycles/calendar.html")]
 struct CyclesPage {
     f: Frame,
     cycles: Vec<CycleRowView>,

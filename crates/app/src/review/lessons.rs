@@ -1,0 +1,108 @@
+//! The knowledge base: every lesson of every retro, searchable in Chinese and English, filtered by
+//! unit, cause type, tag and cycle, and seen by whoever may see the objective it came from.
+
+use crate::error::{AppError, Result};
+use crate::{Actor, App};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use tandem_domain::ids::OrgUnitId;
+use tandem_domain::relevance::TextIndex;
+use tandem_domain::retro::{CauseType, RetroInput};
+use tandem_store::reviews;
+
+/// What to look for. Every part is optional; no query lists the newest lessons first.
+#[derive(Debug, Clone, Default)]
+pub struct LessonFilter {
+    pub q: String,
+    /// Lessons of this unit's objectives, the units below it, and their people's.
+    pub unit: Option<i64>,
+    /// Lessons of retros that name a cause of this type.
+    pub kind: Option<CauseType>,
+    pub tag: Option<String>,
+    pub cycle: Option<i64>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LessonView {
+    pub id: i64,
+    pub text: String,
+    pub tags: Vec<String>,
+    pub objective: i64,
+    pub objective_title: String,
+    pub cycle: i64,
+    /// The unit the objective belongs to (a unit's own, or its owner's).
+    pub unit: Option<i64>,
+    pub unit_name: String,
+    /// The cause types its retro names.
+    pub types: Vec<CauseType>,
+    /// How well it matched the query (0 without one).
+    pub score: f64,
+}
+
+impl App {
+    /// Lessons the caller may see, best match first.
+    pub async fn lessons(&self, a: &Actor, f: &LessonFilter) -> Result<Vec<LessonView>> {
+        let (rows, retros) =
+            tokio::try_join!(async { Ok::<_, AppError>(reviews::lessons(&self.db, a.tenant.0).await?) }, async {
+                Ok::<_, AppError>(reviews::retros(&self.db, a.tenant.0).await?)
+            },)?;
+        let types: HashMap<i64, Vec<CauseType>> = retros
+            .iter()
+            .filter_map(|r| {
+                let input: RetroInput = serde_json::from_str(&r.body).ok()?;
+                let mut ts: Vec<CauseType> =
+                    input.causes.iter().filter_map(|c| CauseType::parse("type", &c.kind).ok()).collect();
+                ts.sort();
+                ts.dedup();
+                Some((r.objective_id, ts))
+            })
+            .collect();
+        let v = self.views(a.tenant.0).await?;
+        let below: Option<HashSet<i64>> =
+            f.unit.map(|u| v.org.tree.subtree(OrgUnitId(u)).into_iter().map(|x| x.0).collect());
+        let unit_of = |o: &tandem_store::goals::ObjectiveRow| -> Option<i64> {
+            if o.owner_type == "org_unit" {
+                Some(o.owner_id)
+            } else {
+                v.org.person(o.owner_id).and_then(|p| p.org_unit_id)
+            }
+        };
+        let tag = f.tag.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let keep = |i: usize| {
+            let l = &rows[i];
+            let Some(o) = v.goals.objective(l.objective_id) else { return false };
+            Self::visible(a, o, &v.org)
+                && f.cycle.is_none_or(|c| c == l.cycle_id)
+                && tag.is_none_or(|t| l.tags.split(',').any(|x| x == t))
+                && f.kind.is_none_or(|k| types.get(&l.objective_id).is_some_and(|ts| ts.contains(&k)))
+                && below.as_ref().is_none_or(|b| unit_of(o).is_some_and(|u| b.contains(&u)))
+        };
+        let limit = if f.limit == 0 { 50 } else { f.limit.min(200) };
+        let hits: Vec<(f64, usize)> = if f.q.trim().is_empty() {
+            (0..rows.len()).rev().filter(|&i| keep(i)).take(limit).map(|i| (0.0, i)).collect()
+        } else {
+            TextIndex::new(rows.iter().map(|l| l.text.as_str())).search(&f.q, limit, keep)
+        };
+        Ok(hits
+            .into_iter()
+            .filter_map(|(score, i)| {
+                let l = &rows[i];
+                let o = v.goals.objective(l.objective_id)?;
+                let unit = unit_of(o);
+                Some(LessonView {
+                    id: l.id,
+                    text: l.text.clone(),
+                    tags: l.tags.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+                    objective: o.id,
+                    objective_title: o.title.clone(),
+                    cycle: l.cycle_id,
+                    unit,
+                    unit_name: unit.and_then(|u| v.org.unit(u)).map(|u| u.name.clone()).unwrap_or_default(),
+                    types: types.get(&l.objective_id).cloned().unwrap_or_default(),
+                    score,
+                })
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,4 @@
+//! The end of a cycle: retros (复盘) with self and final scores, and the knowledge base of lessons.
+
+pub mod lessons;
+pub mod retros;

@@ -1,0 +1,204 @@
+//! The review at cycle end through the API, on SQLite and on PostgreSQL: key results frozen with
+//! their provenance, retros written by their owner only while the cycle is in review (self scores
+//! fixed once it closes), acknowledged by the manager, private where the objective is a draft,
+//! and their lessons found by the knowledge base.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use tandem_store::on_both_engines;
+use tandem_store::testing::TestDb;
+
+mod common;
+use common::*;
+
+on_both_engines! {
+    a_cycle_in_review_freezes_scores_and_takes_retros => retro_flow;
+    lessons_are_found_by_whoever_may_see_their_objective => lessons;
+}
+
+/// The objective titled `title` in the cycle, as `tok` sees it.
+async fn objective(a: &Api, tok: &str, cycle: i64, title: &str) -> Value {
+    a.items(&format!("/api/v1/objectives?cycle={cycle}"), tok)
+        .await
+        .into_iter()
+        .find(|o| o["title"] == title)
+        .unwrap_or_else(|| panic!("objective {title}"))
+}
+
+async fn set_state(a: &Api, admin: &str, cycle: i64, state: &str) {
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{cycle}"), Some(admin), Some(json!({"state": state}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{state}: {:?}", r.body);
+}
+
+fn a_retro(kr: i64, owner: i64) -> Value {
+    json!({
+        "self_scores": [{"key_result": kr, "score": 0.6, "note": "高峰时段还是慢"}],
+        "worked": ["早班提前备料"],
+        "did_not": ["晚高峰出杯仍然偏慢"],
+        "causes": [{"text": "新店员没有培训过高峰流程", "type": "capability", "cause": "subjective"}],
+        "lessons": [{"text": "高峰前30分钟完成备料并由值班主管复核", "tags": ["出品", "#高峰"]}],
+        "actions": [{"text": "每周一次高峰演练", "owner": owner, "due": "2027-01-15"}],
+        "carry_over": [{"key_result": kr, "decision": "continue"}]
+    })
+}
+
+async fn retro_flow(t: &TestDb) {
+    let a = api(t).await;
+    let (admin, zhang, li, lin) = (
+        a.login("admin@demo.example").await,
+        a.login("zhang.wei@demo.example").await,
+        a.login("li.na@demo.example").await,
+        a.login("lin.xiao@demo.example").await,
+    );
+    let q = a.active_quarter(&admin).await;
+    let o = objective(&a, &zhang, q, "让值班时段的出品又快又稳").await;
+    let id = o["id"].as_i64().expect("id");
+    let kr = o["key_results"][0]["id"].as_i64().expect("kr");
+    let me = a.call("GET", "/api/v1/me", Some(&zhang), None).await.body["id"].as_i64().expect("me");
+    let path = format!("/api/v1/objectives/{id}/retro");
+
+    // While the cycle runs: an empty retro to read, none to write.
+    let r = a.call("GET", &path, Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["written"], false);
+    assert_eq!(r.body["cycle_state"], "active");
+    assert_eq!(r.body["causes"], json!([]));
+    assert!(r.body["key_results"][0]["frozen"].is_null(), "nothing frozen yet");
+    let r = a.call("PUT", &path, Some(&zhang), Some(a_retro(kr, me))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_in_review"));
+
+    // Into review: every published key result is frozen with where its value came from.
+    set_state(&a, &admin, q, "reviewing").await;
+    let r = a.call("GET", &path, Some(&zhang), None).await;
+    let k = &r.body["key_results"][0];
+    assert_eq!(k["value"], o["key_results"][0]["current"], "frozen at its last value");
+    assert_eq!(k["frozen"]["source"], "check_in", "the demo's Friday check-ins set it: {k}");
+    assert!(k["frozen"]["author_name"].as_str().is_some_and(|n| !n.is_empty()), "{k}");
+    assert_eq!(r.body["can_edit"], true);
+    assert_eq!(r.body["can_acknowledge"], false);
+    let rules: Vec<&str> =
+        r.body["hints"].as_array().expect("hints").iter().filter_map(|h| h["rule"].as_str()).collect();
+    assert!(rules.contains(&"carry_forward"), "an aspirational KR below 1.0 asks to be carried forward: {rules:?}");
+
+    // Only whoever may edit the objective writes its retro; bad fields are named.
+    let r = a.call("PUT", &path, Some(&lin), Some(a_retro(kr, me))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut bad = a_retro(kr, me);
+    bad["causes"][0]["type"] = json!("weather");
+    let r = a.call("PUT", &path, Some(&zhang), Some(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["message"].as_str().is_some_and(|m| m.contains("causes[0].type")), "{:?}", r.body);
+    let mut bad = a_retro(kr, me);
+    bad["actions"][0]["owner"] = json!(987_654_321);
+    let r = a.call("PUT", &path, Some(&zhang), Some(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an action's owner must be a person here");
+    let mut bad = a_retro(kr, me);
+    bad["self_scores"][0]["score"] = json!(1.5);
+    assert_eq!(a.call("PUT", &path, Some(&zhang), Some(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = a.call("PUT", &path, Some(&zhang), Some(a_retro(kr, me))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["written"], true);
+    assert_eq!(r.body["lessons"][0]["tags"], json!(["出品", "高峰"]));
+    assert_eq!(r.body["key_results"][0]["self_score"], 0.6);
+    assert_eq!(r.body["key_results"][0]["self_note"], "高峰时段还是慢");
+    assert_eq!(r.body["actions"][0]["state"], "open");
+    let rules: Vec<&str> =
+        r.body["hints"].as_array().expect("hints").iter().filter_map(|h| h["rule"].as_str()).collect();
+    assert!(!rules.contains(&"only_outside_causes") && !rules.contains(&"lesson_without_action"), "{rules:?}");
+    // Anyone who may see the objective reads it.
+    let seen = a.call("GET", &path, Some(&lin), None).await;
+    assert_eq!(seen.body["causes"][0]["type"], "capability");
+    assert_eq!(seen.body["can_edit"], false);
+
+    // The manager above the owner acknowledges it, once; nobody else may.
+    let ack = format!("{path}/acknowledge");
+    assert_eq!(a.call("POST", &ack, Some(&lin), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.call("POST", &ack, Some(&zhang), None).await.status, StatusCode::FORBIDDEN, "not one's own");
+    assert_eq!(a.call("GET", &path, Some(&li), None).await.body["can_acknowledge"], true);
+    let r = a.call("POST", &ack, Some(&li), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["acknowledged_by_name"], "李娜");
+    assert_eq!(a.call("POST", &ack, Some(&li), None).await.code(), "already_acknowledged");
+    // Saving the same text keeps the acknowledgement; changing it asks for a new one.
+    let r = a.call("PUT", &path, Some(&zhang), Some(a_retro(kr, me))).await;
+    assert_eq!(r.body["acknowledged_by_name"], "李娜");
+    let mut changed = a_retro(kr, me);
+    changed["worked"] = json!(["早班提前备料", "交接班清单"]);
+    let r = a.call("PUT", &path, Some(&zhang), Some(changed.clone())).await;
+    assert!(r.body["acknowledged_by"].is_null(), "{:?}", r.body);
+
+    // A draft's retro is its author's and managers' only.
+    let draft = a
+        .items(&format!("/api/v1/objectives?cycle={q}"), &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["status"] == "draft")
+        .and_then(|o| o["id"].as_i64())
+        .expect("zhang's draft");
+    let dpath = format!("/api/v1/objectives/{draft}/retro");
+    assert_eq!(a.call("GET", &dpath, Some(&lin), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.call("GET", &dpath, Some(&zhang), None).await.status, StatusCode::OK);
+    assert_eq!(a.call("PUT", &dpath, Some(&zhang), Some(json!({"worked": ["x"]}))).await.code(), "never_published");
+
+    // Closed: the retro may still grow, but self scores stay as they were.
+    set_state(&a, &admin, q, "closed").await;
+    let mut later = changed.clone();
+    later["lessons"].as_array_mut().expect("lessons").push(json!({"text": "交接班清单贴在吧台", "tags": []}));
+    let r = a.call("PUT", &path, Some(&zhang), Some(later.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["lessons"].as_array().map(Vec::len), Some(2));
+    later["self_scores"][0]["score"] = json!(0.9);
+    let r = a.call("PUT", &path, Some(&zhang), Some(later)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "cycle_closed"));
+    let r = a.call("GET", &path, Some(&zhang), None).await;
+    assert_eq!(r.body["key_results"][0]["self_score"], 0.6, "the refused write changed nothing");
+}
+
+async fn lessons(t: &TestDb) {
+    let a = api(t).await;
+    let (admin, zhang, lin) = (
+        a.login("admin@demo.example").await,
+        a.login("zhang.wei@demo.example").await,
+        a.login("lin.xiao@demo.example").await,
+    );
+    let q = a.active_quarter(&admin).await;
+    let o = objective(&a, &zhang, q, "让值班时段的出品又快又稳").await;
+    let (id, kr) = (o["id"].as_i64().expect("id"), o["key_results"][0]["id"].as_i64().expect("kr"));
+    let me = a.call("GET", "/api/v1/me", Some(&zhang), None).await.body["id"].as_i64().expect("me");
+    set_state(&a, &admin, q, "reviewing").await;
+    let r = a.call("PUT", &format!("/api/v1/objectives/{id}/retro"), Some(&zhang), Some(a_retro(kr, me))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let find = |q: &str| {
+        let a = &a;
+        let lin = lin.clone();
+        let q = q.to_string();
+        async move { a.call("GET", &format!("/api/v1/lessons?{q}"), Some(&lin), None).await }
+    };
+    let r = find("q=%E5%A4%87%E6%96%99%E5%A4%8D%E6%A0%B8").await; // 备料复核
+    assert_eq!(r.status, StatusCode::OK);
+    let first = &r.body["items"][0];
+    assert_eq!(first["text"], "高峰前30分钟完成备料并由值班主管复核");
+    assert_eq!(first["objective"], id);
+    assert_eq!(first["unit_name"], "上海南京西路店");
+    assert_eq!(first["types"], json!(["capability"]));
+    assert!(first["score"].as_f64().is_some_and(|s| s > 0.0));
+    assert_eq!(find("type=capability").await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(find("type=market").await.body["items"], json!([]));
+    assert_eq!(find("tag=%E9%AB%98%E5%B3%B0").await.body["items"].as_array().map(Vec::len), Some(1)); // 高峰
+    assert_eq!(find(&format!("cycle={q}")).await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(find("cycle=1").await.body["items"], json!([]));
+    let unit = a.id_of("/api/v1/org-units", &admin, "name", "华东大区").await;
+    assert_eq!(
+        find(&format!("unit={unit}")).await.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "units below count"
+    );
+    let rd = a.id_of("/api/v1/org-units", &admin, "name", "产品研发中心").await;
+    assert_eq!(find(&format!("unit={rd}")).await.body["items"], json!([]));
+    let r = find("type=weather").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(find("limit=0").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(find("q=%E7%AB%9E%E4%BA%89%E5%AF%B9%E6%89%8B").await.body["items"], json!([]), "竞争对手: nothing");
+}
