@@ -83,6 +83,8 @@ async fn retro_flow(t: &TestDb) {
     // Only whoever may edit the objective writes its retro; bad fields are named.
     let r = a.call("PUT", &path, Some(&lin), Some(a_retro(kr, me))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = a.call("PUT", &path, Some(&li), Some(a_retro(kr, me))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the manager acknowledges and scores; the owner writes");
     let mut bad = a_retro(kr, me);
     bad["causes"][0]["type"] = json!("weather");
     let r = a.call("PUT", &path, Some(&zhang), Some(bad)).await;

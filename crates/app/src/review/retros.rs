@@ -1,5 +1,5 @@
-//! The 复盘 of an objective: read by whoever may see the objective, written by its owner (or
-//! whoever may edit it) while its cycle is in review or closed, acknowledged by a manager above
+//! The 复盘 of an objective: read by whoever may see the objective, written by its owner (or its
+//! author) while its cycle is in review or closed, acknowledged by a manager above
 //! the owner. Self scores sit beside the computed and the manager's final score of each key
 //! result; the retro's traps are named as hints; its lessons go to the knowledge base in the same
 //! write.
@@ -62,9 +62,42 @@ pub struct RetroView {
     pub acknowledged_by: Option<i64>,
     pub acknowledged_by_name: Option<String>,
     pub acknowledged_at: Option<i64>,
-    /// Whether the caller may write it now, and acknowledge it.
+    /// Whether the caller may write it now, acknowledge it, and set final scores (a manager
+    /// above the owner, while the cycle is in review).
     pub can_edit: bool,
     pub can_acknowledge: bool,
+    pub can_finalize: bool,
+    /// Whom its actions may go to: the owner's team (its unit and the units below) and the
+    /// owner's management chain (at most 300 people).
+    pub assignees: Vec<(i64, String)>,
+}
+
+/// The owner's team and management chain, active people only.
+fn assignees(o: &ObjectiveRow, org: &OrgSnapshot) -> Vec<(i64, String)> {
+    let owner = owner_of(&o.owner_type, o.owner_id);
+    let lead = policy::owner_lead(owner, &org.tree);
+    let unit = match owner {
+        tandem_domain::goal::Owner::OrgUnit(u) => Some(u),
+        tandem_domain::goal::Owner::Person(p) => org.tree.unit_of(p),
+    };
+    let units: std::collections::HashSet<i64> =
+        unit.map(|u| org.tree.subtree(u).into_iter().map(|x| x.0).collect()).unwrap_or_default();
+    let chain: Vec<i64> =
+        lead.map(|l| org.tree.management_chain(l).into_iter().map(|p| p.0).collect()).unwrap_or_default();
+    let mut out: Vec<(i64, String)> = org
+        .people
+        .iter()
+        .filter(|p| p.active == 1)
+        .filter(|p| {
+            p.org_unit_id.is_some_and(|u| units.contains(&u))
+                || chain.contains(&p.id)
+                || Some(p.id) == lead.map(|l| l.0)
+        })
+        .take(300)
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
 }
 
 fn in_review(state: &str) -> bool {
@@ -78,9 +111,11 @@ fn stored(row: &RetroRow, krs: &[i64]) -> Result<Retro> {
     Retro::parse(&input, krs).map_err(|e| AppError::Internal(format!("retro of objective {}: {e}", row.objective_id)))
 }
 
-/// Whoever may set the objective's goals (its owner, their managers) or wrote it.
+/// The owner (a unit's objective: the unit's manager) or its author writes the retro: it is their
+/// account of the cycle, which managers acknowledge and score beside, but do not rewrite.
 fn may_write(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
-    policy::may_edit_objective(a, PersonId(o.author_id), owner_of(&o.owner_type, o.owner_id), &org.tree)
+    a.person == PersonId(o.author_id)
+        || policy::owner_lead(owner_of(&o.owner_type, o.owner_id), &org.tree).is_some_and(|l| l == a.person)
 }
 
 /// A manager above the owner (a unit's objective: above the unit's manager).
@@ -162,11 +197,13 @@ impl App {
             acknowledged_at: row.as_ref().and_then(|r| r.acknowledged_at),
             can_edit: in_review(&state) && o.published_at.is_some() && may_write(a, o, &v.org),
             can_acknowledge: row.is_some() && ack_by.is_none() && may_acknowledge(a, o, &v.org),
+            can_finalize: state == CycleState::Reviewing.as_str() && may_acknowledge(a, o, &v.org),
+            assignees: assignees(o, &v.org),
         })
     }
 
-    /// Writes the objective's retro whole. Its owner (or whoever may edit it) writes it while the
-    /// cycle is in review or closed; once closed, self scores stay as they were.
+    /// Writes the objective's retro whole. Its owner (or author) writes it while the cycle is in
+    /// review or closed; once closed, self scores stay as they were.
     pub async fn save_retro(&self, a: &Actor, objective: i64, input: &RetroInput, lang: Lang) -> Result<RetroView> {
         let (o, krs, state) = {
             let v = self.views(a.tenant.0).await?;

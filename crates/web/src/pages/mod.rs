@@ -9,6 +9,7 @@ mod goals;
 mod kpis;
 mod notify;
 mod org;
+mod review;
 mod shared;
 mod tracking;
 
@@ -71,6 +72,11 @@ pub fn routes() -> Router<AppState> {
         .route("/key-results/{id}/check-ins", post(tracking::checkins::check_in))
         .route("/check-ins/{id}", post(tracking::checkins::edit_check_in))
         .route("/objectives/{id}/check-ins", post(tracking::checkins::check_in_objective))
+        .route("/review", get(review::board::page))
+        .route("/lessons", get(review::lessons::page))
+        .route("/objectives/{id}/retro", get(review::retro::show).post(review::retro::save))
+        .route("/objectives/{id}/retro/acknowledge", post(review::retro::acknowledge))
+        .route("/key-results/{id}/final-score", post(review::retro::final_score))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))

@@ -255,7 +255,7 @@ pub async fn get_retro(
     Ok(Json(st.app.retro(&c.session.actor, id, c.lang).await.in_lang(c.lang)?.into()))
 }
 
-/// Write the objective's retro whole: its owner (or whoever may edit it) while the cycle is
+/// Write the objective's retro whole: its owner (or author) while the cycle is
 /// `reviewing` or `closed` (409 `not_in_review` before; once closed, self scores stay as they were:
 /// 409 `cycle_closed`). Every field is checked (422 names the first bad one).
 #[utoipa::path(put, path = "/api/v1/objectives/{id}/retro", tag = "review", params(("id" = i64, Path)), request_body = RetroInputDto,
