@@ -3,6 +3,7 @@
 //! Pure by design: no I/O, no async, no database or web types. Everything here can be tested
 //! on its own, and the adapters (storage, web, CLI) depend on it, never the other way round.
 
+pub mod ambition;
 pub mod checkin;
 pub mod cycle;
 pub mod error;

@@ -772,6 +772,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("what_happened", "回顾", "What happened"),
     ("worked", "做得好的", "What worked"),
     ("nav_review", "复盘", "Review"),
+    ("ambition_prompts", "目标校准提示", "Ambition prompts"),
+    (
+        "ambition_not_pay",
+        "这些提示用于下个周期制定目标时讨论，不用于绩效和薪酬。",
+        "For the next planning conversation; never an input to appraisal or pay.",
+    ),
 ];
 
 #[cfg(test)]

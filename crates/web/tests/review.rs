@@ -14,6 +14,7 @@ use common::*;
 on_both_engines! {
     a_cycle_in_review_freezes_scores_and_takes_retros => retro_flow;
     lessons_are_found_by_whoever_may_see_their_objective => lessons;
+    the_demo_closes_two_quarters_and_ambition_names_its_numbers => ambition;
 }
 
 /// The objective titled `title` in the cycle, as `tok` sees it.
@@ -172,11 +173,12 @@ async fn lessons(t: &TestDb) {
     let r = a.call("PUT", &format!("/api/v1/objectives/{id}/retro"), Some(&zhang), Some(a_retro(kr, me))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 
-    let find = |q: &str| {
+    // The demo's finished quarters have lessons of their own: counts are of this quarter's.
+    let find = |query: &str| {
         let a = &a;
         let lin = lin.clone();
-        let q = q.to_string();
-        async move { a.call("GET", &format!("/api/v1/lessons?{q}"), Some(&lin), None).await }
+        let query = query.to_string();
+        async move { a.call("GET", &format!("/api/v1/lessons?{query}"), Some(&lin), None).await }
     };
     let r = find("q=%E5%A4%87%E6%96%99%E5%A4%8D%E6%A0%B8").await; // 备料复核
     assert_eq!(r.status, StatusCode::OK);
@@ -186,21 +188,100 @@ async fn lessons(t: &TestDb) {
     assert_eq!(first["unit_name"], "上海南京西路店");
     assert_eq!(first["types"], json!(["capability"]));
     assert!(first["score"].as_f64().is_some_and(|s| s > 0.0));
-    assert_eq!(find("type=capability").await.body["items"].as_array().map(Vec::len), Some(1));
-    assert_eq!(find("type=market").await.body["items"], json!([]));
-    assert_eq!(find("tag=%E9%AB%98%E5%B3%B0").await.body["items"].as_array().map(Vec::len), Some(1)); // 高峰
+    assert_eq!(find(&format!("type=capability&cycle={q}")).await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(find(&format!("type=market&cycle={q}")).await.body["items"], json!([]));
+    assert_eq!(
+        find(&format!("tag=%E9%AB%98%E5%B3%B0&cycle={q}")).await.body["items"].as_array().map(Vec::len),
+        Some(1)
+    ); // 高峰
     assert_eq!(find(&format!("cycle={q}")).await.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(find("cycle=1").await.body["items"], json!([]));
     let unit = a.id_of("/api/v1/org-units", &admin, "name", "华东大区").await;
     assert_eq!(
-        find(&format!("unit={unit}")).await.body["items"].as_array().map(Vec::len),
+        find(&format!("unit={unit}&cycle={q}")).await.body["items"].as_array().map(Vec::len),
         Some(1),
         "units below count"
     );
     let rd = a.id_of("/api/v1/org-units", &admin, "name", "产品研发中心").await;
-    assert_eq!(find(&format!("unit={rd}")).await.body["items"], json!([]));
+    assert_eq!(find(&format!("unit={rd}&cycle={q}")).await.body["items"], json!([]));
     let r = find("type=weather").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(find("limit=0").await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(find("q=%E7%AB%9E%E4%BA%89%E5%AF%B9%E6%89%8B").await.body["items"], json!([]), "竞争对手: nothing");
+    assert_eq!(
+        find(&format!("q=%E7%AB%9E%E4%BA%89%E5%AF%B9%E6%89%8B&cycle={q}")).await.body["items"],
+        json!([]),
+        "竞争对手: nothing"
+    );
+}
+
+async fn ambition(t: &TestDb) {
+    let a = api(t).await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let cycles = a.items("/api/v1/cycles", &lin).await;
+    let closed: Vec<&Value> = cycles.iter().filter(|c| c["kind"] == "quarter" && c["state"] == "closed").collect();
+    assert_eq!(closed.len(), 2, "the demo lived two quarters through");
+    // Every closed quarter's published objectives were frozen, and most have a retro.
+    for c in &closed {
+        let objs = a.items(&format!("/api/v1/objectives?cycle={}", c["id"]), &lin).await;
+        assert_eq!(objs.len(), 5);
+        let o = &objs[0];
+        let r = a.call("GET", &format!("/api/v1/objectives/{}/retro", o["id"]), Some(&lin), None).await;
+        assert_eq!(r.body["written"], true, "{:?}", r.body);
+        assert!(r.body["key_results"][0]["frozen"]["source"] == "check_in", "{:?}", r.body["key_results"][0]);
+    }
+    let q = a.active_quarter(&lin).await;
+    let r = a.call("GET", &format!("/api/v1/cycles/{q}/ambition"), Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let unit = |name: &str| -> Value {
+        r.body["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["unit_name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let kinds = |u: &Value| -> Vec<String> {
+        u["flags"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|x| x["kind"].as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    let hz = unit("杭州西湖店");
+    assert_eq!(kinds(&hz), vec!["sandbagging"]);
+    assert!(hz["aspirational_mean"].as_f64().is_some_and(|m| m >= 0.9));
+    assert!(hz["flags"][0]["evidence"].as_str().is_some_and(|e| e.contains("0.99") && e.contains("0.98")), "{hz}");
+    assert_eq!(kinds(&unit("市场品牌部")), vec!["unrealistic"]);
+    assert_eq!(kinds(&unit("广州天河店")), vec!["committed_miss"]);
+    assert_eq!(unit("广州天河店")["committed_hit_rate"], 0.75);
+    assert!(kinds(&unit("产品研发中心")).is_empty(), "an honest team");
+    assert!(kinds(&unit("上海南京西路店")).is_empty(), "too few aspirational key results to judge");
+    // In the caller's language; a cycle of another tenant is not there.
+    let en = a
+        .raw(
+            axum::http::Request::builder()
+                .uri(format!("/api/v1/cycles/{q}/ambition"))
+                .header("authorization", format!("Bearer {lin}"))
+                .header("accept-language", "en")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let flags = en.body["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .flat_map(|u| u["flags"].as_array().cloned().unwrap_or_default());
+    assert!(
+        flags
+            .clone()
+            .any(|f| f["evidence"].as_str().is_some_and(|e| e.starts_with("Aspirational key results averaged")))
+    );
+    assert_eq!(
+        a.call("GET", "/api/v1/cycles/987654321/ambition", Some(&lin), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The lessons of the finished quarters are in the knowledge base.
+    let found = a.call("GET", "/api/v1/lessons?q=%E4%BE%9B%E5%BA%94%E5%95%86", Some(&lin), None).await; // 供应商
+    assert!(found.body["items"][0]["text"].as_str().is_some_and(|t| t.contains("供应商")), "{:?}", found.body);
 }

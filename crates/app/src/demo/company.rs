@@ -164,8 +164,8 @@ impl App {
         }
         tx.commit().await?;
 
-        // Cycles around today: last quarter closed, this quarter active with its months, next
-        // quarter in planning, and the year.
+        // Cycles around today: the two quarters before closed, this quarter active with its
+        // months, next quarter in planning, and the year.
         let hr = people::by_email(&self.db, tid.0, "hr@demo.example").await?.ok_or(crate::AppError::NotFound)?;
         let hr = accounts::actor_of(&hr);
         let cap = policy::manage_cycles(&hr).ok_or(crate::AppError::Forbidden)?;
@@ -188,7 +188,7 @@ impl App {
             )
             .await?;
         self.update_cycle(cap, &hr, year.id, CyclePatch { state: Some("active".into()), ..Default::default() }).await?;
-        let quarters = [(-3, "closed"), (0, "active"), (3, "planning")];
+        let quarters = [(0, "active"), (3, "planning")];
         for (offset, state) in quarters {
             let start = add_months(q, offset);
             let end = day_before(add_months(start, 3));
@@ -250,6 +250,14 @@ impl App {
             }
         }
         self.seed_demo_goals(tid).await?;
+        // The two quarters before this one, lived through to their retros. (Set up after the
+        // running quarter's goals, so that lists in id order show the running goals first.)
+        let past = |offset: i32| {
+            let start = add_months(q, offset);
+            let parent = (start.year() == today.year()).then_some(year.id);
+            (quarter_name(start), (start, day_before(add_months(start, 3))), parent)
+        };
+        self.seed_demo_past(tid, cap, &hr, [past(-6), past(-3)]).await?;
         let n = people::count(&self.db, tid.0).await?;
         Ok(DemoOutcome { created: true, tenant: tid, people: n })
     }

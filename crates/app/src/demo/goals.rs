@@ -88,12 +88,13 @@ impl App {
     /// the running quarter, as a company would, and their check-ins and KPI numbers follow week by
     /// week up to today.
     pub async fn seed_demo_goals(&self, t: TenantId) -> Result<bool> {
-        if !goals::objectives(&self.db, t.0).await?.is_empty() {
-            return Ok(false);
-        }
         let all = cycles::list(&self.db, t.0).await?;
         let running = |kind: &str| all.iter().find(|c| c.kind == kind && c.state == "active");
         let (Some(quarter), Some(month)) = (running("quarter"), running("month")) else { return Ok(false) };
+        // Once per running quarter (the finished quarters before it have goals of their own).
+        if goals::objectives(&self.db, t.0).await?.iter().any(|o| o.cycle_id == quarter.id) {
+            return Ok(false);
+        }
         let start = tandem_domain::cycle::parse_date("start", &quarter.start_date)?;
         let since = crate::demo::history::set_up_time(start, self.now());
         let past = self.with_clock(std::sync::Arc::new(crate::clock::FixedClock::new(since)));

@@ -5,3 +5,4 @@
 pub mod company;
 mod goals;
 mod history;
+mod past;

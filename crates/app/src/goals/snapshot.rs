@@ -158,20 +158,26 @@ impl GoalSnapshot {
 
     /// Every objective's roll-up at time `t`, from its key results' values then.
     pub fn rollups_at(&self, t: i64) -> HashMap<i64, f64> {
-        let (graph, node_of, _) = score_graph(&self.objectives, &self.key_results, |k| {
-            let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
-            kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t))
-        });
+        let (graph, node_of, _) = score_graph(&self.objectives, &self.key_results, |k| self.kr_score_at(k, t));
         node_of.into_iter().filter_map(|(id, n)| Some((id, graph.rollup(n)?))).collect()
     }
 
     /// An objective's own score at time `t`: the weighted mean of its key results' scores then.
     pub fn score_at(&self, objective: i64, t: i64) -> Option<f64> {
         let krs = self.key_results_of(objective);
-        tandem_domain::rollup::weighted_mean(krs.map(|k| {
-            let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
-            (k.weight, kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t)))
-        }))
+        tandem_domain::rollup::weighted_mean(krs.map(|k| (k.weight, self.kr_score_at(k, t))))
+    }
+
+    /// A key result's score at time `t`: by its value then, or, from its cycle's end on, the
+    /// manager's final score where one was set (it is given at review, for the cycle as a whole).
+    fn kr_score_at(&self, k: &KeyResultRow, t: i64) -> f64 {
+        let ended =
+            self.objective(k.objective_id).and_then(|o| self.spans.get(&o.cycle_id)).is_some_and(|&(_, end)| t >= end);
+        if let Some(score) = k.override_score.filter(|_| ended) {
+            return score.clamp(0.0, 1.0);
+        }
+        let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
+        kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t))
     }
 
     /// A key result's score and the progress expected of it at `now` (its cycle's elapsed share).

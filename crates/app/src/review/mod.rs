@@ -5,6 +5,7 @@
 //! May use: `goals`, `org`, `notify` and the kernel. `cycles` calls in here when a cycle goes into
 //! review; the appraisal and insight capabilities will read frozen scores and retros from here.
 
+pub mod ambition;
 pub mod board;
 pub mod lessons;
 pub mod retros;

@@ -120,6 +120,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::retros::get_retro, review::retros::put_retro))
         .routes(routes!(review::retros::acknowledge_retro))
         .routes(routes!(review::lessons::list_lessons))
+        .routes(routes!(review::ambition::ambition))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

@@ -1,4 +1,5 @@
 //! The end of a cycle: retros (复盘) with self and final scores, and the knowledge base of lessons.
 
+pub mod ambition;
 pub mod lessons;
 pub mod retros;

@@ -48,6 +48,8 @@ struct BoardPage {
     rows: Vec<Row>,
     to_write: Vec<(String, usize)>,
     to_acknowledge: Vec<(String, usize)>,
+    /// The unit's ambition flags (planning prompts).
+    flags: Vec<String>,
 }
 
 /// The cycle a review page opens on: one in review, else the last closed, else the running one.
@@ -72,11 +74,17 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             .ok_or(AppError::NotFound)?;
         let mine = org.person(a.person.0).and_then(|p| p.org_unit_id);
         let unit = asked_unit.or(mine).or_else(|| org.tree.roots().first().map(|r| r.0)).ok_or(AppError::NotFound)?;
-        let board = st.app.review_board(a, cycle, unit).await?;
-        Ok::<_, AppError>((cycles, org, board))
+        let (board, ambition) =
+            tokio::try_join!(st.app.review_board(a, cycle, unit), st.app.ambition(a, cycle, u.lang))?;
+        let flags: Vec<String> = ambition
+            .into_iter()
+            .filter(|x| x.unit == unit)
+            .flat_map(|x| x.calibration.flags.into_iter().map(|f| f.evidence))
+            .collect();
+        Ok::<_, AppError>((cycles, org, board, flags))
     }
     .await;
-    let (cycles, org, board) = match loaded {
+    let (cycles, org, board, flags) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -118,6 +126,7 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             rows,
             to_write: board.to_write.into_iter().map(|o| (o.name, o.count)).collect(),
             to_acknowledge: board.to_acknowledge.into_iter().map(|o| (o.name, o.count)).collect(),
+            flags,
             f,
         },
     )
