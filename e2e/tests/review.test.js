@@ -43,9 +43,12 @@ test('a quarter goes into review; a retro is written, scored, acknowledged and i
   await krs.nth(1).locator('select[name^=carry_]').selectOption('revise');
   await page.fill('#worked', '早班提前备料');
   await page.fill('#did-not', '晚高峰出杯仍然偏慢');
-  await page.fill('input[name=cause_text_0]', '新店员没有培训过高峰流程');
-  await page.selectOption('select[name=cause_type_0]', 'capability');
-  await page.selectOption('select[name=cause_locus_0]', 'subjective');
+  // The cause's type and 主观/客观 are suggested as it is typed, with the words that decided them.
+  await page.locator('input[name=cause_text_0]').pressSequentially('新店员没有培训过高峰流程');
+  await page.waitForFunction(() => document.querySelector('select[name=cause_type_0]').value !== '');
+  assert.equal(await page.inputValue('select[name=cause_type_0]'), 'capability');
+  assert.equal(await page.inputValue('select[name=cause_locus_0]'), 'subjective');
+  assert.match(await page.locator('[data-suggest-for=cause_text_0]').textContent(), /建议类型：能力短板（.+）/);
   await page.fill('input[name=lesson_text_0]', '高峰前三十分钟完成备料并由值班主管复核');
   await page.fill('input[name=lesson_tags_0]', '出品，高峰');
   await page.fill('input[name=action_text_0]', '每周一次高峰演练');
@@ -96,4 +99,11 @@ test('a quarter goes into review; a retro is written, scored, acknowledged and i
   await lin.waitForURL(/\/lessons\?/);
   assert.match(await lin.locator('#lessons-found li').first().textContent(), /高峰前三十分钟完成备料/);
   await shot(lin, 'lessons');
+
+  // Drafting next quarter's goals, the lesson comes back beside the form as the title is typed.
+  await page.goto(`${app.base}/objectives/new`);
+  await page.locator('#o-title').pressSequentially('高峰时段备料更快');
+  await page.waitForFunction(() => document.querySelectorAll('#related-lessons-list li').length > 0);
+  assert.match(await page.locator('#related-lessons-list').textContent(), /高峰前三十分钟完成备料/);
+  await shot(page, 'draft-lessons-phone');
 });

@@ -5,6 +5,7 @@
 
 pub mod ambition;
 pub mod checkin;
+pub mod classify;
 pub mod cycle;
 pub mod error;
 pub mod focus;
@@ -14,6 +15,7 @@ pub mod kpi;
 pub mod lang;
 pub mod lint;
 pub mod metric;
+pub mod mining;
 pub mod org;
 pub mod pace;
 pub mod policy;

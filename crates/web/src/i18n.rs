@@ -778,6 +778,23 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "这些提示用于下个周期制定目标时讨论，不用于绩效和薪酬。",
         "For the next planning conversation; never an input to appraisal or pay.",
     ),
+    ("suggested_type", "建议类型：", "Suggested: "),
+    ("related_lessons", "相关经验", "Lessons from earlier cycles"),
+    (
+        "related_lessons_help",
+        "过去复盘里与你正在写的目标最接近的三条经验。",
+        "The three lessons from past retros closest to what you are drafting.",
+    ),
+    ("retro_mining", "复盘洞察", "What the retros say"),
+    (
+        "retro_mining_help",
+        "本部门及下级部门最近几个已结束周期的复盘原因：",
+        "Causes in the retros of this unit and those below it, over the last finished cycles:",
+    ),
+    ("no_causes_yet", "这些周期的复盘里还没有写原因。", "No causes written in these cycles' retros yet."),
+    ("count_per_cycle", "各周期次数", "Per cycle"),
+    ("recurring_causes", "反复出现的原因", "Causes that keep coming back"),
+    ("teams_named", "多个部门提到的协作方", "Teams several units name"),
 ];
 
 #[cfg(test)]

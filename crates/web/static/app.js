@@ -99,3 +99,81 @@
     });
   });
 })();
+
+// Cause types suggested as a retro's causes are typed: the type and 主观/客观 are filled in when
+// still empty, and the words that decided them are shown under the row. The person may change
+// them; without JavaScript they are chosen by hand.
+(function () {
+  const form = document.getElementById('retro-form');
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  if (!form || !csrf) return;
+  const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+  for (const row of form.querySelectorAll('.retro-row.cause')) {
+    const text = row.querySelector('input[name^="cause_text_"]');
+    const kind = row.querySelector('select[name^="cause_type_"]');
+    const locus = row.querySelector('select[name^="cause_locus_"]');
+    const note = row.parentElement.querySelector('[data-suggest-for="' + text.name + '"]');
+    if (!text || !kind || !locus || !note) continue;
+    let timer = null;
+    let seq = 0;
+    const touched = { kind: kind.value !== '', locus: locus.value !== '' };
+    kind.addEventListener('change', () => { touched.kind = true; });
+    locus.addEventListener('change', () => { touched.locus = true; });
+    text.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        const t = text.value.trim();
+        if (t.length < 4) { note.textContent = ''; return; }
+        try {
+          const r = await fetch('/api/v1/retros/classify', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf.content, 'accept-language': lang },
+            body: JSON.stringify({ texts: [t] }),
+          });
+          if (!r.ok || mine !== seq) return;
+          const s = (await r.json()).items[0];
+          if (!touched.kind) kind.value = s.type;
+          if (!touched.locus) locus.value = s.cause;
+          const typeLabel = kind.querySelector('option[value="' + s.type + '"]');
+          note.textContent = (note.dataset.label || '') + (typeLabel ? typeLabel.textContent : s.type)
+            + (s.because.length ? '（' + s.because.join('、') + '）' : '');
+        } catch (e) { /* the form still works by hand */ }
+      }, 350);
+    });
+  }
+})();
+
+// Lessons from earlier cycles beside the drafting form, closest to what is being typed.
+(function () {
+  const form = document.querySelector('form[data-lint]');
+  const list = document.getElementById('related-lessons-list');
+  if (!form || !list) return;
+  let timer = null;
+  let seq = 0;
+  form.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const mine = ++seq;
+      const fd = new FormData(form);
+      const words = [fd.get('title')].concat([0, 1, 2, 3].map((i) => fd.get('kr' + i + '_title')))
+        .map((v) => String(v || '').trim()).filter(Boolean).join(' ');
+      if (!words) return;
+      try {
+        const r = await fetch('/api/v1/lessons?limit=3&q=' + encodeURIComponent(words), { credentials: 'same-origin' });
+        if (!r.ok || mine !== seq) return;
+        const { items } = await r.json();
+        list.replaceChildren(...items.map((l) => {
+          const li = document.createElement('li');
+          const a = document.createElement('a');
+          a.className = 'small';
+          a.href = '/objectives/' + l.objective + '/retro';
+          a.textContent = l.objective_title;
+          li.append(document.createTextNode(l.text + ' '), a);
+          return li;
+        }));
+      } catch (e) { /* the panel keeps what the server showed */ }
+    }, 400);
+  });
+})();

@@ -15,6 +15,8 @@ on_both_engines! {
     a_cycle_in_review_freezes_scores_and_takes_retros => retro_flow;
     lessons_are_found_by_whoever_may_see_their_objective => lessons;
     the_demo_closes_two_quarters_and_ambition_names_its_numbers => ambition;
+    causes_are_classified_with_the_words_that_decided => classify;
+    retros_are_mined_for_what_keeps_coming_back => mining;
 }
 
 /// The objective titled `title` in the cycle, as `tok` sees it.
@@ -284,4 +286,82 @@ async fn ambition(t: &TestDb) {
     // The lessons of the finished quarters are in the knowledge base.
     let found = a.call("GET", "/api/v1/lessons?q=%E4%BE%9B%E5%BA%94%E5%95%86", Some(&lin), None).await; // 供应商
     assert!(found.body["items"][0]["text"].as_str().is_some_and(|t| t.contains("供应商")), "{:?}", found.body);
+}
+
+async fn classify(t: &TestDb) {
+    let a = api(t).await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let texts = [
+        "预算在二月被砍了一半，投放只能停掉",
+        "一直在等IT部排期，接口上不了线",
+        "竞争对手在旁边开店并打五折",
+        "团队没人做过直播，经验不足",
+    ];
+    let r = a.call("POST", "/api/v1/retros/classify", Some(&lin), Some(json!({"texts": texts}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let items = r.body["items"].as_array().expect("items");
+    let got: Vec<&str> = items.iter().filter_map(|i| i["type"].as_str()).collect();
+    assert_eq!(got, vec!["resources", "dependency", "market", "capability"]);
+    assert_eq!(items[1]["cause"], "objective");
+    assert_eq!(items[3]["cause"], "subjective");
+    for (i, text) in items.iter().zip(texts) {
+        let because = i["because"].as_array().expect("because");
+        assert!(
+            !because.is_empty() && because.iter().all(|w| w.as_str().is_some_and(|w| text.to_lowercase().contains(w))),
+            "{i}"
+        );
+        assert!(i["confidence"].as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)));
+    }
+    // Bounded: at most 100 texts of at most 2,000 characters; signed in only.
+    let many = vec!["人手不够"; 101];
+    assert_eq!(
+        a.call("POST", "/api/v1/retros/classify", Some(&lin), Some(json!({"texts": many}))).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let long = "等".repeat(2001);
+    let r = a.call("POST", "/api/v1/retros/classify", Some(&lin), Some(json!({"texts": ["ok", long]}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["message"].as_str().is_some_and(|m| m.contains("texts[1]")));
+    assert_eq!(
+        a.call("POST", "/api/v1/retros/classify", None, Some(json!({"texts": ["x"]}))).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        a.call("POST", "/api/v1/retros/classify", Some(&lin), Some(json!({"texts": []}))).await.body["items"],
+        json!([])
+    );
+}
+
+async fn mining(t: &TestDb) {
+    let a = api(t).await;
+    let lin = a.login("lin.xiao@demo.example").await;
+    let q = a.active_quarter(&lin).await;
+    let r = a.call("GET", &format!("/api/v1/retros/mining?cycle={q}"), Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["cycles"].as_array().map(Vec::len), Some(2), "the two finished quarters");
+    let dependency = r.body["types"].as_array().expect("types").iter().find(|x| x["type"] == "dependency").cloned();
+    assert_eq!(dependency.map(|d| d["counts"].clone()), Some(json!([3, 3])));
+    // The Shanghai store waited on IT in both quarters; three units name IT.
+    let recurring = r.body["recurring"].as_array().expect("recurring");
+    assert!(recurring.iter().any(|x| x["unit_name"] == "上海南京西路店" && x["type"] == "dependency"), "{recurring:?}");
+    let named = &r.body["named"][0];
+    assert_eq!(named["team_name"], "信息技术部");
+    assert_eq!(named["by_units"].as_array().map(Vec::len), Some(3));
+    assert!(named["quotes"][0]["text"].as_str().is_some_and(|s| s.contains("信息部")));
+    // One unit's view: only its own and its subunits' retros.
+    let rd = a.id_of("/api/v1/org-units", &lin, "name", "产品研发中心").await;
+    let r = a.call("GET", &format!("/api/v1/retros/mining?cycle={q}&unit={rd}"), Some(&lin), None).await;
+    assert!(r.body["named"].as_array().is_some_and(Vec::is_empty));
+    let total: u64 = r.body["types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .flat_map(|x| x["counts"].as_array().cloned().unwrap_or_default())
+        .filter_map(|n| n.as_u64())
+        .sum();
+    assert_eq!(total, 3, "R&D's own three causes");
+    assert_eq!(
+        a.call("GET", "/api/v1/retros/mining?cycle=987654321", Some(&lin), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use tandem_domain::Lang;
 use tandem_domain::ambition::{self, Calibration, CycleOutcomes, Outcome, WINDOW};
 use tandem_domain::goal::ObjectiveKind;
+use tandem_store::cycles::CycleRow;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UnitAmbition {
@@ -20,18 +21,25 @@ pub struct UnitAmbition {
 }
 
 impl App {
-    /// Every unit with key results in the finished cycles of `cycle`'s kind up to it (at most
-    /// the last three), calibrated.
-    pub async fn ambition(&self, a: &Actor, cycle: i64, lang: Lang) -> Result<Vec<UnitAmbition>> {
-        let cycles = tandem_store::cycles::list(&self.db, a.tenant.0).await?;
+    /// The last `n` finished (reviewing or closed) cycles of `cycle`'s kind that end no later
+    /// than it, oldest first: what calibration and mining look back over.
+    pub(crate) async fn finished_cycles(&self, tenant: i64, cycle: i64, n: usize) -> Result<Vec<CycleRow>> {
+        let cycles = tandem_store::cycles::list(&self.db, tenant).await?;
         let this = cycles.iter().find(|c| c.id == cycle).ok_or(AppError::NotFound)?;
-        let mut finished: Vec<_> = cycles
+        let mut finished: Vec<CycleRow> = cycles
             .iter()
             .filter(|c| c.kind == this.kind && c.end_date <= this.end_date)
             .filter(|c| c.state == "reviewing" || c.state == "closed")
+            .cloned()
             .collect();
         finished.sort_by(|x, y| x.end_date.cmp(&y.end_date));
-        let finished = &finished[finished.len().saturating_sub(WINDOW)..];
+        Ok(finished.split_off(finished.len().saturating_sub(n)))
+    }
+
+    /// Every unit with key results in the finished cycles of `cycle`'s kind up to it (at most
+    /// the last three), calibrated.
+    pub async fn ambition(&self, a: &Actor, cycle: i64, lang: Lang) -> Result<Vec<UnitAmbition>> {
+        let finished = self.finished_cycles(a.tenant.0, cycle, WINDOW).await?;
         let v = self.views(a.tenant.0).await?;
         // Per unit, per finished cycle, the outcomes of its own key results.
         let mut by_unit: HashMap<i64, Vec<Vec<Outcome>>> = HashMap::new();

@@ -8,5 +8,6 @@
 pub mod ambition;
 pub mod board;
 pub mod lessons;
+pub mod mining;
 pub mod retros;
 pub mod scores;

@@ -121,6 +121,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::retros::acknowledge_retro))
         .routes(routes!(review::lessons::list_lessons))
         .routes(routes!(review::ambition::ambition))
+        .routes(routes!(review::classify::classify))
+        .routes(routes!(review::mining::mining))
 }
 
 /// For PATCH bodies: tells "absent" (leave alone) from `null` (clear).

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use tandem_app::AppError;
 use tandem_app::goals::key_results::NewKeyResult;
 use tandem_app::goals::objectives::NewObjective;
+use tandem_app::review::lessons::LessonFilter;
 use tandem_domain::goal::Owner;
 use tandem_domain::ids::{OrgUnitId, PersonId};
 use tandem_domain::lint::{Draft, DraftKeyResult, DraftObjective, lint};
@@ -58,6 +59,8 @@ struct NewPage {
     measures: Vec<(&'static str, &'static str)>,
     checked: bool,
     findings: Vec<Hint>,
+    /// Past lessons closest to what is being drafted: (text, objective, objective title).
+    lessons: Vec<(String, i64, String)>,
 }
 
 async fn new_page(
@@ -68,13 +71,22 @@ async fn new_page(
     findings: Option<Vec<Hint>>,
 ) -> Response {
     let a = &u.session.actor;
+    let words = std::iter::once(form.title.as_str())
+        .chain(form.krs.iter().map(|k| k.title.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
     let loaded = async {
         let l = load(st, u).await?;
         let org = st.app.org_snapshot(a.tenant.0).await?;
-        Ok::<_, AppError>((l, org))
+        let lessons = if words.trim().is_empty() {
+            vec![]
+        } else {
+            st.app.lessons(a, &LessonFilter { q: words.clone(), limit: 3, ..Default::default() }).await?
+        };
+        Ok::<_, AppError>((l, org, lessons))
     }
     .await;
-    let (l, org) = match loaded {
+    let (l, org, lessons) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -110,6 +122,7 @@ async fn new_page(
         measures: measure_options(t),
         checked: findings.is_some(),
         findings: findings.unwrap_or_default(),
+        lessons: lessons.into_iter().map(|x| (x.text, x.objective, x.objective_title)).collect(),
         form,
         f,
     };

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use tandem_app::AppError;
 use tandem_app::cycles::calendar::CycleView;
 use tandem_app::review::board::RetroState;
+use tandem_app::review::mining::QuoteView;
 
 #[derive(Deserialize)]
 pub struct BoardQuery {
@@ -50,12 +51,46 @@ struct BoardPage {
     to_acknowledge: Vec<(String, usize)>,
     /// The unit's ambition flags (planning prompts).
     flags: Vec<String>,
+    /// Retro mining: the cycles looked at, per type its trend, what recurs, who is named.
+    mined_cycles: Vec<String>,
+    types: Vec<TypeTrend>,
+    recurring: Vec<Finding>,
+    named: Vec<Finding>,
 }
 
-/// The cycle a review page opens on: one in review, else the last closed, else the running one.
+pub struct TypeTrend {
+    pub label: &'static str,
+    pub counts: String,
+    pub spark: String,
+}
+
+/// A mining finding and the sentences it rests on: (text, objective, objective title, where).
+pub struct Finding {
+    pub summary: String,
+    pub quotes: Vec<(String, i64, String, String)>,
+}
+
+fn quotes(qs: Vec<QuoteView>) -> Vec<(String, i64, String, String)> {
+    qs.into_iter()
+        .map(|q| (q.text, q.objective, q.objective_title, format!("{} · {}", q.unit_name, q.cycle_name)))
+        .collect()
+}
+
+/// The cycle a review page opens on: one in review, else the last closed, else the running one —
+/// a quarter (or whatever goals are set in) before a month.
 fn review_cycle(cycles: &[CycleView]) -> Option<i64> {
-    let by = |state: &str| cycles.iter().filter(|c| c.state == state).max_by(|a, b| a.end.cmp(&b.end)).map(|c| c.id);
-    by("reviewing").or_else(|| by("closed")).or_else(|| by("active")).or_else(|| cycles.first().map(|c| c.id))
+    let by = |state: &str, months: bool| {
+        cycles
+            .iter()
+            .filter(|c| c.state == state && (months || c.kind != "month"))
+            .max_by(|a, b| a.end.cmp(&b.end))
+            .map(|c| c.id)
+    };
+    ["reviewing", "closed", "active"]
+        .iter()
+        .find_map(|s| by(s, false))
+        .or_else(|| ["reviewing", "closed", "active"].iter().find_map(|s| by(s, true)))
+        .or_else(|| cycles.first().map(|c| c.id))
 }
 
 fn score(s: Option<f64>) -> String {
@@ -74,17 +109,20 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             .ok_or(AppError::NotFound)?;
         let mine = org.person(a.person.0).and_then(|p| p.org_unit_id);
         let unit = asked_unit.or(mine).or_else(|| org.tree.roots().first().map(|r| r.0)).ok_or(AppError::NotFound)?;
-        let (board, ambition) =
-            tokio::try_join!(st.app.review_board(a, cycle, unit), st.app.ambition(a, cycle, u.lang))?;
+        let (board, ambition, mining) = tokio::try_join!(
+            st.app.review_board(a, cycle, unit),
+            st.app.ambition(a, cycle, u.lang),
+            st.app.retro_mining(a, cycle, Some(unit))
+        )?;
         let flags: Vec<String> = ambition
             .into_iter()
             .filter(|x| x.unit == unit)
             .flat_map(|x| x.calibration.flags.into_iter().map(|f| f.evidence))
             .collect();
-        Ok::<_, AppError>((cycles, org, board, flags))
+        Ok::<_, AppError>((cycles, org, board, flags, mining))
     }
     .await;
-    let (cycles, org, board, flags) = match loaded {
+    let (cycles, org, board, flags, mining) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -127,6 +165,64 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             to_write: board.to_write.into_iter().map(|o| (o.name, o.count)).collect(),
             to_acknowledge: board.to_acknowledge.into_iter().map(|o| (o.name, o.count)).collect(),
             flags,
+            types: mining
+                .counts
+                .iter()
+                .map(|(k, cs)| {
+                    let top = cs.iter().copied().max().unwrap_or(1).max(1) as f64;
+                    let series: Vec<f64> = cs.iter().map(|c| *c as f64 / top).collect();
+                    let counts = cs.iter().map(usize::to_string).collect::<Vec<_>>().join(" → ");
+                    TypeTrend {
+                        label: k.label(u.lang),
+                        spark: crate::svg::sparkline(&series, "yellow", &format!("{}：{counts}", k.label(u.lang))),
+                        counts,
+                    }
+                })
+                .collect(),
+            recurring: mining
+                .recurring
+                .into_iter()
+                .map(|r| Finding {
+                    summary: u
+                        .lang
+                        .pick(
+                            &format!(
+                                "{}：「{}」在 {} 反复出现",
+                                r.unit_name,
+                                r.kind.label(u.lang),
+                                r.cycles.join("、")
+                            ),
+                            &format!("{}: “{}” came up in {}", r.unit_name, r.kind.label(u.lang), r.cycles.join(", ")),
+                        )
+                        .to_string(),
+                    quotes: quotes(r.quotes),
+                })
+                .collect(),
+            named: mining
+                .named
+                .into_iter()
+                .map(|n| Finding {
+                    summary: u
+                        .lang
+                        .pick(
+                            &format!(
+                                "{} 个部门的原因提到了{}：{}",
+                                n.by_units.len(),
+                                n.team_name,
+                                n.by_units.join("、")
+                            ),
+                            &format!(
+                                "{} units' causes name {}: {}",
+                                n.by_units.len(),
+                                n.team_name,
+                                n.by_units.join(", ")
+                            ),
+                        )
+                        .to_string(),
+                    quotes: quotes(n.quotes),
+                })
+                .collect(),
+            mined_cycles: mining.cycles,
             f,
         },
     )
