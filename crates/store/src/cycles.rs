@@ -70,6 +70,14 @@ pub async fn list(db: &Db, tenant: i64) -> Result<Vec<CycleRow>> {
         .await?)
 }
 
+/// Every cycle, read inside a write.
+pub async fn list_in(tx: &mut Tx, tenant: i64) -> Result<Vec<CycleRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM cycles WHERE tenant_id = $1 ORDER BY start_date DESC, id"))
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
 /// Cycles nested directly in `parent`.
 pub async fn children_in(tx: &mut Tx, tenant: i64, parent: i64) -> Result<Vec<CycleRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLS} FROM cycles WHERE tenant_id = $1 AND parent_id = $2 ORDER BY id"))

@@ -219,3 +219,77 @@ pub async fn retros(db: &Db, tenant: i64) -> Result<Vec<RetroRow>> {
         .fetch_all(db.pool())
         .await?)
 }
+
+/// A key result's carry-over decision and the draft it became.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CarryRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub from_objective: i64,
+    pub from_kr: i64,
+    pub decision: String,
+    pub to_cycle: Option<i64>,
+    pub to_objective: Option<i64>,
+    pub to_kr: Option<i64>,
+    pub created_at: i64,
+}
+
+const CARRY: &str = "tenant_id, id, from_objective, from_kr, decision, to_cycle, to_objective, to_kr, created_at";
+
+pub async fn insert_carries(tx: &mut Tx, rows: &[CarryRow]) -> Result<()> {
+    crate::db::bulk_insert(tx, "carry_overs", CARRY, 9, "", rows, |q, r| {
+        q.bind(r.tenant_id)
+            .bind(r.id)
+            .bind(r.from_objective)
+            .bind(r.from_kr)
+            .bind(r.decision.clone())
+            .bind(r.to_cycle)
+            .bind(r.to_objective)
+            .bind(r.to_kr)
+            .bind(r.created_at)
+    })
+    .await?;
+    Ok(())
+}
+
+/// Whether the objective's decisions were carried already (a cycle closed twice carries once).
+pub async fn carried_in(tx: &mut Tx, tenant: i64, objective: i64) -> Result<bool> {
+    let n: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM carry_overs WHERE tenant_id = $1 AND from_objective = $2 LIMIT 1")
+            .bind(tenant)
+            .bind(objective)
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(n.is_some())
+}
+
+/// The carry-overs from an objective, or into one.
+pub async fn carries(db: &Db, tenant: i64, objective: i64) -> Result<Vec<CarryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CARRY} FROM carry_overs WHERE tenant_id = $1 AND (from_objective = $2 OR to_objective = $2) ORDER BY id"
+    ))
+    .bind(tenant)
+    .bind(objective)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// A cycle's retros, read inside a write.
+pub async fn retros_of_cycle_in(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<Vec<RetroRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {RETRO} FROM retros WHERE tenant_id = $1 AND cycle_id = $2 ORDER BY objective_id"
+    ))
+    .bind(tenant)
+    .bind(cycle)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// A cycle's frozen key results, read inside a write.
+pub async fn finals_of_cycle_in(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<Vec<KrFinalRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {FINAL} FROM kr_finals WHERE tenant_id = $1 AND cycle_id = $2 ORDER BY kr_id"))
+        .bind(tenant)
+        .bind(cycle)
+        .fetch_all(tx.conn())
+        .await?)
+}

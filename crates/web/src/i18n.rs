@@ -795,6 +795,14 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("count_per_cycle", "各周期次数", "Per cycle"),
     ("recurring_causes", "反复出现的原因", "Causes that keep coming back"),
     ("teams_named", "多个部门提到的协作方", "Teams several units name"),
+    ("carried_from", "这个草稿由上个周期的复盘带入：", "Carried here by the retro of"),
+    (
+        "carried_to",
+        "复盘中决定继续的关键结果已作为草稿带入",
+        "The key results this retro carries forward are drafted in",
+    ),
+    ("open_draft", "查看草稿", "Open the draft"),
+    ("retro_title", "复盘：", "Retro: "),
 ];
 
 #[cfg(test)]

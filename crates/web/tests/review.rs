@@ -158,6 +158,32 @@ async fn retro_flow(t: &TestDb) {
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "cycle_closed"));
     let r = a.call("GET", &path, Some(&zhang), None).await;
     assert_eq!(r.body["key_results"][0]["self_score"], 0.6, "the refused write changed nothing");
+
+    // Closing carried the decision forward: a draft in the next quarter, starting where the key
+    // result ended, seen by its owner and not by a colleague.
+    let next = a
+        .items("/api/v1/cycles", &admin)
+        .await
+        .into_iter()
+        .find(|c| c["kind"] == "quarter" && c["state"] == "planning")
+        .and_then(|c| c["id"].as_i64())
+        .expect("next quarter");
+    let drafts = a.items(&format!("/api/v1/objectives?cycle={next}"), &zhang).await;
+    let carried = drafts.iter().find(|o| o["title"] == "让值班时段的出品又快又稳").expect("the carried draft");
+    assert_eq!(carried["status"], "draft");
+    assert_eq!(carried["key_results"].as_array().map(Vec::len), Some(1), "only the key result to continue");
+    assert_eq!(carried["key_results"][0]["baseline"], o["key_results"][0]["current"], "it starts where it ended");
+    assert_eq!(carried["key_results"][0]["target"], o["key_results"][0]["target"]);
+    assert!(
+        a.items(&format!("/api/v1/objectives?cycle={next}"), &lin)
+            .await
+            .iter()
+            .all(|o| o["title"] != "让值班时段的出品又快又稳")
+    );
+    let (_, page) = a.page("zhang.wei@demo.example", &format!("/objectives/{}", carried["id"])).await;
+    assert!(page.contains("id=\"carried-from\""), "the draft names where it came from");
+    let (_, page) = a.page("zhang.wei@demo.example", &format!("/objectives/{id}/retro")).await;
+    assert!(page.contains(&format!("/objectives/{}\"", carried["id"])), "the retro links to the draft");
 }
 
 async fn lessons(t: &TestDb) {

@@ -132,6 +132,9 @@ impl App {
             if from == CycleState::Active && after.state == CycleState::Reviewing.as_str() {
                 crate::review::scores::freeze(&mut tx, a.tenant.0, id, now).await?;
             }
+            if after.state == CycleState::Closed.as_str() {
+                crate::review::carry::carry_forward(&mut tx, a, id, now).await?;
+            }
             // Pace and forecasts depend on the cycle's dates and state.
             tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
             let action = if after.state != before.state { "state_change" } else { "update" };

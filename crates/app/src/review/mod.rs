@@ -7,6 +7,7 @@
 
 pub mod ambition;
 pub mod board;
+pub mod carry;
 pub mod lessons;
 pub mod mining;
 pub mod retros;

@@ -205,7 +205,7 @@ impl App {
     /// Writes the objective's retro whole. Its owner (or author) writes it while the cycle is in
     /// review or closed; once closed, self scores stay as they were.
     pub async fn save_retro(&self, a: &Actor, objective: i64, input: &RetroInput, lang: Lang) -> Result<RetroView> {
-        let (o, krs, state) = {
+        let (o, krs, state, retro) = {
             let v = self.views(a.tenant.0).await?;
             let o = v.goals.objective(objective).filter(|o| Self::visible(a, o, &v.org)).ok_or(AppError::NotFound)?;
             if !may_write(a, o, &v.org) {
@@ -221,7 +221,7 @@ impl App {
                     return Err(Invalid::new(format!("actions[{i}].owner"), Rule::UnknownRef).into());
                 }
             }
-            (o.clone(), krs, state)
+            (o.clone(), krs, state, retro)
         };
         if !in_review(&state) {
             return Err(AppError::Conflict("not_in_review"));
@@ -229,7 +229,6 @@ impl App {
         if o.published_at.is_none() {
             return Err(AppError::Conflict("never_published"));
         }
-        let retro = Retro::parse(input, &krs)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let before = reviews::retro_in(&mut tx, a.tenant.0, objective).await?;

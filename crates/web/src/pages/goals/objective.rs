@@ -20,6 +20,8 @@ use tandem_domain::ids::PersonId;
 #[template(path = "goals/objective.html")]
 struct ObjectivePage {
     f: Frame,
+    /// The objective of an earlier cycle whose retro carried this one here.
+    carried_from: Option<(i64, String)>,
     o: Card,
     cycle_id: i64,
     cycle_name: String,
@@ -163,10 +165,11 @@ pub(crate) async fn objective_page_as_of(
         let comments = st.app.comments_on(a, id).await?;
         let templates = st.app.list_templates(a).await?;
         let metrics = st.app.list_metrics(a).await?;
-        Ok::<_, AppError>((o, l, org, hist, comments, templates, metrics))
+        let carries = st.app.carries(a, id).await?;
+        Ok::<_, AppError>((o, l, org, hist, comments, templates, metrics, carries))
     }
     .await;
-    let (o, l, org, hist, comments, templates, metrics) = match loaded {
+    let (o, l, org, hist, comments, templates, metrics, carries) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -175,7 +178,11 @@ pub(crate) async fn objective_page_as_of(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let t = f.t;
+    // Carried here from an earlier cycle's retro: where from (once per objective).
+    let carried_from =
+        carries.iter().find(|c| c.to_objective == Some(id)).map(|c| (c.from_objective, c.from_title.clone()));
     let page = ObjectivePage {
+        carried_from,
         kpi_owners: org
             .people
             .iter()

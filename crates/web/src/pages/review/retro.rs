@@ -239,6 +239,8 @@ struct RetroPage {
     loci: Vec<(&'static str, &'static str)>,
     decisions: Vec<(&'static str, &'static str)>,
     people: Vec<(i64, String)>,
+    /// The draft the decisions became in the next cycle, and that cycle.
+    carried: Option<(i64, String)>,
 }
 
 fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview) -> String {
@@ -252,7 +254,14 @@ fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview) -> String {
     format!("{source}{who} · {}", fmt_time(p.at))
 }
 
-fn page(u: &PageUser, v: RetroView, typed: Option<Typed>, error: Option<String>, ok: Option<&str>) -> Response {
+fn page(
+    u: &PageUser,
+    v: RetroView,
+    typed: Option<Typed>,
+    error: Option<String>,
+    ok: Option<&str>,
+    carried: Option<(i64, String)>,
+) -> Response {
     let mut f = Frame::for_user(u, "review", "retro", &format!("/objectives/{}/retro", v.objective)).with_ok(ok);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
@@ -327,14 +336,23 @@ fn page(u: &PageUser, v: RetroView, typed: Option<Typed>, error: Option<String>,
                 .map(|d| (d.as_str(), d.label(lang)))
                 .collect(),
             people: v.assignees,
+            carried,
             f,
         },
     )
 }
 
 pub async fn show(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Query(q): Query<OkQuery>) -> Response {
-    match st.app.retro(&u.session.actor, id, u.lang).await {
-        Ok(v) => page(&u, v, None, None, q.ok.as_deref()),
+    let a = &u.session.actor;
+    match tokio::try_join!(st.app.retro(a, id, u.lang), st.app.carries(a, id)) {
+        Ok((v, carries)) => {
+            // The draft this retro's decisions became in the next cycle.
+            let carried = carries
+                .iter()
+                .find(|c| c.from_objective == id)
+                .and_then(|c| Some((c.to_objective?, c.to_cycle_name.clone().unwrap_or_default())));
+            page(&u, v, None, None, q.ok.as_deref(), carried)
+        }
         Err(e) => user_error_page(&u, &e),
     }
 }
@@ -375,7 +393,7 @@ pub async fn save(
     match result {
         Ok(_) => Redirect::to(&format!("/objectives/{id}/retro?ok=saved")).into_response(),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => user_error_page(&u, &e),
-        Err(e) => page(&u, view, Some(typed), Some(refusal(&e, u.lang)), None),
+        Err(e) => page(&u, view, Some(typed), Some(refusal(&e, u.lang)), None, None),
     }
 }
 
@@ -397,7 +415,7 @@ pub async fn acknowledge(
     match st.app.acknowledge_retro(&u.session.actor, id, u.lang).await {
         Ok(_) => Redirect::to(&format!("/objectives/{id}/retro?ok=saved")).into_response(),
         Err(e @ AppError::Conflict(_)) => match st.app.retro(&u.session.actor, id, u.lang).await {
-            Ok(v) => page(&u, v, None, Some(e.message(u.lang)), None),
+            Ok(v) => page(&u, v, None, Some(e.message(u.lang)), None, None),
             Err(e) => user_error_page(&u, &e),
         },
         Err(e) => user_error_page(&u, &e),
@@ -434,7 +452,7 @@ pub async fn final_score(
         Ok(k) => Redirect::to(&format!("/objectives/{}/retro?ok=saved#kr-{kr}", k.objective)).into_response(),
         Err(e @ (AppError::Forbidden | AppError::NotFound)) => user_error_page(&u, &e),
         Err(e) => match st.app.retro(&u.session.actor, form.objective, u.lang).await {
-            Ok(v) => page(&u, v, None, Some(e.message(u.lang)), None),
+            Ok(v) => page(&u, v, None, Some(e.message(u.lang)), None, None),
             Err(e) => user_error_page(&u, &e),
         },
     }
