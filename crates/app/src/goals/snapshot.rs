@@ -251,7 +251,12 @@ pub fn kr_row_score(k: &KeyResultRow) -> f64 {
     if let Some(o) = k.override_score {
         return o.clamp(0.0, 1.0);
     }
-    Measure::parse("measure", &k.measure).map(|m| kr_score(m, k.baseline, k.target, k.current)).unwrap_or(0.0)
+    kr_rule_score(k, k.current)
+}
+
+/// The score the rule gives a key result at `value` (no manager's final score).
+pub fn kr_rule_score(k: &KeyResultRow, value: f64) -> f64 {
+    Measure::parse("measure", &k.measure).map(|m| kr_score(m, k.baseline, k.target, value)).unwrap_or(0.0)
 }
 
 pub(crate) struct Pace {

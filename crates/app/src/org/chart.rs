@@ -57,6 +57,11 @@ impl OrgSnapshot {
         self.person_at.get(&id).map(|&i| &self.people[i])
     }
 
+    /// The unit a goal belongs to: the unit that owns it, or its owner's unit.
+    pub fn unit_of_owner(&self, owner_type: &str, owner_id: i64) -> Option<i64> {
+        if owner_type == "org_unit" { Some(owner_id) } else { self.person(owner_id).and_then(|p| p.org_unit_id) }
+    }
+
     pub fn unit(&self, id: i64) -> Option<&OrgUnitRow> {
         self.unit_at.get(&id).map(|&i| &self.units[i])
     }

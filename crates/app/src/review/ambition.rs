@@ -45,12 +45,7 @@ impl App {
         let mut by_unit: HashMap<i64, Vec<Vec<Outcome>>> = HashMap::new();
         for (i, c) in finished.iter().enumerate() {
             for o in v.goals.objectives.iter().filter(|o| o.cycle_id == c.id && o.status == "published") {
-                let unit = if o.owner_type == "org_unit" {
-                    Some(o.owner_id)
-                } else {
-                    v.org.person(o.owner_id).and_then(|p| p.org_unit_id)
-                };
-                let Some(unit) = unit else { continue };
+                let Some(unit) = v.org.unit_of_owner(&o.owner_type, o.owner_id) else { continue };
                 let committed = ObjectiveKind::parse("kind", &o.kind).is_ok_and(|k| k == ObjectiveKind::Committed);
                 let slots = by_unit.entry(unit).or_insert_with(|| vec![vec![]; finished.len()]);
                 for k in v.goals.key_results_of(o.id) {

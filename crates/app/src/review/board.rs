@@ -3,6 +3,7 @@
 //! still owes a retro or an acknowledgement.
 
 use crate::error::{AppError, Result};
+use crate::goals::snapshot::kr_rule_score;
 use crate::org::owners::{owner_name, owner_of};
 use crate::{Actor, App};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::policy;
 use tandem_domain::retro::{Retro, RetroInput};
-use tandem_domain::score::{Measure, kr_score};
+use tandem_domain::rollup::weighted_mean;
 use tandem_store::reviews;
 
 /// Where a retro stands.
@@ -61,15 +62,6 @@ pub struct Board {
     pub to_acknowledge: Vec<Owed>,
 }
 
-fn weighted(parts: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
-    let (mut sum, mut weight) = (0.0, 0.0);
-    for (s, w) in parts {
-        sum += s * w;
-        weight += w;
-    }
-    (weight > 0.0).then(|| sum / weight)
-}
-
 impl App {
     /// The review of `unit` (and the units below it) for `cycle`: objectives the caller may see.
     pub async fn review_board(&self, a: &Actor, cycle: i64, unit: i64) -> Result<Board> {
@@ -86,11 +78,7 @@ impl App {
         let mut rows = vec![];
         let (mut to_write, mut to_ack): (BTreeMap<i64, usize>, BTreeMap<i64, usize>) = Default::default();
         for o in v.goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
-            let in_unit = if o.owner_type == "org_unit" {
-                units.contains(&o.owner_id)
-            } else {
-                v.org.person(o.owner_id).and_then(|p| p.org_unit_id).is_some_and(|x| units.contains(&x))
-            };
+            let in_unit = v.org.unit_of_owner(&o.owner_type, o.owner_id).is_some_and(|x| units.contains(&x));
             if !in_unit || !Self::visible(a, o, &v.org) {
                 continue;
             }
@@ -100,13 +88,9 @@ impl App {
             let doc: Option<Retro> = retro
                 .and_then(|r| serde_json::from_str::<RetroInput>(&r.body).ok())
                 .and_then(|i| Retro::parse(&i, &ids).ok());
-            let computed = weighted(krs.iter().map(|k| {
-                let value = frozen.get(&k.id).copied().unwrap_or(k.current);
-                let s = Measure::parse("measure", &k.measure)
-                    .map(|m| kr_score(m, k.baseline, k.target, value))
-                    .unwrap_or(0.0);
-                (s, k.weight)
-            }));
+            let computed = weighted_mean(
+                krs.iter().map(|k| (k.weight, kr_rule_score(k, frozen.get(&k.id).copied().unwrap_or(k.current)))),
+            );
             let self_score = doc.as_ref().and_then(|i| {
                 let n = i.self_scores.len();
                 (n > 0).then(|| i.self_scores.iter().map(|s| s.score).sum::<f64>() / n as f64)

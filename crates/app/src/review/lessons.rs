@@ -61,13 +61,7 @@ impl App {
         let v = self.views(a.tenant.0).await?;
         let below: Option<HashSet<i64>> =
             f.unit.map(|u| v.org.tree.subtree(OrgUnitId(u)).into_iter().map(|x| x.0).collect());
-        let unit_of = |o: &tandem_store::goals::ObjectiveRow| -> Option<i64> {
-            if o.owner_type == "org_unit" {
-                Some(o.owner_id)
-            } else {
-                v.org.person(o.owner_id).and_then(|p| p.org_unit_id)
-            }
-        };
+        let unit_of = |o: &tandem_store::goals::ObjectiveRow| v.org.unit_of_owner(&o.owner_type, o.owner_id);
         let tag = f.tag.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let keep = |i: usize| {
             let l = &rows[i];

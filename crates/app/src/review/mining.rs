@@ -68,12 +68,13 @@ impl App {
         let mut causes = vec![];
         for (i, r) in &retros {
             let Some(o) = v.goals.objective(r.objective_id).filter(|o| Self::visible(a, o, &v.org)) else { continue };
-            let owner_unit = if o.owner_type == "org_unit" {
-                Some(o.owner_id)
-            } else {
-                v.org.person(o.owner_id).and_then(|p| p.org_unit_id)
+            let Some(u) = v
+                .org
+                .unit_of_owner(&o.owner_type, o.owner_id)
+                .filter(|u| within.as_ref().is_none_or(|w| w.contains(u)))
+            else {
+                continue;
             };
-            let Some(u) = owner_unit.filter(|u| within.as_ref().is_none_or(|w| w.contains(u))) else { continue };
             let Ok(input) = serde_json::from_str::<RetroInput>(&r.body) else { continue };
             for c in input.causes {
                 if let Ok(kind) = CauseType::parse("type", &c.kind) {

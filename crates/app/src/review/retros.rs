@@ -6,6 +6,7 @@
 
 use crate::error::{AppError, Result};
 use crate::goals::snapshot::GoalSnapshot;
+use crate::goals::snapshot::kr_rule_score;
 use crate::org::chart::OrgSnapshot;
 use crate::org::owners::owner_of;
 use crate::review::scores::{Provenance, provenance};
@@ -16,7 +17,6 @@ use tandem_domain::goal::ObjectiveKind;
 use tandem_domain::ids::PersonId;
 use tandem_domain::lint::Finding;
 use tandem_domain::retro::{self, Outcome, Retro, RetroInput};
-use tandem_domain::score::{Measure, kr_score};
 use tandem_domain::{Invalid, Lang, Rule, policy};
 use tandem_store::goals::ObjectiveRow;
 use tandem_store::reviews::{self, KrFinalRow, LessonRow, RetroRow};
@@ -139,9 +139,7 @@ impl App {
                 let own = retro.self_scores.iter().find(|s| s.key_result == k.id);
                 // The rule's own score of the value (the manager's final score is shown beside it).
                 let value = frozen.map_or(k.current, |f| f.value);
-                let computed = Measure::parse("measure", &k.measure)
-                    .map(|m| kr_score(m, k.baseline, k.target, value))
-                    .unwrap_or(0.0);
+                let computed = kr_rule_score(k, value);
                 KrReview {
                     key_result: k.id,
                     title: k.title.clone(),
