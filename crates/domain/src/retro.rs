@@ -329,18 +329,23 @@ impl Retro {
             })
         })?;
         let lessons = list("lessons", &raw.lessons, |f, l| {
-            if l.tags.len() > MAX_TAGS {
-                return Err(Invalid::new(format!("{f}.tags"), Rule::TooMany { max: MAX_TAGS }));
-            }
+            // "排班, 高峰" sent as one tag is two tags (tags are stored comma-joined).
             let mut tags: Vec<String> = vec![];
             for (i, t) in l.tags.iter().enumerate() {
-                let t = t.trim().trim_start_matches('#').trim();
-                if t.chars().count() > MAX_TAG || t.contains(',') || t.chars().any(char::is_control) {
-                    return Err(Invalid::new(format!("{f}.tags[{i}]"), Rule::TooLong { max: MAX_TAG }));
+                if t.chars().any(char::is_control) {
+                    return Err(Invalid::new(format!("{f}.tags[{i}]"), Rule::NotText));
                 }
-                if !t.is_empty() && !tags.iter().any(|x| x == t) {
-                    tags.push(t.to_string());
+                for t in t.split([',', '，', '、']).map(|t| t.trim().trim_start_matches('#').trim()) {
+                    if t.chars().count() > MAX_TAG {
+                        return Err(Invalid::new(format!("{f}.tags[{i}]"), Rule::TooLong { max: MAX_TAG }));
+                    }
+                    if !t.is_empty() && !tags.iter().any(|x| x == t) {
+                        tags.push(t.to_string());
+                    }
                 }
+            }
+            if tags.len() > MAX_TAGS {
+                return Err(Invalid::new(format!("{f}.tags"), Rule::TooMany { max: MAX_TAGS }));
             }
             Ok(Lesson { text: text(&format!("{f}.text"), &l.text)?, tags })
         })?;
@@ -528,6 +533,10 @@ mod tests {
         let r = Retro::parse(&input(), &[1, 2]).expect("valid");
         assert_eq!(r.self_scores[0].note, "比预期慢");
         assert_eq!(r.lessons[0].tags, vec!["排班".to_string()], "tags trimmed, '#' dropped, once each");
+        let mut split = input();
+        split.lessons[0].tags = vec!["排班, 高峰".into(), "高峰、#出品".into()];
+        let r = Retro::parse(&split, &[1]).expect("valid");
+        assert_eq!(r.lessons[0].tags, vec!["排班", "高峰", "出品"], "a tag holding commas is several tags");
         assert_eq!(r.actions[0].due.as_deref(), Some("2027-01-05"));
         assert_eq!(r.actions[0].state, ActionState::Open);
         assert_eq!(r.causes[0].kind, CauseType::Dependency);
@@ -549,7 +558,9 @@ mod tests {
         assert_eq!(field(|i| i.causes[0].cause = "both".into()), "causes[0].cause");
         assert_eq!(field(|i| i.causes[0].text = "  ".into()), "causes[0].text");
         assert_eq!(field(|i| i.worked.push("x".repeat(MAX_TEXT + 1))), "worked[1]");
-        assert_eq!(field(|i| i.lessons[0].tags = vec!["t".into(); MAX_TAGS + 1]), "lessons[0].tags");
+        assert_eq!(field(|i| i.lessons[0].tags = (0..=MAX_TAGS).map(|n| n.to_string()).collect()), "lessons[0].tags");
+        assert_eq!(field(|i| i.lessons[0].tags = vec!["x".repeat(MAX_TAG + 1)]), "lessons[0].tags[0]");
+        assert_eq!(field(|i| i.lessons[0].tags = vec!["a\u{7}".into()]), "lessons[0].tags[0]");
         assert_eq!(field(|i| i.actions[0].due = Some("2027-02-30".into())), "actions[0].due");
         assert_eq!(field(|i| i.actions[0].state = "later".into()), "actions[0].state");
         assert_eq!(field(|i| i.carry_over[0].decision = "keep".into()), "carry_over[0].decision");
