@@ -293,3 +293,42 @@ pub async fn finals_of_cycle_in(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<
         .fetch_all(tx.conn())
         .await?)
 }
+
+/// The decisions to continue or revise key results of `cycle`'s objectives that are not drafted
+/// yet, read inside a write.
+pub async fn pending_carries_in(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<Vec<CarryRow>> {
+    Ok(sqlx::query_as(
+        "SELECT c.tenant_id, c.id, c.from_objective, c.from_kr, c.decision, c.to_cycle, c.to_objective, c.to_kr, \
+         c.created_at FROM carry_overs c JOIN objectives o ON o.tenant_id = c.tenant_id AND o.id = c.from_objective \
+         WHERE c.tenant_id = $1 AND o.cycle_id = $2 AND c.to_objective IS NULL \
+         AND c.decision IN ('continue', 'revise') ORDER BY c.id",
+    )
+    .bind(tenant)
+    .bind(cycle)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+/// Links a carry-over to the draft it became.
+pub async fn set_carry_target(tx: &mut Tx, tenant: i64, id: i64, cycle: i64, objective: i64, kr: i64) -> Result<()> {
+    sqlx::query("UPDATE carry_overs SET to_cycle = $3, to_objective = $4, to_kr = $5 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(cycle)
+        .bind(objective)
+        .bind(kr)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Every carry-over into `cycle`'s drafts (or what became of them).
+pub async fn carries_into_cycle(db: &Db, tenant: i64, cycle: i64) -> Result<Vec<CarryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {CARRY} FROM carry_overs WHERE tenant_id = $1 AND to_cycle = $2 ORDER BY to_objective, id"
+    ))
+    .bind(tenant)
+    .bind(cycle)
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -745,6 +745,16 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "The cycle is still running: retros open when it goes into review.",
     ),
     ("retro_written", "已写", "Written"),
+    ("carried_in", "从上期复盘带入", "Carried over from the last retros"),
+    (
+        "carried_in_help",
+        "上个周期的复盘决定继续或调整的关键结果，已作为草稿放进本周期。发布前请按复盘的结论修改。",
+        "Key results the last cycle's retros decided to continue or revise, drafted into this cycle. Change them as the retros asked before publishing.",
+    ),
+    ("carry_from", "来自", "From"),
+    ("retro_asked_change", "复盘说没做好的", "What the retro said did not work"),
+    ("decision_continue", "继续", "Continue"),
+    ("decision_revise", "调整", "Revise"),
     ("review_board", "复盘", "Review"),
     (
         "review_board_help",

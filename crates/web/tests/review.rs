@@ -17,6 +17,7 @@ on_both_engines! {
     the_demo_closes_two_quarters_and_ambition_names_its_numbers => ambition;
     causes_are_classified_with_the_words_that_decided => classify;
     retros_are_mined_for_what_keeps_coming_back => mining;
+    a_next_cycle_created_after_the_close_takes_what_waited => carry_later;
 }
 
 /// The objective titled `title` in the cycle, as `tok` sees it.
@@ -390,4 +391,101 @@ async fn mining(t: &TestDb) {
         a.call("GET", "/api/v1/retros/mining?cycle=987654321", Some(&lin), None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// A cycle closed with no next one yet keeps its decisions; the next one, created later, takes
+/// them once, and its review page and `GET /cycles/{id}/carried` say what the retro asked.
+async fn carry_later(t: &TestDb) {
+    let a = api(t).await;
+    let (admin, zhang, lin) = (
+        a.login("admin@demo.example").await,
+        a.login("zhang.wei@demo.example").await,
+        a.login("lin.xiao@demo.example").await,
+    );
+    let me = a.call("GET", "/api/v1/me", Some(&zhang), None).await.body["id"].as_i64().expect("me");
+    let quarter =
+        |name: &str, start: &str, end: &str| json!({"name": name, "kind": "quarter", "start": start, "end": end});
+    let r = a.call("POST", "/api/v1/cycles", Some(&admin), Some(quarter("2030 Q1", "2030-01-01", "2030-03-31"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let q1 = r.body["id"].as_i64().expect("cycle");
+    set_state(&a, &admin, q1, "active").await;
+    let title = "门店排班覆盖所有高峰时段";
+    let r = a
+        .call(
+            "POST",
+            "/api/v1/objectives",
+            Some(&zhang),
+            Some(json!({"title": title, "cycle": q1, "owner": {"type": "person", "id": me}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().expect("id");
+    let mut krs = vec![];
+    for (t, target) in [("高峰时段排班覆盖率从70%提升到95%", 95), ("排班投诉从每月8次降到2次以下", 2)]
+    {
+        let (baseline, measure) = if target == 2 { (8, "decrease") } else { (70, "increase") };
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/objectives/{id}/key-results"),
+                Some(&zhang),
+                Some(json!({"title": t, "measure": measure, "baseline": baseline, "target": target, "unit": ""})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        krs.push(r.body["id"].as_i64().expect("kr"));
+    }
+    let r =
+        a.call("PATCH", &format!("/api/v1/objectives/{id}"), Some(&zhang), Some(json!({"status": "published"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    set_state(&a, &admin, q1, "reviewing").await;
+    let mut retro = a_retro(krs[0], me);
+    retro["carry_over"] = json!([
+        {"key_result": krs[0], "decision": "revise"},
+        {"key_result": krs[1], "decision": "drop"}
+    ]);
+    let r = a.call("PUT", &format!("/api/v1/objectives/{id}/retro"), Some(&zhang), Some(retro)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    set_state(&a, &admin, q1, "closed").await;
+
+    // A quarter that does not follow it (it starts months later) takes nothing.
+    let r = a.call("POST", "/api/v1/cycles", Some(&admin), Some(quarter("2030 Q3", "2030-07-01", "2030-09-30"))).await;
+    let q3 = r.body["id"].as_i64().expect("cycle");
+    assert!(a.items(&format!("/api/v1/objectives?cycle={q3}"), &zhang).await.is_empty());
+    // The quarter that follows it, created now, takes the decision to revise and not the one to drop.
+    let r = a.call("POST", "/api/v1/cycles", Some(&admin), Some(quarter("2030 Q2", "2030-04-01", "2030-06-30"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let q2 = r.body["id"].as_i64().expect("cycle");
+    let drafts = a.items(&format!("/api/v1/objectives?cycle={q2}"), &zhang).await;
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    assert_eq!((drafts[0]["title"].as_str(), drafts[0]["status"].as_str()), (Some(title), Some("draft")));
+    assert_eq!(drafts[0]["key_results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(drafts[0]["key_results"][0]["title"], "高峰时段排班覆盖率从70%提升到95%");
+
+    let path = format!("/api/v1/cycles/{q2}/carried");
+    let r = a.call("GET", &path, Some(&zhang), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let item = &r.body["items"][0];
+    assert_eq!(item["from_objective"], id);
+    assert_eq!(item["from_cycle_name"], "2030 Q1");
+    assert_eq!(item["key_results"], json!([{"title": "高峰时段排班覆盖率从70%提升到95%", "decision": "revise"}]));
+    assert_eq!(item["did_not"], json!(["晚高峰出杯仍然偏慢"]));
+    assert_eq!(item["lessons"], json!(["高峰前30分钟完成备料并由值班主管复核"]));
+    // A draft is its circle's: a colleague sees nothing carried; an unknown cycle is not found.
+    assert_eq!(a.call("GET", &path, Some(&lin), None).await.body["items"], json!([]));
+    assert_eq!(
+        a.call("GET", "/api/v1/cycles/987654321/carried", Some(&zhang), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (_, page) = a.page("zhang.wei@demo.example", &format!("/review?cycle={q2}")).await;
+    assert!(page.contains("id=\"carried-in\"") && page.contains("晚高峰出杯仍然偏慢"), "the review page lists it");
+    let (_, page) = a.page("lin.xiao@demo.example", &format!("/review?cycle={q2}")).await;
+    assert!(!page.contains("id=\"carried-in\""));
+
+    // A second quarter following Q1 finds nothing left to draft.
+    let r =
+        a.call("POST", "/api/v1/cycles", Some(&admin), Some(quarter("2030 Q2 bis", "2030-04-02", "2030-06-30"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let bis = r.body["id"].as_i64().expect("cycle");
+    assert!(a.items(&format!("/api/v1/objectives?cycle={bis}"), &zhang).await.is_empty(), "drafted once");
 }

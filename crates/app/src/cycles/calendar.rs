@@ -90,6 +90,8 @@ impl App {
         };
         cycles::insert(&mut tx, &row).await?;
         record(&mut tx, Some(a), a.tenant.0, now, Change::create("cycle", row.id, cycle_json(&row))).await?;
+        // Decisions of the closed cycle before it that were waiting for a next cycle.
+        crate::review::carry::carry_into_new(&mut tx, a, &row, now).await?;
         // The goal projection holds every cycle's span.
         tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::policy;
-use tandem_domain::retro::{Retro, RetroInput};
+use tandem_domain::retro::Retro;
 use tandem_domain::rollup::weighted_mean;
 use tandem_store::reviews;
 
@@ -85,9 +85,8 @@ impl App {
             let krs: Vec<_> = v.goals.key_results_of(o.id).collect();
             let retro = retros.get(&o.id);
             let ids: Vec<i64> = krs.iter().map(|k| k.id).collect();
-            let doc: Option<Retro> = retro
-                .and_then(|r| serde_json::from_str::<RetroInput>(&r.body).ok())
-                .and_then(|i| Retro::parse(&i, &ids).ok());
+            let doc: Option<Retro> =
+                retro.and_then(|r| crate::review::retros::stored_input(r)).and_then(|i| Retro::parse(&i, &ids).ok());
             let computed = weighted_mean(
                 krs.iter().map(|k| (k.weight, kr_rule_score(k, frozen.get(&k.id).copied().unwrap_or(k.current)))),
             );

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::relevance::TextIndex;
-use tandem_domain::retro::{CauseType, RetroInput};
+use tandem_domain::retro::CauseType;
 use tandem_store::reviews;
 
 /// What to look for. Every part is optional; no query lists the newest lessons first.
@@ -50,7 +50,7 @@ impl App {
         let types: HashMap<i64, Vec<CauseType>> = retros
             .iter()
             .filter_map(|r| {
-                let input: RetroInput = serde_json::from_str(&r.body).ok()?;
+                let input = crate::review::retros::stored_input(r)?;
                 let mut ts: Vec<CauseType> =
                     input.causes.iter().filter_map(|c| CauseType::parse("type", &c.kind).ok()).collect();
                 ts.sort();

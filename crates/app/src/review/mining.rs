@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::mining::{self, MinedCause, Quote, Team, short_names};
-use tandem_domain::retro::{CauseType, RetroInput};
+use tandem_domain::retro::CauseType;
 use tandem_store::reviews;
 
 /// How many finished cycles the trend covers.
@@ -75,7 +75,7 @@ impl App {
             else {
                 continue;
             };
-            let Ok(input) = serde_json::from_str::<RetroInput>(&r.body) else { continue };
+            let Some(input) = crate::review::retros::stored_input(r) else { continue };
             for c in input.causes {
                 if let Ok(kind) = CauseType::parse("type", &c.kind) {
                     causes.push(MinedCause { cycle: *i, unit: u, objective: o.id, kind, text: c.text });

@@ -104,6 +104,12 @@ fn in_review(state: &str) -> bool {
     state == CycleState::Reviewing.as_str() || state == CycleState::Closed.as_str()
 }
 
+/// A stored retro's input as written (it was checked then), for readers that take what they can:
+/// the knowledge base, mining, carry-over.
+pub(crate) fn stored_input(row: &RetroRow) -> Option<RetroInput> {
+    serde_json::from_str(&row.body).ok()
+}
+
 /// A stored retro, read back (it was checked when written; the objective's key results bound it).
 fn stored(row: &RetroRow, krs: &[i64]) -> Result<Retro> {
     let input: RetroInput = serde_json::from_str(&row.body)

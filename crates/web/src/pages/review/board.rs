@@ -14,6 +14,7 @@ use tandem_app::AppError;
 use tandem_app::cycles::calendar::CycleView;
 use tandem_app::review::board::RetroState;
 use tandem_app::review::mining::QuoteView;
+use tandem_domain::retro::CarryOver;
 
 #[derive(Deserialize)]
 pub struct BoardQuery {
@@ -56,6 +57,21 @@ struct BoardPage {
     types: Vec<TypeTrend>,
     recurring: Vec<Finding>,
     named: Vec<Finding>,
+    /// Drafts carried into this cycle from the retros of the one before.
+    carried: Vec<Carried>,
+}
+
+pub struct Carried {
+    pub id: i64,
+    pub title: String,
+    pub draft: bool,
+    pub owner: String,
+    pub from_id: i64,
+    pub from_cycle: String,
+    /// (key result, decision label, `continue` or `revise`).
+    pub key_results: Vec<(String, &'static str, &'static str)>,
+    pub did_not: Vec<String>,
+    pub lessons: Vec<String>,
 }
 
 pub struct TypeTrend {
@@ -109,20 +125,21 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             .ok_or(AppError::NotFound)?;
         let mine = org.person(a.person.0).and_then(|p| p.org_unit_id);
         let unit = asked_unit.or(mine).or_else(|| org.tree.roots().first().map(|r| r.0)).ok_or(AppError::NotFound)?;
-        let (board, ambition, mining) = tokio::try_join!(
+        let (board, ambition, mining, carried) = tokio::try_join!(
             st.app.review_board(a, cycle, unit),
             st.app.ambition(a, cycle, u.lang),
-            st.app.retro_mining(a, cycle, Some(unit))
+            st.app.retro_mining(a, cycle, Some(unit)),
+            st.app.carried_into(a, cycle)
         )?;
         let flags: Vec<String> = ambition
             .into_iter()
             .filter(|x| x.unit == unit)
             .flat_map(|x| x.calibration.flags.into_iter().map(|f| f.evidence))
             .collect();
-        Ok::<_, AppError>((cycles, org, board, flags, mining))
+        Ok::<_, AppError>((cycles, org, board, flags, mining, carried))
     }
     .await;
-    let (cycles, org, board, flags, mining) = match loaded {
+    let (cycles, org, board, flags, mining, carried) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -223,6 +240,27 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
                 })
                 .collect(),
             mined_cycles: mining.cycles,
+            carried: carried
+                .into_iter()
+                .map(|c| Carried {
+                    id: c.objective,
+                    title: c.title,
+                    draft: c.status == "draft",
+                    owner: c.owner_name,
+                    from_id: c.from_objective,
+                    from_cycle: c.from_cycle_name,
+                    key_results: c
+                        .key_results
+                        .into_iter()
+                        .map(|(k, d)| match d {
+                            CarryOver::Revise => (k, t.s("decision_revise"), "revise"),
+                            _ => (k, t.s("decision_continue"), "continue"),
+                        })
+                        .collect(),
+                    did_not: c.did_not,
+                    lessons: c.lessons,
+                })
+                .collect(),
             f,
         },
     )
