@@ -52,6 +52,8 @@ pub struct App {
     alert_sync: Arc<tracking::alerts::AlertSync>,
     /// Per-tenant org charts with the org version they were read at.
     org_cache: Arc<std::sync::Mutex<OrgCache>>,
+    /// Per-tenant lesson indexes (see `review::lessons`).
+    lessons: Arc<review::lessons::LessonCache>,
     /// Where email goes out (none: email notifications wait until it is configured).
     mailer: Option<notify::email::Mailer>,
     /// Seals connector and channel secrets at rest (none: such secrets cannot be saved).
@@ -75,6 +77,7 @@ impl App {
             dashboards: Default::default(),
             alert_sync: Default::default(),
             org_cache: Default::default(),
+            lessons: Default::default(),
             mailer: None,
             secrets: None,
             sources: Default::default(),

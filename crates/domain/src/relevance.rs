@@ -2,7 +2,9 @@
 //! English alike without a dictionary — each run of Han characters gives its single characters and
 //! its adjacent pairs (most Chinese words are one or two characters), each run of letters or
 //! digits gives one lowercased word (with a plural `s` dropped). An inverted index answers a
-//! query by walking only the postings of its own terms.
+//! query by walking only the postings of its own terms; a query of two or more Han characters
+//! asks by its pairs alone (a single character such as 店 is in most documents and would walk
+//! most postings for almost no ranking), a lone character by itself.
 
 use std::collections::HashMap;
 
@@ -16,11 +18,27 @@ fn is_han(c: char) -> bool {
 
 /// The terms of a text, in order, with repeats.
 pub fn terms(text: &str) -> Vec<String> {
+    split(text, true)
+}
+
+/// The terms a query asks by: a run of Han characters by its pairs (by itself when it is one
+/// character), words as they are; each once.
+pub fn query_terms(q: &str) -> Vec<String> {
+    let mut out = split(q, false);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Splits `text` into terms; `singles`: each Han character too, not only pairs.
+fn split(text: &str, singles: bool) -> Vec<String> {
     let mut out = vec![];
     let mut han: Vec<char> = vec![];
     let mut word = String::new();
     let flush_han = |han: &mut Vec<char>, out: &mut Vec<String>| {
-        out.extend(han.iter().map(|c| c.to_string()));
+        if singles || han.len() == 1 {
+            out.extend(han.iter().map(|c| c.to_string()));
+        }
         out.extend(han.windows(2).map(|w| w.iter().collect::<String>()));
         han.clear();
     };
@@ -89,17 +107,16 @@ impl TextIndex {
     }
 
     /// The documents that share a term with `q`, best first (ties: earlier document first), that
-    /// `keep` accepts, at most `limit`. Each comes with its score.
+    /// `keep` accepts, at most `limit`. Each comes with its score. `keep` is asked about the best
+    /// candidates only, not about every document that matched.
     pub fn search(&self, q: &str, limit: usize, keep: impl Fn(usize) -> bool) -> Vec<(f64, usize)> {
-        let mut qt = terms(q);
-        qt.sort();
-        qt.dedup();
         let n = self.lengths.len() as f64;
         let mut scores: HashMap<u32, f64> = HashMap::new();
-        for t in &qt {
+        for t in &query_terms(q) {
             let Some(p) = self.postings.get(t) else { continue };
             let df = p.len() as f64;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            scores.reserve(p.len());
             for &(d, tf) in p {
                 let tf = f64::from(tf);
                 let len = f64::from(self.lengths[d as usize]);
@@ -107,12 +124,30 @@ impl TextIndex {
                 *scores.entry(d).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
             }
         }
-        let mut hits: Vec<(f64, usize)> =
-            scores.into_iter().map(|(d, s)| (s, d as usize)).filter(|&(_, d)| keep(d)).collect();
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        hits.truncate(limit);
-        hits
+        let mut hits: Vec<(f64, usize)> = scores.into_iter().map(|(d, s)| (s, d as usize)).collect();
+        best_kept(&mut hits, limit, keep)
     }
+}
+
+/// The best `limit` of `hits` that `keep` accepts, best first (ties: lower index first): sorts a
+/// few times `limit` candidates at a time rather than every hit.
+fn best_kept(hits: &mut [(f64, usize)], limit: usize, keep: impl Fn(usize) -> bool) -> Vec<(f64, usize)> {
+    let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let mut out = vec![];
+    let mut from = 0;
+    let mut step = limit.max(1) * 4;
+    while from < hits.len() && out.len() < limit {
+        let rest = &mut hits[from..];
+        let take = step.min(rest.len());
+        if take < rest.len() {
+            rest.select_nth_unstable_by(take - 1, order);
+        }
+        rest[..take].sort_by(order);
+        out.extend(rest[..take].iter().copied().filter(|h| keep(h.1)).take(limit - out.len()));
+        from += take;
+        step *= 4;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -125,6 +160,24 @@ mod tests {
         assert_eq!(terms("Weekly rosters, checked!"), vec!["weekly", "roster", "checked"]);
         assert_eq!(terms("NPS 达到60分"), vec!["nps", "达", "到", "达到", "60", "分"]);
         assert!(terms(" ，。 ").is_empty());
+        assert_eq!(query_terms("排班复核 排班"), vec!["复核", "排班", "班复"], "pairs only, each once");
+        assert_eq!(query_terms("店 NPS"), vec!["nps", "店"], "a lone character asks by itself");
+    }
+
+    #[test]
+    fn the_best_kept_are_the_best_of_all_in_order() {
+        // 1,000 hits with repeated scores; keep only odd documents: the answer is the full sort,
+        // filtered, cut — whatever the limit.
+        let all: Vec<(f64, usize)> = (0..1000).map(|i| (f64::from((i * 7919 % 97) as u32), i)).collect();
+        for limit in [1, 5, 20, 300, 2000] {
+            let mut expect = all.clone();
+            expect.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let expect: Vec<_> = expect.into_iter().filter(|h| h.1 % 2 == 1).take(limit).collect();
+            let mut hits = all.clone();
+            assert_eq!(best_kept(&mut hits, limit, |d| d % 2 == 1), expect, "limit {limit}");
+        }
+        assert!(best_kept(&mut [], 5, |_| true).is_empty());
+        assert!(best_kept(&mut [(1.0, 0)], 0, |_| true).is_empty());
     }
 
     #[test]

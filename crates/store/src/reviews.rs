@@ -183,8 +183,13 @@ pub struct LessonRow {
 
 const LESSON: &str = "tenant_id, id, objective_id, cycle_id, position, text, tags, created_at";
 
-/// Replaces an objective's lessons with `rows` (written with its retro).
+/// Replaces an objective's lessons with `rows` (written with its retro), and moves the tenant's
+/// lessons version on.
 pub async fn replace_lessons(tx: &mut Tx, tenant: i64, objective: i64, rows: &[LessonRow]) -> Result<()> {
+    sqlx::query("UPDATE tenants SET lessons_version = lessons_version + 1 WHERE id = $1")
+        .bind(tenant)
+        .execute(tx.conn())
+        .await?;
     sqlx::query("DELETE FROM lessons WHERE tenant_id = $1 AND objective_id = $2")
         .bind(tenant)
         .bind(objective)
@@ -331,4 +336,14 @@ pub async fn carries_into_cycle(db: &Db, tenant: i64, cycle: i64) -> Result<Vec<
     .bind(cycle)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// The tenant's lessons version: it moves with every write of lessons (and of the retro they
+/// belong to).
+pub async fn lessons_version(db: &Db, tenant: i64) -> Result<i64> {
+    let v: Option<(i64,)> = sqlx::query_as("SELECT lessons_version FROM tenants WHERE id = $1")
+        .bind(tenant)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(v.map_or(0, |v| v.0))
 }

@@ -241,6 +241,15 @@ async fn lessons(t: &TestDb) {
         json!([]),
         "竞争对手: nothing"
     );
+    // Searched once (and so indexed), the knowledge base follows the next save at once.
+    let mut changed = a_retro(kr, me);
+    changed["lessons"] = json!([{"text": "竞争对手开业当周加推第二杯半价", "tags": ["促销"]}]);
+    let r = a.call("PUT", &format!("/api/v1/objectives/{id}/retro"), Some(&zhang), Some(changed)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = find(&format!("q=%E7%AB%9E%E4%BA%89%E5%AF%B9%E6%89%8B&cycle={q}")).await;
+    assert_eq!(r.body["items"][0]["text"], "竞争对手开业当周加推第二杯半价");
+    let r = find("q=%E5%A4%87%E6%96%99%E5%A4%8D%E6%A0%B8").await;
+    assert!(r.body["items"].as_array().expect("items").iter().all(|l| l["objective"] != id), "the old lesson is gone");
 }
 
 async fn ambition(t: &TestDb) {

@@ -5,10 +5,11 @@ use crate::error::{AppError, Result};
 use crate::{Actor, App};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::relevance::TextIndex;
 use tandem_domain::retro::CauseType;
-use tandem_store::reviews;
+use tandem_store::reviews::{self, LessonRow};
 
 /// What to look for. Every part is optional; no query lists the newest lessons first.
 #[derive(Debug, Clone, Default)]
@@ -40,14 +41,34 @@ pub struct LessonView {
     pub score: f64,
 }
 
+/// A tenant's lessons, ready to search: read and indexed once per lessons version.
+pub(crate) struct LessonIndex {
+    version: i64,
+    rows: Vec<LessonRow>,
+    /// Per objective, the cause types its retro names.
+    types: HashMap<i64, Vec<CauseType>>,
+    text: TextIndex,
+}
+
+/// Each tenant's lesson index, as last read.
+#[derive(Default)]
+pub(crate) struct LessonCache(Mutex<HashMap<i64, Arc<LessonIndex>>>);
+
 impl App {
-    /// Lessons the caller may see, best match first.
-    pub async fn lessons(&self, a: &Actor, f: &LessonFilter) -> Result<Vec<LessonView>> {
+    /// The tenant's lessons at `version` or newer: the cached index, or read and indexed anew.
+    async fn lesson_index(&self, tenant: i64, version: i64) -> Result<Arc<LessonIndex>> {
+        let cached = |c: &LessonCache| -> Result<Option<Arc<LessonIndex>>> {
+            let map = c.0.lock().map_err(|_| AppError::Internal("lesson cache poisoned".into()))?;
+            Ok(map.get(&tenant).filter(|ix| ix.version >= version).cloned())
+        };
+        if let Some(ix) = cached(&self.lessons)? {
+            return Ok(ix);
+        }
         let (rows, retros) =
-            tokio::try_join!(async { Ok::<_, AppError>(reviews::lessons(&self.db, a.tenant.0).await?) }, async {
-                Ok::<_, AppError>(reviews::retros(&self.db, a.tenant.0).await?)
+            tokio::try_join!(async { Ok::<_, AppError>(reviews::lessons(&self.db, tenant).await?) }, async {
+                Ok::<_, AppError>(reviews::retros(&self.db, tenant).await?)
             },)?;
-        let types: HashMap<i64, Vec<CauseType>> = retros
+        let types = retros
             .iter()
             .filter_map(|r| {
                 let input = crate::review::retros::stored_input(r)?;
@@ -58,6 +79,21 @@ impl App {
                 Some((r.objective_id, ts))
             })
             .collect();
+        // Read after the version was: what was read is at least that new.
+        let text = TextIndex::new(rows.iter().map(|l| l.text.as_str()));
+        let ix = Arc::new(LessonIndex { version, rows, types, text });
+        let mut map = self.lessons.0.lock().map_err(|_| AppError::Internal("lesson cache poisoned".into()))?;
+        if map.get(&tenant).is_none_or(|old| old.version <= version) {
+            map.insert(tenant, ix.clone());
+        }
+        Ok(ix)
+    }
+
+    /// Lessons the caller may see, best match first.
+    pub async fn lessons(&self, a: &Actor, f: &LessonFilter) -> Result<Vec<LessonView>> {
+        let version = reviews::lessons_version(&self.db, a.tenant.0).await?;
+        let ix = self.lesson_index(a.tenant.0, version).await?;
+        let (rows, types) = (&ix.rows, &ix.types);
         let v = self.views(a.tenant.0).await?;
         let below: Option<HashSet<i64>> =
             f.unit.map(|u| v.org.tree.subtree(OrgUnitId(u)).into_iter().map(|x| x.0).collect());
@@ -76,7 +112,7 @@ impl App {
         let hits: Vec<(f64, usize)> = if f.q.trim().is_empty() {
             (0..rows.len()).rev().filter(|&i| keep(i)).take(limit).map(|i| (0.0, i)).collect()
         } else {
-            TextIndex::new(rows.iter().map(|l| l.text.as_str())).search(&f.q, limit, keep)
+            ix.text.search(&f.q, limit, keep)
         };
         Ok(hits
             .into_iter()
