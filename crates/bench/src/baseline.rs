@@ -161,6 +161,25 @@ async fn search(db: &Db, engine: Engine, fx: &Fixture, i: usize) -> Result<(), S
     Ok(())
 }
 
+/// What the knowledge-base workload asks (Chinese phrases and English words), shared with the
+/// baseline.
+pub const LESSON_TERMS: [&str; 6] = ["排班复核", "供应商交期", "高峰备料", "培训", "roster", "灰度发布"];
+
+/// The knowledge base the way a typical app searches it: `LIKE '%q%'` over every lesson's text,
+/// shorter first, top 20.
+async fn lessons(db: &Db, fx: &Fixture, i: usize) -> Result<(), String> {
+    let term = LESSON_TERMS[i % LESSON_TERMS.len()];
+    sqlx::query(
+        "SELECT id, text FROM lessons WHERE tenant_id = $1 AND lower(text) LIKE $2 ORDER BY length(text), id LIMIT 20",
+    )
+    .bind(fx.tenant)
+    .bind(format!("%{term}%"))
+    .fetch_all(db.pool())
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// The index the typical design's report loop relies on (objectives by owner), which Tandem's
 /// own schema does not need. Made once, after generation.
 pub async fn prepare(db: &Db) -> Result<(), String> {
@@ -207,7 +226,7 @@ pub async fn measure(
 ) -> Result<Option<Timed>, String> {
     let runs = match workload {
         "heat_map" | "scoring_report" => 7,
-        "team_dashboard" | "search" => 51,
+        "team_dashboard" | "search" | "lessons_search" => 51,
         _ => return Ok(None),
     };
     let deadline = Instant::now() + Duration::from_secs_f64(max_secs);
@@ -220,6 +239,7 @@ pub async fn measure(
                 "heat_map" => heat_map(db, engine, fx).await,
                 "team_dashboard" => team(db, engine, fx, i).await,
                 "scoring_report" => report(db, fx).await,
+                "lessons_search" => lessons(db, fx, i).await,
                 _ => search(db, engine, fx, i).await,
             }
         };

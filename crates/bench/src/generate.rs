@@ -18,6 +18,7 @@ use tandem_store::goals::{KeyResultRow, KpiRow, KpiValueRow, ObjectiveRow};
 use tandem_store::metrics::{BindingRow, MetricRow, PointRow};
 use tandem_store::org::OrgUnitRow;
 use tandem_store::people::PersonRow;
+use tandem_store::reviews::LessonRow;
 
 pub const PASSWORD: &str = "bench-2026";
 pub const CEO_EMAIL: &str = "ceo@bench.example";
@@ -63,6 +64,8 @@ pub struct Fixture {
     pub objectives: usize,
     pub key_results: Vec<i64>,
     pub check_ins: usize,
+    /// Lessons in the knowledge base (100 per employee, at most 200,000).
+    pub lessons: usize,
     pub kpis: usize,
     pub kpi_values: usize,
     /// Metrics with points (the ingestion workload's metric starts empty) and their points.
@@ -70,6 +73,64 @@ pub struct Fixture {
     pub points: usize,
     /// The ingestion workload's metric, bound to a key result and a KPI.
     pub metric: i64,
+}
+
+/// How many lessons a tenant of `employees` has: a hundred per employee, at most 200,000 (what
+/// a large company gathers over a few years of retros).
+pub fn lesson_count(employees: usize) -> usize {
+    (employees * 100).min(200_000)
+}
+
+/// Lessons are written by someone, about something, with a reason: enough combinations that
+/// their words spread like real ones (a few common, most rare).
+const LESSON_WHO: &[&str] =
+    &["店长", "值班主管", "区域经理", "产品经理", "采购", "客服组长", "HR BP", "销售代表", "仓库主管", "项目经理"];
+const LESSON_WHAT: &[&str] = &[
+    "每周五复核排班并公示",
+    "提前两周锁定供应商交期",
+    "新品上市前完成门店培训",
+    "高峰前30分钟完成备料",
+    "上线前先做灰度发布",
+    "客户回访后48小时内跟进",
+    "每月盘点一次临期库存",
+    "把数据口径写进目标说明",
+    "跨部门依赖在周会上逐项确认",
+    "新员工第一周安排师傅带教",
+    "促销方案提前一周报给财务",
+    "重要客户每季度上门拜访",
+    "需求评审时写清验收标准",
+    "设备保养按周排进计划",
+    "投诉当天闭环并复盘原因",
+];
+const LESSON_WHY: &[&str] = &[
+    "否则高峰时段人手不够",
+    "避免断货影响销售",
+    "上季度因此延期两周",
+    "返工成本远高于提前沟通",
+    "目标设定时低估了难度",
+    "数据晚到导致判断失误",
+    "等待IT排期耽误了上线",
+    "市场变化比预期快",
+];
+const LESSON_EN: &[&str] = &[
+    "Review the roster every Friday before publishing it",
+    "Lock supplier lead times two weeks ahead",
+    "Train every store before a product launch",
+    "Write the acceptance criteria into the requirement review",
+    "Confirm cross-team dependencies item by item in the weekly meeting",
+    "Close every complaint the same day and note its cause",
+];
+const LESSON_TAGS: &[&str] = &["排班", "供应链", "培训", "发布", "客户", "库存", "数据", "协作", "招聘", "促销"];
+
+fn lesson_text(rng: &mut Rng) -> String {
+    let pick = |rng: &mut Rng, xs: &[&str]| xs[rng.range(0, xs.len() as u64 - 1) as usize].to_string();
+    if rng.range(0, 4) == 0 {
+        return format!("{} (team {})", pick(rng, LESSON_EN), rng.range(1, 500));
+    }
+    let who = pick(rng, LESSON_WHO);
+    let what = pick(rng, LESSON_WHAT);
+    let why = pick(rng, LESSON_WHY);
+    format!("{who}{what}，{why}（第{}组）", rng.range(1, 500))
 }
 
 /// KPI names, with which way is better: a pass line, a warning line and a typical value.
@@ -545,6 +606,27 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         tandem_store::goals::insert_key_results(&mut tx, chunk).await.map_err(|x| e(&x))?;
         tx.commit().await.map_err(|x| e(&x))?;
     }
+    // The knowledge base: lessons of earlier retros, attached to this cycle's objectives.
+    let mut lessons = vec![];
+    for i in 0..lesson_count(employees) {
+        let o = &objectives[i % objectives.len()];
+        lessons.push(LessonRow {
+            tenant_id: t,
+            id: db.next_id().await.map_err(|x| e(&x))?,
+            objective_id: o.id,
+            cycle_id: cycle,
+            position: (i / objectives.len()) as i64,
+            text: lesson_text(&mut rng),
+            tags: LESSON_TAGS[rng.range(0, LESSON_TAGS.len() as u64 - 1) as usize].into(),
+            created_at: now,
+        });
+    }
+    for chunk in lessons.chunks(50_000) {
+        let mut tx = db.begin().await.map_err(|x| e(&x))?;
+        tandem_store::reviews::insert_lessons(&mut tx, chunk).await.map_err(|x| e(&x))?;
+        tandem_store::reviews::bump_lessons_version(&mut tx, t).await.map_err(|x| e(&x))?;
+        tx.commit().await.map_err(|x| e(&x))?;
+    }
     for chunk in check_ins.chunks(50_000) {
         let mut tx = db.begin().await.map_err(|x| e(&x))?;
         tandem_store::checkins::insert_many(&mut tx, chunk).await.map_err(|x| e(&x))?;
@@ -589,6 +671,7 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         objectives: objectives.len(),
         key_results: kr_ids,
         check_ins: check_ins.len(),
+        lessons: lessons.len(),
         kpis: kpis.len(),
         kpi_values: kpi_values.len(),
         metrics: metric_rows.len() - 1,

@@ -68,6 +68,7 @@ pub struct Generated {
     pub objectives: usize,
     pub key_results: usize,
     pub check_ins: usize,
+    pub lessons: usize,
     pub kpis: usize,
     pub kpi_values: usize,
     pub metrics: usize,
@@ -330,10 +331,11 @@ async fn run_engine(
     let fx = generate::generate(&app, "bench", opts.employees, opts.seed).await?;
     let gen_s = t0.elapsed().as_secs_f64();
     progress(&format!(
-        "{engine}: {} objectives, {} key results, {} check-ins, {} KPIs with {} values, {} metrics with {} points in {gen_s:.1} s",
+        "{engine}: {} objectives, {} key results, {} check-ins, {} lessons, {} KPIs with {} values, {} metrics with {} points in {gen_s:.1} s",
         fx.objectives,
         fx.key_results.len(),
         fx.check_ins,
+        fx.lessons,
         fx.kpis,
         fx.kpi_values,
         fx.metrics,
@@ -365,6 +367,7 @@ async fn run_engine(
         objectives: fx.objectives,
         key_results: fx.key_results.len(),
         check_ins: fx.check_ins,
+        lessons: fx.lessons,
         kpis: fx.kpis,
         kpi_values: fx.kpi_values,
         metrics: fx.metrics,
@@ -467,6 +470,54 @@ async fn run_engine(
                     Some(serde_json::json!({"points": pts})),
                 )
             }),
+        },
+        Spec {
+            name: "lessons_search",
+            total: 2000,
+            concurrency: 1,
+            warmup: 20,
+            per_request: 1,
+            make: Arc::new(|i| {
+                let term = baseline::LESSON_TERMS[i as usize % baseline::LESSON_TERMS.len()];
+                (reqwest::Method::GET, format!("/api/v1/lessons?q={}&limit=20", urlencode(term)), None)
+            }),
+        },
+        // The cycle goes into review once: every key result of the cycle frozen in one write.
+        Spec {
+            name: "cycle_freeze",
+            total: 1,
+            concurrency: 1,
+            warmup: 0,
+            per_request: 1,
+            make: Arc::new(move |_| {
+                (
+                    reqwest::Method::PATCH,
+                    format!("/api/v1/cycles/{cycle}"),
+                    Some(serde_json::json!({"state": "reviewing"})),
+                )
+            }),
+        },
+        Spec {
+            name: "review_board",
+            total: 500,
+            concurrency: 1,
+            warmup: 10,
+            per_request: 1,
+            make: {
+                let departments = departments.clone();
+                Arc::new(move |i| {
+                    let u = departments[(i as usize * 7919) % departments.len().max(1)];
+                    (reqwest::Method::GET, format!("/api/v1/cycles/{cycle}/review?unit={u}"), None)
+                })
+            },
+        },
+        Spec {
+            name: "ambition",
+            total: 50,
+            concurrency: 1,
+            warmup: 2,
+            per_request: 1,
+            make: Arc::new(move |_| (reqwest::Method::GET, format!("/api/v1/cycles/{cycle}/ambition"), None)),
         },
     ];
     let base_db = Db::connect(&scratch.url).await.map_err(err)?;

@@ -23,35 +23,6 @@ pub struct KrFinalRow {
 
 const FINAL: &str = "tenant_id, kr_id, objective_id, cycle_id, value, score, source, value_at, author_id, frozen_at";
 
-/// Writes the frozen values; a key result frozen before (its cycle reopened and went into review
-/// again) takes the new one.
-pub async fn freeze(tx: &mut Tx, rows: &[KrFinalRow]) -> Result<()> {
-    crate::db::bulk_insert(
-        tx,
-        "kr_finals",
-        FINAL,
-        10,
-        "ON CONFLICT (tenant_id, kr_id) DO UPDATE SET objective_id = excluded.objective_id, cycle_id = excluded.cycle_id, \
-         value = excluded.value, score = excluded.score, source = excluded.source, value_at = excluded.value_at, \
-         author_id = excluded.author_id, frozen_at = excluded.frozen_at",
-        rows,
-        |q, r| {
-            q.bind(r.tenant_id)
-                .bind(r.kr_id)
-                .bind(r.objective_id)
-                .bind(r.cycle_id)
-                .bind(r.value)
-                .bind(r.score)
-                .bind(r.source.clone())
-                .bind(r.value_at)
-                .bind(r.author_id)
-                .bind(r.frozen_at)
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn finals_of_cycle(db: &Db, tenant: i64, cycle: i64) -> Result<Vec<KrFinalRow>> {
     Ok(sqlx::query_as(&format!("SELECT {FINAL} FROM kr_finals WHERE tenant_id = $1 AND cycle_id = $2 ORDER BY kr_id"))
         .bind(tenant)
@@ -70,20 +41,62 @@ pub async fn finals_of_objective(db: &Db, tenant: i64, objective: i64) -> Result
     .await?)
 }
 
-/// The latest check-in of every key result of a cycle's objectives: (key result, author, source,
-/// time, value), read inside the write that freezes them.
-pub async fn latest_check_ins(tx: &mut Tx, tenant: i64, cycle: i64) -> Result<Vec<(i64, i64, String, i64, f64)>> {
-    Ok(sqlx::query_as(
-        "SELECT c.kr_id, c.author_id, c.source, c.created_at, c.value FROM check_ins c \
-         JOIN key_results k ON k.tenant_id = c.tenant_id AND k.id = c.kr_id \
-         JOIN objectives o ON o.tenant_id = k.tenant_id AND o.id = k.objective_id \
-         WHERE c.tenant_id = $1 AND o.cycle_id = $2 \
-         AND c.created_at = (SELECT MAX(c2.created_at) FROM check_ins c2 WHERE c2.tenant_id = c.tenant_id AND c2.kr_id = c.kr_id)",
+/// `x` held to [0, 1] (a CASE, as the two engines spell MIN/MAX of two values differently).
+fn clamp01(x: &str) -> String {
+    format!("CASE WHEN {x} < 0.0 THEN 0.0 WHEN {x} > 1.0 THEN 1.0 ELSE {x} END")
+}
+
+/// The rule's score of the key result `k` at its current value: [`tandem_domain::score::kr_score`]
+/// written in SQL, so that freezing a cycle is one statement however many key results it has.
+/// `tests/conformance.rs` checks it against the rule on both engines, for every measure and
+/// edge.
+fn score_sql() -> String {
+    let raw = "CASE \
+      WHEN k.measure IN ('increase', 'decrease') THEN \
+        CASE WHEN k.target = k.baseline THEN \
+          CASE WHEN (k.measure = 'increase' AND k.current >= k.target) \
+                 OR (k.measure = 'decrease' AND k.current <= k.target) THEN 1.0 ELSE 0.0 END \
+        ELSE (k.current - k.baseline) / (k.target - k.baseline) END \
+      WHEN k.measure = 'stay_above' THEN \
+        CASE WHEN k.current >= k.target THEN 1.0 WHEN k.target > 0.0 AND k.current > 0.0 THEN k.current / k.target \
+        ELSE 0.0 END \
+      WHEN k.measure = 'stay_below' THEN \
+        CASE WHEN k.current <= k.target THEN 1.0 WHEN k.target > 0.0 THEN k.target / k.current ELSE 0.0 END \
+      WHEN k.measure = 'milestone' THEN \
+        CASE WHEN k.target > 0.0 THEN k.current / k.target WHEN k.current > 0.0 THEN 1.0 ELSE 0.0 END \
+      ELSE 0.0 END";
+    format!(
+        "CASE WHEN k.override_score IS NOT NULL THEN {} ELSE {} END",
+        clamp01("k.override_score"),
+        clamp01(&format!("({raw})"))
     )
-    .bind(tenant)
-    .bind(cycle)
-    .fetch_all(tx.conn())
-    .await?)
+}
+
+/// Freezes every key result of `cycle`'s published objectives in one statement, inside the write
+/// that moves the cycle into review: its value, its score (the manager's final score where set,
+/// else the rule's), and where the value came from — the latest check-in (the later-written of
+/// two at one instant) when it set the value, else `setup` at the key result's last edit. A key
+/// result frozen before (its cycle went back to running and into review again) takes the new
+/// values. Answers how many were frozen. (`WHERE true` keeps SQLite from reading `ON CONFLICT`
+/// as the join's constraint.)
+pub async fn freeze_cycle(tx: &mut Tx, tenant: i64, cycle: i64, now: i64) -> Result<u64> {
+    let set = "CASE WHEN c.value = k.current THEN";
+    let sql = format!(
+        "INSERT INTO kr_finals ({FINAL}) \
+         SELECT k.tenant_id, k.id, k.objective_id, $2, k.current, {score}, \
+           {set} c.source ELSE 'setup' END, {set} c.created_at ELSE k.updated_at END, {set} c.author_id END, $3 \
+         FROM (SELECT k.*, (SELECT c2.id FROM check_ins c2 WHERE c2.tenant_id = $1 AND c2.kr_id = k.id \
+                 ORDER BY c2.created_at DESC, c2.id DESC LIMIT 1) AS last_id \
+               FROM key_results k JOIN objectives o ON o.tenant_id = k.tenant_id AND o.id = k.objective_id \
+               WHERE k.tenant_id = $1 AND o.cycle_id = $2 AND o.status = 'published') k \
+         LEFT JOIN check_ins c ON c.tenant_id = $1 AND c.id = k.last_id \
+         WHERE true \
+         ON CONFLICT (tenant_id, kr_id) DO UPDATE SET objective_id = excluded.objective_id, cycle_id = excluded.cycle_id, \
+         value = excluded.value, score = excluded.score, source = excluded.source, value_at = excluded.value_at, \
+         author_id = excluded.author_id, frozen_at = excluded.frozen_at",
+        score = score_sql()
+    );
+    Ok(sqlx::query(&sql).bind(tenant).bind(cycle).bind(now).execute(tx.conn()).await?.rows_affected())
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -186,15 +199,26 @@ const LESSON: &str = "tenant_id, id, objective_id, cycle_id, position, text, tag
 /// Replaces an objective's lessons with `rows` (written with its retro), and moves the tenant's
 /// lessons version on.
 pub async fn replace_lessons(tx: &mut Tx, tenant: i64, objective: i64, rows: &[LessonRow]) -> Result<()> {
-    sqlx::query("UPDATE tenants SET lessons_version = lessons_version + 1 WHERE id = $1")
-        .bind(tenant)
-        .execute(tx.conn())
-        .await?;
+    bump_lessons_version(tx, tenant).await?;
     sqlx::query("DELETE FROM lessons WHERE tenant_id = $1 AND objective_id = $2")
         .bind(tenant)
         .bind(objective)
         .execute(tx.conn())
         .await?;
+    insert_lessons(tx, rows).await
+}
+
+/// Moves the tenant's lessons version on: cached lesson indexes are read again.
+pub async fn bump_lessons_version(tx: &mut Tx, tenant: i64) -> Result<()> {
+    sqlx::query("UPDATE tenants SET lessons_version = lessons_version + 1 WHERE id = $1")
+        .bind(tenant)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Adds lessons (in bulk), moving nothing else: the caller bumps the lessons version.
+pub async fn insert_lessons(tx: &mut Tx, rows: &[LessonRow]) -> Result<()> {
     crate::db::bulk_insert(tx, "lessons", LESSON, 8, "", rows, |q, l| {
         q.bind(l.tenant_id)
             .bind(l.id)
@@ -346,4 +370,46 @@ pub async fn lessons_version(db: &Db, tenant: i64) -> Result<i64> {
         .fetch_optional(db.pool())
         .await?;
     Ok(v.map_or(0, |v| v.0))
+}
+
+/// At most this many ids go into one `IN (…)` list.
+const IDS_PER_QUERY: usize = 1000;
+
+/// `$first, $first+1, …` for `n` ids.
+fn numbered(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The frozen key results of the objectives `ids` (a unit's review reads its own, not the cycle's).
+pub async fn finals_of_objectives(db: &Db, tenant: i64, ids: &[i64]) -> Result<Vec<KrFinalRow>> {
+    let mut out = vec![];
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT {FINAL} FROM kr_finals WHERE tenant_id = $1 AND objective_id IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut q = sqlx::query_as(&sql).bind(tenant);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(out)
+}
+
+/// The retros of the objectives `ids`.
+pub async fn retros_of_objectives(db: &Db, tenant: i64, ids: &[i64]) -> Result<Vec<RetroRow>> {
+    let mut out = vec![];
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let sql = format!(
+            "SELECT {RETRO} FROM retros WHERE tenant_id = $1 AND objective_id IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut q = sqlx::query_as(&sql).bind(tenant);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(out)
 }

@@ -22,6 +22,7 @@ on_both_engines! {
     many_writes_taking_ids_at_once_do_not_starve_the_pool => ids_under_load;
     the_database_summarises_points_as_the_domain_does => point_summaries;
     kpis_and_their_values_load_in_bulk => kpis_in_bulk;
+    a_cycle_freezes_with_the_domains_scores_and_provenance => freeze_scores;
 }
 
 /// Points written in bulk (more than one statement's worth, with a repeated external id that is
@@ -547,4 +548,156 @@ async fn migrations_match_across_engines() {
     assert_eq!(lite_cols, pg_cols);
     lite.finish().await;
     pg.finish().await;
+}
+
+/// Freezing a cycle scores in SQL: for every measure over a grid of baselines, targets and values
+/// (equal, negative, zero), and with final scores outside [0, 1], the frozen score is the
+/// domain's `kr_score` (or the clamped final score); the value's provenance is its latest
+/// check-in when that set it (the later-written of two at one instant), else `setup`; drafts
+/// and other cycles are left alone.
+async fn freeze_scores(t: &TestDb) {
+    use tandem_domain::score::{Measure, kr_score};
+    use tandem_store::checkins::{self, CheckInRow};
+    use tandem_store::goals::{self, KeyResultRow, ObjectiveRow};
+    use tandem_store::reviews;
+    let db = &t.db;
+    let tid = tenant(db, "freeze").await;
+    let other = tenant(db, "other").await;
+    let mut tx = db.begin().await.expect("begin");
+    let cycle = tx.next_id().await.expect("id");
+    let objective = |id: i64, tenant_id: i64, status: &str| ObjectiveRow {
+        tenant_id,
+        id,
+        cycle_id: cycle,
+        title: format!("目标 {id}"),
+        description: String::new(),
+        kind: "aspirational".into(),
+        owner_type: "person".into(),
+        owner_id: 1,
+        parent_id: None,
+        status: status.into(),
+        author_id: 1,
+        created_at: 1,
+        updated_at: 1,
+        published_at: None,
+    };
+    let (published, draft, elsewhere) =
+        (tx.next_id().await.expect("id"), tx.next_id().await.expect("id"), tx.next_id().await.expect("id"));
+    goals::insert_objectives(
+        &mut tx,
+        &[
+            objective(published, tid, "published"),
+            objective(draft, tid, "draft"),
+            objective(elsewhere, other, "published"),
+        ],
+    )
+    .await
+    .expect("objectives");
+    let grid = [-5.0, 0.0, 1.0, 3.0, 5.0, 10.0, 100.0];
+    let mut krs = vec![];
+    for m in Measure::ALL {
+        for b in grid {
+            for tg in grid {
+                for c in grid {
+                    let id = tx.next_id().await.expect("id");
+                    // Every seventh has a manager's final score, some outside [0, 1].
+                    let over = (krs.len() % 7 == 0).then(|| [1.3, -0.2, 0.55][krs.len() % 3]);
+                    krs.push(KeyResultRow {
+                        tenant_id: tid,
+                        id,
+                        objective_id: published,
+                        title: format!("KR {id}"),
+                        measure: m.into(),
+                        baseline: b,
+                        target: tg,
+                        current: c,
+                        unit: String::new(),
+                        weight: 1.0,
+                        position: 0,
+                        created_at: 2,
+                        updated_at: 3,
+                        override_score: over,
+                        override_reason: over.map(|_| "复核".into()),
+                    });
+                }
+            }
+        }
+    }
+    let mut extra = krs[0].clone();
+    extra.id = tx.next_id().await.expect("id");
+    extra.objective_id = draft;
+    let mut foreign = krs[1].clone();
+    foreign.id = tx.next_id().await.expect("id");
+    foreign.tenant_id = other;
+    foreign.objective_id = elsewhere;
+    // (In two batches: sqlx's `Any` driver refuses, on PostgreSQL, a multi-row insert whose
+    // rows mix a present and an absent final score.)
+    let (with, without): (Vec<KeyResultRow>, Vec<KeyResultRow>) =
+        krs.iter().cloned().partition(|k| k.override_score.is_some());
+    goals::insert_key_results(&mut tx, &with).await.expect("krs with final scores");
+    goals::insert_key_results(&mut tx, &without).await.expect("krs");
+    goals::insert_key_results(&mut tx, &[extra.clone(), foreign]).await.expect("krs");
+    // Check-ins: the first KR's last one set its value; the second's was edited after; the
+    // third has two at one instant (the later-written set it); the fourth's came from a metric.
+    let check_in = |kr: &KeyResultRow, id: i64, value: f64, at: i64, source: &str| CheckInRow {
+        tenant_id: tid,
+        id,
+        kr_id: kr.id,
+        author_id: 42,
+        value,
+        previous: kr.baseline,
+        confidence: 7,
+        progress: String::new(),
+        blockers: String::new(),
+        help: String::new(),
+        created_at: at,
+        source: source.into(),
+    };
+    let mut rows = vec![];
+    for (k, value, at, source) in [
+        (&krs[0], krs[0].current - 1.0, 10, ""),
+        (&krs[0], krs[0].current, 20, ""),
+        (&krs[1], krs[1].current + 1.0, 20, ""),
+        (&krs[2], krs[2].current + 2.0, 30, ""),
+        (&krs[2], krs[2].current, 30, "metric:9"),
+        (&krs[3], krs[3].current, 40, "metric:9"),
+    ] {
+        rows.push(check_in(k, tx.next_id().await.expect("id"), value, at, source));
+    }
+    checkins::insert_many(&mut tx, &rows).await.expect("check-ins");
+    let frozen = reviews::freeze_cycle(&mut tx, tid, cycle, 99).await.expect("freeze");
+    tx.commit().await.expect("commit");
+    assert_eq!(frozen, krs.len() as u64, "the published objective's key results, no draft's, no other tenant's");
+
+    let finals = reviews::finals_of_cycle(db, tid, cycle).await.expect("finals");
+    assert_eq!(finals.len(), krs.len());
+    for (k, f) in krs.iter().zip(&finals) {
+        assert_eq!(f.kr_id, k.id);
+        let rule = kr_score(Measure::parse("m", &k.measure).expect("measure"), k.baseline, k.target, k.current);
+        let want = k.override_score.map_or(rule, |o| o.clamp(0.0, 1.0));
+        assert!(
+            (f.score - want).abs() < 1e-12,
+            "{} {} → {} at {}: frozen {} but the rule says {want}",
+            k.measure,
+            k.baseline,
+            k.target,
+            k.current,
+            f.score
+        );
+        assert_eq!((f.value, f.cycle_id, f.objective_id, f.frozen_at), (k.current, cycle, published, 99));
+    }
+    let prov = |i: usize| (finals[i].source.as_str(), finals[i].value_at, finals[i].author_id);
+    assert_eq!(prov(0), ("", 20, Some(42)), "its last check-in set it");
+    assert_eq!(prov(1), ("setup", 3, None), "edited after its last check-in");
+    assert_eq!(prov(2), ("metric:9", 30, Some(42)), "the later-written of two at one instant");
+    assert_eq!(prov(3), ("metric:9", 40, Some(42)));
+    assert_eq!(prov(4), ("setup", 3, None), "never checked in");
+    // Frozen again (the cycle went back to running and into review again): the new values.
+    let mut tx = db.begin().await.expect("begin");
+    assert_eq!(reviews::freeze_cycle(&mut tx, tid, cycle, 100).await.expect("again"), krs.len() as u64);
+    tx.commit().await.expect("commit");
+    let again = reviews::finals_of_cycle(db, tid, cycle).await.expect("finals");
+    assert_eq!(again.len(), krs.len());
+    assert!(again.iter().all(|f| f.frozen_at == 100));
+    assert!(reviews::finals_of_cycle(db, other, cycle).await.expect("finals").is_empty());
 }

@@ -117,6 +117,21 @@ async fn retro_flow(t: &TestDb) {
     assert_eq!(seen.body["causes"][0]["type"], "capability");
     assert_eq!(seen.body["can_edit"], false);
 
+    // The review of the owner's store lists it, written, and names who is to acknowledge it.
+    let r = a.call("GET", &format!("/api/v1/cycles/{q}/review"), Some(&zhang), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["unit_name"], "上海南京西路店", "the caller's own unit");
+    let row = r.body["objectives"].as_array().expect("rows").iter().find(|x| x["objective"] == id).cloned();
+    let row = row.expect("the objective is on its unit's review");
+    assert_eq!((row["retro"].as_str(), row["lessons"].as_u64()), (Some("written"), Some(1)));
+    assert!(r.body["to_acknowledge"].as_array().expect("owed").iter().any(|x| x["name"] == "李娜"), "{:?}", r.body);
+    assert_eq!(
+        a.call("GET", "/api/v1/cycles/987654321/review", Some(&zhang), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = a.call("GET", &format!("/api/v1/cycles/{q}/review?unit=x"), Some(&zhang), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
     // The manager above the owner acknowledges it, once; nobody else may.
     let ack = format!("{path}/acknowledge");
     assert_eq!(a.call("POST", &ack, Some(&lin), None).await.status, StatusCode::FORBIDDEN);

@@ -248,15 +248,22 @@ pub fn cycle_span_us(start: &str, end: &str) -> Option<(i64, i64)> {
 
 /// A key result's score: a manager's final override when there is one, else the rule.
 pub fn kr_row_score(k: &KeyResultRow) -> f64 {
-    if let Some(o) = k.override_score {
-        return o.clamp(0.0, 1.0);
-    }
-    kr_rule_score(k, k.current)
+    score_that_counts(k.override_score, &k.measure, k.baseline, k.target, k.current)
 }
 
 /// The score the rule gives a key result at `value` (no manager's final score).
 pub fn kr_rule_score(k: &KeyResultRow, value: f64) -> f64 {
-    Measure::parse("measure", &k.measure).map(|m| kr_score(m, k.baseline, k.target, value)).unwrap_or(0.0)
+    rule_score(&k.measure, k.baseline, k.target, value)
+}
+
+/// The rule's score of a value, for a key result measured by `measure` (as stored).
+pub fn rule_score(measure: &str, baseline: f64, target: f64, value: f64) -> f64 {
+    Measure::parse("measure", measure).map(|m| kr_score(m, baseline, target, value)).unwrap_or(0.0)
+}
+
+/// The manager's final score where set, else the rule's.
+pub fn score_that_counts(final_score: Option<f64>, measure: &str, baseline: f64, target: f64, value: f64) -> f64 {
+    final_score.map_or_else(|| rule_score(measure, baseline, target, value), |o| o.clamp(0.0, 1.0))
 }
 
 pub(crate) struct Pace {

@@ -62,26 +62,41 @@ pub struct Board {
     pub to_acknowledge: Vec<Owed>,
 }
 
+/// The unit a review opens on when none is asked for: the person's own, else the top of the org.
+pub fn home_unit(org: &crate::org::chart::OrgSnapshot, person: i64) -> Option<i64> {
+    org.person(person).and_then(|p| p.org_unit_id).or_else(|| org.tree.roots().first().map(|r| r.0))
+}
+
 impl App {
     /// The review of `unit` (and the units below it) for `cycle`: objectives the caller may see.
     pub async fn review_board(&self, a: &Actor, cycle: i64, unit: i64) -> Result<Board> {
+        // Which objectives are on it, then their retros and frozen values alone.
+        let ids: Vec<i64> = {
+            let v = self.views(a.tenant.0).await?;
+            v.org.unit(unit).ok_or(AppError::NotFound)?;
+            v.goals.cycle_states.get(&cycle).ok_or(AppError::NotFound)?;
+            let units: HashSet<i64> = v.org.tree.subtree(OrgUnitId(unit)).into_iter().map(|x| x.0).collect();
+            v.goals
+                .objectives
+                .iter()
+                .filter(|o| o.cycle_id == cycle && o.status == "published")
+                .filter(|o| v.org.unit_of_owner(&o.owner_type, o.owner_id).is_some_and(|x| units.contains(&x)))
+                .filter(|o| Self::visible(a, o, &v.org))
+                .map(|o| o.id)
+                .collect()
+        };
         let (retros, finals) = tokio::try_join!(
-            async { Ok::<_, AppError>(reviews::retros_of_cycle(&self.db, a.tenant.0, cycle).await?) },
-            async { Ok::<_, AppError>(reviews::finals_of_cycle(&self.db, a.tenant.0, cycle).await?) },
+            async { Ok::<_, AppError>(reviews::retros_of_objectives(&self.db, a.tenant.0, &ids).await?) },
+            async { Ok::<_, AppError>(reviews::finals_of_objectives(&self.db, a.tenant.0, &ids).await?) },
         )?;
         let v = self.views(a.tenant.0).await?;
         let u = v.org.unit(unit).ok_or(AppError::NotFound)?;
         let state = v.goals.cycle_states.get(&cycle).cloned().ok_or(AppError::NotFound)?;
-        let units: HashSet<i64> = v.org.tree.subtree(OrgUnitId(unit)).into_iter().map(|x| x.0).collect();
         let retros: HashMap<i64, &reviews::RetroRow> = retros.iter().map(|r| (r.objective_id, r)).collect();
         let frozen: HashMap<i64, f64> = finals.iter().map(|f| (f.kr_id, f.value)).collect();
         let mut rows = vec![];
         let (mut to_write, mut to_ack): (BTreeMap<i64, usize>, BTreeMap<i64, usize>) = Default::default();
-        for o in v.goals.objectives.iter().filter(|o| o.cycle_id == cycle && o.status == "published") {
-            let in_unit = v.org.unit_of_owner(&o.owner_type, o.owner_id).is_some_and(|x| units.contains(&x));
-            if !in_unit || !Self::visible(a, o, &v.org) {
-                continue;
-            }
+        for o in ids.iter().filter_map(|&id| v.goals.objective(id)) {
             let krs: Vec<_> = v.goals.key_results_of(o.id).collect();
             let retro = retros.get(&o.id);
             let ids: Vec<i64> = krs.iter().map(|k| k.id).collect();

@@ -4,9 +4,7 @@
 //! later the appraisal read cannot drift.
 
 use crate::error::Result;
-use crate::goals::snapshot::kr_row_score;
 use serde::Serialize;
-use std::collections::HashMap;
 use tandem_store::Tx;
 use tandem_store::reviews::{self, KrFinalRow};
 
@@ -36,36 +34,8 @@ pub(crate) fn provenance(f: &KrFinalRow, name: impl Fn(i64) -> Option<String>) -
 }
 
 /// Freezes the key results of `cycle`'s published objectives, inside the write that moves the
-/// cycle into review. Answers how many were frozen.
-pub(crate) async fn freeze(tx: &mut Tx, tenant: i64, cycle: i64, now: i64) -> Result<usize> {
-    let krs = tandem_store::goals::published_key_results_of_cycle_in(tx, tenant, cycle).await?;
-    let latest: HashMap<i64, (i64, String, i64, f64)> = reviews::latest_check_ins(tx, tenant, cycle)
-        .await?
-        .into_iter()
-        .map(|(kr, author, source, at, value)| (kr, (author, source, at, value)))
-        .collect();
-    let rows: Vec<KrFinalRow> = krs
-        .iter()
-        .map(|k| {
-            // The last check-in set the value, unless the key result was edited after it.
-            let (source, author, value_at) = match latest.get(&k.id) {
-                Some((author, source, at, value)) if *value == k.current => (source.clone(), Some(*author), *at),
-                _ => ("setup".to_string(), None, k.updated_at),
-            };
-            KrFinalRow {
-                tenant_id: tenant,
-                kr_id: k.id,
-                objective_id: k.objective_id,
-                cycle_id: cycle,
-                value: k.current,
-                score: kr_row_score(k),
-                source,
-                value_at,
-                author_id: author,
-                frozen_at: now,
-            }
-        })
-        .collect();
-    reviews::freeze(tx, &rows).await?;
-    Ok(rows.len())
+/// cycle into review (in one statement: see `reviews::freeze_cycle`). Answers how many were
+/// frozen.
+pub(crate) async fn freeze(tx: &mut Tx, tenant: i64, cycle: i64, now: i64) -> Result<u64> {
+    Ok(reviews::freeze_cycle(tx, tenant, cycle, now).await?)
 }

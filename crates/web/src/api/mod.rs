@@ -122,6 +122,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::lessons::list_lessons))
         .routes(routes!(review::ambition::ambition))
         .routes(routes!(review::carried::carried))
+        .routes(routes!(review::board::review_board))
         .routes(routes!(review::classify::classify))
         .routes(routes!(review::mining::mining))
 }

@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tandem_app::AppError;
 use tandem_app::cycles::calendar::CycleView;
-use tandem_app::review::board::RetroState;
+use tandem_app::review::board::{RetroState, home_unit};
 use tandem_app::review::mining::QuoteView;
 use tandem_domain::retro::CarryOver;
 
@@ -123,8 +123,7 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             .filter(|c| cycles.iter().any(|x| x.id == *c))
             .or_else(|| review_cycle(&cycles))
             .ok_or(AppError::NotFound)?;
-        let mine = org.person(a.person.0).and_then(|p| p.org_unit_id);
-        let unit = asked_unit.or(mine).or_else(|| org.tree.roots().first().map(|r| r.0)).ok_or(AppError::NotFound)?;
+        let unit = asked_unit.or_else(|| home_unit(&org, a.person.0)).ok_or(AppError::NotFound)?;
         let (board, ambition, mining, carried) = tokio::try_join!(
             st.app.review_board(a, cycle, unit),
             st.app.ambition(a, cycle, u.lang),

@@ -1,3 +1,0 @@
--- The knowledge base's version: bumped by every write of a retro's lessons, so that a server's
--- cached lesson index knows when to read them again.
-ALTER TABLE tenants ADD COLUMN lessons_version BIGINT NOT NULL DEFAULT 0;
