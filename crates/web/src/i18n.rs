@@ -783,6 +783,13 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("worked", "做得好的", "What worked"),
     ("nav_review", "复盘", "Review"),
     ("ambition_prompts", "目标校准提示", "Ambition prompts"),
+    ("person_ambition", "个人目标挑战度", "Own ambition pattern"),
+    ("person_ambition_ok", "最近几个周期没有需要校准的信号。", "Nothing to calibrate in the last cycles."),
+    (
+        "person_ambition_private",
+        "只有本人、上级和 HR 能看到。用于一对一时讨论下个周期的目标，不用于绩效和薪酬。",
+        "Only the person, their managers and HR see this. For the one-to-one about next cycle's goals, never for pay.",
+    ),
     (
         "ambition_not_pay",
         "这些提示用于下个周期制定目标时讨论，不用于绩效和薪酬。",

@@ -334,6 +334,25 @@ async fn ambition(t: &TestDb) {
         a.call("GET", "/api/v1/cycles/987654321/ambition", Some(&lin), None).await.status,
         StatusCode::NOT_FOUND
     );
+    // A person's own pattern: theirs, their managers' and HR's to see, nobody else's.
+    let people = a.items("/api/v1/people", &lin).await;
+    let zhang_id = people.iter().find(|p| p["name"] == "张伟").and_then(|p| p["id"].as_i64()).expect("张伟");
+    let path = format!("/api/v1/people/{zhang_id}/ambition?cycle={q}");
+    for who in ["zhang.wei", "li.na", "hr"] {
+        let tok = a.login(&format!("{who}@demo.example")).await;
+        let r = a.call("GET", &path, Some(&tok), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {:?}", r.body);
+        assert_eq!(r.body["cycles"].as_array().map(Vec::len), Some(2), "{who}: the two finished quarters");
+        assert!(r.body["flags"].is_array());
+    }
+    assert_eq!(a.call("GET", &path, Some(&lin), None).await.status, StatusCode::NOT_FOUND, "a colleague");
+    let r = a.call("GET", &format!("/api/v1/people/{zhang_id}/ambition"), Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "the cycle is required");
+    let (_, page) = a.page("li.na@demo.example", &format!("/people/{zhang_id}")).await;
+    assert!(page.contains("id=\"person-ambition\""), "the manager sees it on the person's page");
+    let (status, page) = a.page("lin.xiao@demo.example", &format!("/people/{zhang_id}")).await;
+    assert!(status == StatusCode::OK && !page.contains("id=\"person-ambition\""), "a colleague does not");
+
     // The lessons of the finished quarters are in the knowledge base.
     let found = a.call("GET", "/api/v1/lessons?q=%E4%BE%9B%E5%BA%94%E5%95%86", Some(&lin), None).await; // 供应商
     assert!(found.body["items"][0]["text"].as_str().is_some_and(|t| t.contains("供应商")), "{:?}", found.body);

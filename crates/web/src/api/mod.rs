@@ -121,6 +121,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::retros::acknowledge_retro))
         .routes(routes!(review::lessons::list_lessons))
         .routes(routes!(review::ambition::ambition))
+        .routes(routes!(review::ambition::person_ambition))
         .routes(routes!(review::carried::carried))
         .routes(routes!(review::board::review_board))
         .routes(routes!(review::classify::classify))

@@ -228,6 +228,8 @@ struct PersonPage {
     units: Vec<UnitOption>,
     form: FormView,
     history: Vec<HistoryItem>,
+    /// The person's own ambition pattern, for whoever may see it: per cycle a line, and flags.
+    ambition: Option<(Vec<String>, Vec<String>)>,
 }
 
 async fn person_page(
@@ -243,10 +245,19 @@ async fn person_page(
         let person = st.app.get_person(a, id).await?;
         let snap = st.app.org_snapshot(a.tenant.0).await?;
         let hist = st.app.history(a, "person", id).await?;
-        Ok::<_, AppError>((person, snap, hist))
+        // Only the person, their management chain and HR see it: for anyone else, nothing.
+        let ambition = match st.app.last_finished_cycle(a.tenant.0).await? {
+            Some(c) => match st.app.person_ambition(a, id, c, u.lang).await {
+                Ok(cal) => Some(cal),
+                Err(AppError::NotFound) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        Ok::<_, AppError>((person, snap, hist, ambition))
     }
     .await;
-    let (person, snap, hist) = match loaded {
+    let (person, snap, hist, ambition) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -260,6 +271,36 @@ async fn person_page(
         units: unit_options(&snap),
         form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
         history: history_items(&hist, &snap, t),
+        ambition: ambition.filter(|c| !c.cycles.is_empty()).map(|c| {
+            let pct = |x: Option<f64>| x.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
+            let lines = c
+                .cycles
+                .iter()
+                .map(|s| {
+                    u.lang
+                        .pick(
+                            &format!(
+                                "{}：挑战型 {} 个，平均 {}；承诺型 {} 个，达成 {}",
+                                s.cycle,
+                                s.aspirational,
+                                s.aspirational_mean.map_or("—".into(), |m| format!("{m:.2}")),
+                                s.committed,
+                                pct(s.committed_hit_rate)
+                            ),
+                            &format!(
+                                "{}: {} aspirational, mean {}; {} committed, {} met",
+                                s.cycle,
+                                s.aspirational,
+                                s.aspirational_mean.map_or("—".into(), |m| format!("{m:.2}")),
+                                s.committed,
+                                pct(s.committed_hit_rate)
+                            ),
+                        )
+                        .to_string()
+                })
+                .collect();
+            (lines, c.flags.into_iter().map(|f| f.evidence).collect())
+        }),
         person,
         f,
     };

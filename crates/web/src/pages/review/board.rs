@@ -126,7 +126,7 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
         let unit = asked_unit.or_else(|| home_unit(&org, a.person.0)).ok_or(AppError::NotFound)?;
         let (board, ambition, mining, carried) = tokio::try_join!(
             st.app.review_board(a, cycle, unit),
-            st.app.ambition(a, cycle, u.lang),
+            st.app.ambition(a, cycle, Some(unit), u.lang),
             st.app.retro_mining(a, cycle, Some(unit)),
             st.app.carried_into(a, cycle)
         )?;
