@@ -613,7 +613,8 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
         lessons.push(LessonRow {
             tenant_id: t,
             id: db.next_id().await.map_err(|x| e(&x))?,
-            objective_id: o.id,
+            objective_id: Some(o.id),
+            unit_id: None,
             cycle_id: cycle,
             position: (i / objectives.len()) as i64,
             text: lesson_text(&mut rng),

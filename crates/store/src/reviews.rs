@@ -185,7 +185,9 @@ pub async fn acknowledge(tx: &mut Tx, tenant: i64, objective: i64, by: i64, at: 
 pub struct LessonRow {
     pub tenant_id: i64,
     pub id: i64,
-    pub objective_id: i64,
+    /// The objective whose retro holds it, or (for a team retro's) none and `unit_id`.
+    pub objective_id: Option<i64>,
+    pub unit_id: Option<i64>,
     pub cycle_id: i64,
     pub position: i64,
     pub text: String,
@@ -194,7 +196,7 @@ pub struct LessonRow {
     pub created_at: i64,
 }
 
-const LESSON: &str = "tenant_id, id, objective_id, cycle_id, position, text, tags, created_at";
+const LESSON: &str = "tenant_id, id, objective_id, unit_id, cycle_id, position, text, tags, created_at";
 
 /// Replaces an objective's lessons with `rows` (written with its retro), and moves the tenant's
 /// lessons version on.
@@ -219,10 +221,11 @@ pub async fn bump_lessons_version(tx: &mut Tx, tenant: i64) -> Result<()> {
 
 /// Adds lessons (in bulk), moving nothing else: the caller bumps the lessons version.
 pub async fn insert_lessons(tx: &mut Tx, rows: &[LessonRow]) -> Result<()> {
-    crate::db::bulk_insert(tx, "lessons", LESSON, 8, "", rows, |q, l| {
+    crate::db::bulk_insert(tx, "lessons", LESSON, 9, "", rows, |q, l| {
         q.bind(l.tenant_id)
             .bind(l.id)
             .bind(l.objective_id)
+            .bind(l.unit_id)
             .bind(l.cycle_id)
             .bind(l.position)
             .bind(l.text.clone())
@@ -412,4 +415,105 @@ pub async fn retros_of_objectives(db: &Db, tenant: i64, ids: &[i64]) -> Result<V
         out.extend(q.fetch_all(db.pool()).await?);
     }
     Ok(out)
+}
+
+/// A unit's 复盘 of a cycle, for the team meeting.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TeamRetroRow {
+    pub tenant_id: i64,
+    pub unit_id: i64,
+    pub cycle_id: i64,
+    /// The checked retro as JSON (no self scores, no carry-over: those are per key result).
+    pub body: String,
+    pub author_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub acknowledged_by: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+}
+
+const TEAM: &str =
+    "tenant_id, unit_id, cycle_id, body, author_id, created_at, updated_at, acknowledged_by, acknowledged_at";
+
+pub async fn team_retro(db: &Db, tenant: i64, unit: i64, cycle: i64) -> Result<Option<TeamRetroRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TEAM} FROM team_retros WHERE tenant_id = $1 AND unit_id = $2 AND cycle_id = $3"
+    ))
+    .bind(tenant)
+    .bind(unit)
+    .bind(cycle)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// A team retro read inside a write, so that two saves take turns.
+pub async fn team_retro_in(tx: &mut Tx, tenant: i64, unit: i64, cycle: i64) -> Result<Option<TeamRetroRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TEAM} FROM team_retros WHERE tenant_id = $1 AND unit_id = $2 AND cycle_id = $3"
+    ))
+    .bind(tenant)
+    .bind(unit)
+    .bind(cycle)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Every team retro of a tenant.
+pub async fn team_retros(db: &Db, tenant: i64) -> Result<Vec<TeamRetroRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {TEAM} FROM team_retros WHERE tenant_id = $1 ORDER BY unit_id, cycle_id"))
+        .bind(tenant)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// Writes a team retro whole; an acknowledgement stays only while the text is what was
+/// acknowledged.
+pub async fn save_team_retro(tx: &mut Tx, r: &TeamRetroRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO team_retros ({TEAM}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (tenant_id, unit_id, cycle_id) DO UPDATE SET body = excluded.body, \
+         author_id = excluded.author_id, updated_at = excluded.updated_at, \
+         acknowledged_by = CASE WHEN team_retros.body = excluded.body THEN team_retros.acknowledged_by ELSE NULL END, \
+         acknowledged_at = CASE WHEN team_retros.body = excluded.body THEN team_retros.acknowledged_at ELSE NULL END"
+    ))
+    .bind(r.tenant_id)
+    .bind(r.unit_id)
+    .bind(r.cycle_id)
+    .bind(&r.body)
+    .bind(r.author_id)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .bind(r.acknowledged_by)
+    .bind(r.acknowledged_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn acknowledge_team(tx: &mut Tx, tenant: i64, unit: i64, cycle: i64, by: i64, at: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE team_retros SET acknowledged_by = $4, acknowledged_at = $5 \
+         WHERE tenant_id = $1 AND unit_id = $2 AND cycle_id = $3",
+    )
+    .bind(tenant)
+    .bind(unit)
+    .bind(cycle)
+    .bind(by)
+    .bind(at)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Replaces a team retro's lessons with `rows`, and moves the tenant's lessons version on.
+pub async fn replace_team_lessons(tx: &mut Tx, tenant: i64, unit: i64, cycle: i64, rows: &[LessonRow]) -> Result<()> {
+    bump_lessons_version(tx, tenant).await?;
+    sqlx::query("DELETE FROM lessons WHERE tenant_id = $1 AND unit_id = $2 AND cycle_id = $3")
+        .bind(tenant)
+        .bind(unit)
+        .bind(cycle)
+        .execute(tx.conn())
+        .await?;
+    insert_lessons(tx, rows).await
 }

@@ -786,6 +786,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("person_ambition", "个人目标挑战度", "Own ambition pattern"),
     ("person_ambition_ok", "最近几个周期没有需要校准的信号。", "Nothing to calibrate in the last cycles."),
     (
+        "person_ambition_too_few",
+        "关键结果还太少（每个周期至少 3 个挑战型或 2 个承诺型），暂不判断。",
+        "Too few key results to judge yet (at least 3 aspirational or 2 committed per cycle).",
+    ),
+    (
         "person_ambition_private",
         "只有本人、上级和 HR 能看到。用于一对一时讨论下个周期的目标，不用于绩效和薪酬。",
         "Only the person, their managers and HR see this. For the one-to-one about next cycle's goals, never for pay.",
@@ -820,6 +825,15 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("open_draft", "查看草稿", "Open the draft"),
     ("retro_title", "复盘：", "Retro: "),
+    ("team_retro", "团队复盘", "Team retro"),
+    ("team_retro_of", "团队复盘：", "Team retro: "),
+    (
+        "team_retro_help",
+        "部门在周期末的复盘会：跨目标看哪些做成了、哪些没做成、原因、可复用的经验和改进行动。由部门负责人记录，上级确认。",
+        "The unit's review meeting at cycle end: across its objectives, what worked and what did not, causes, reusable lessons and actions. Written by the unit's lead, acknowledged by the manager above.",
+    ),
+    ("open_team_retro", "查看团队复盘", "Open the team retro"),
+    ("write_team_retro", "写团队复盘", "Write the team retro"),
 ];
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ on_both_engines! {
     causes_are_classified_with_the_words_that_decided => classify;
     retros_are_mined_for_what_keeps_coming_back => mining;
     a_next_cycle_created_after_the_close_takes_what_waited => carry_later;
+    a_unit_writes_its_team_retro_and_its_lessons_are_found => team_retro;
 }
 
 /// The objective titled `title` in the cycle, as `tok` sees it.
@@ -531,4 +532,91 @@ async fn carry_later(t: &TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let bis = r.body["id"].as_i64().expect("cycle");
     assert!(a.items(&format!("/api/v1/objectives?cycle={bis}"), &zhang).await.is_empty(), "drafted once");
+}
+
+/// The team 复盘: the unit's lead writes it while the quarter is in review (no self scores, no
+/// carry-over: those are per key result), the manager above acknowledges it, everyone reads it,
+/// and its lessons are in the knowledge base.
+async fn team_retro(t: &TestDb) {
+    let a = api(t).await;
+    let (admin, zhang, li, zhao, lin) = (
+        a.login("admin@demo.example").await,
+        a.login("zhang.wei@demo.example").await,
+        a.login("li.na@demo.example").await,
+        a.login("zhao.min@demo.example").await,
+        a.login("lin.xiao@demo.example").await,
+    );
+    let q = a.active_quarter(&admin).await;
+    let store = a.id_of("/api/v1/org-units", &admin, "name", "上海南京西路店").await;
+    let me = a.call("GET", "/api/v1/me", Some(&zhang), None).await.body["id"].as_i64().expect("me");
+    let path = format!("/api/v1/org-units/{store}/retro?cycle={q}");
+    let body = json!({
+        "worked": ["每周复盘会固定在周一早班前"],
+        "did_not": ["晚高峰出杯慢的问题拖了两个月"],
+        "causes": [{"text": "新店员排班时没有考虑高峰经验", "type": "process", "cause": "subjective"}],
+        "lessons": [{"text": "排班表按高峰经验分层，新人不单独顶晚高峰", "tags": ["排班"]}],
+        "actions": [{"text": "下周起执行分层排班", "owner": me, "due": "2027-01-10"}]
+    });
+
+    let r = a.call("GET", &path, Some(&lin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!((r.body["written"].as_bool(), r.body["can_edit"].as_bool()), (Some(false), Some(false)));
+    let r = a.call("PUT", &path, Some(&li), Some(body.clone())).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_in_review"));
+
+    set_state(&a, &admin, q, "reviewing").await;
+    assert_eq!(a.call("GET", &path, Some(&li), None).await.body["can_edit"], true, "the store's manager");
+    assert_eq!(a.call("PUT", &path, Some(&zhang), Some(body.clone())).await.status, StatusCode::FORBIDDEN, "a member");
+    assert_eq!(a.call("PUT", &path, Some(&lin), Some(body.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        a.call("PUT", &path, Some(&zhao), Some(body.clone())).await.status,
+        StatusCode::FORBIDDEN,
+        "acknowledges, does not write"
+    );
+    let mut bad = body.clone();
+    bad["self_scores"] = json!([{"key_result": 1, "score": 0.5}]);
+    assert_eq!(
+        a.call("PUT", &path, Some(&li), Some(bad)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no self scores here"
+    );
+    let r = a.call("PUT", &path, Some(&li), Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["written"], true);
+    assert_eq!(r.body["causes"][0]["type"], "process");
+    assert_eq!(r.body["unit_name"], "上海南京西路店");
+    let r = a.call("GET", &path, Some(&lin), None).await;
+    assert_eq!(r.body["lessons"][0]["text"], "排班表按高峰经验分层，新人不单独顶晚高峰", "everyone reads it");
+
+    // Its lesson is in the knowledge base, as the team's.
+    let r = a.call("GET", "/api/v1/lessons?q=%E5%88%86%E5%B1%82%E6%8E%92%E7%8F%AD", Some(&lin), None).await; // 分层排班
+    let item = &r.body["items"][0];
+    assert_eq!(item["text"], "排班表按高峰经验分层，新人不单独顶晚高峰", "{:?}", r.body);
+    assert_eq!((item["source"].as_str(), item["objective"].is_null()), (Some("team"), true));
+    assert_eq!(item["unit"], store);
+    assert_eq!(item["types"], json!(["process"]));
+    let r = a.call("GET", &format!("/api/v1/lessons?type=process&cycle={q}&unit={store}"), Some(&lin), None).await;
+    assert!(r.body["items"].as_array().expect("items").iter().any(|l| l["source"] == "team"));
+
+    // The manager above acknowledges it, once; a colleague may not.
+    let ack = format!("/api/v1/org-units/{store}/retro/acknowledge?cycle={q}");
+    assert_eq!(a.call("POST", &ack, Some(&lin), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.call("POST", &ack, Some(&li), None).await.status, StatusCode::FORBIDDEN, "not one's own");
+    let r = a.call("POST", &ack, Some(&zhao), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["acknowledged_by_name"], "赵敏");
+    assert_eq!(a.call("POST", &ack, Some(&zhao), None).await.code(), "already_acknowledged");
+    assert_eq!(
+        a.call("GET", &format!("/api/v1/org-units/987654321/retro?cycle={q}"), Some(&lin), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The pages: the board links to it; the lead gets the form without key results.
+    let (_, page) = a.page("li.na@demo.example", &format!("/review?cycle={q}&unit={store}")).await;
+    assert!(page.contains(&format!("/teams/{store}/retro/{q}")), "the review page links to the team retro");
+    let (status, page) = a.page("li.na@demo.example", &format!("/teams/{store}/retro/{q}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"retro-form\"") && !page.contains("id=\"kr-scores\""), "the form, no key results");
+    let (_, page) = a.page("lin.xiao@demo.example", &format!("/teams/{store}/retro/{q}")).await;
+    assert!(page.contains("分层排班") && !page.contains("id=\"retro-form\""), "a colleague reads it");
 }

@@ -177,6 +177,39 @@ const Q_EARLIER: &[Past] = &[
     },
 ];
 
+/// A unit's team retro of the later quarter: (unit, worked, did not, causes (text, type, ours),
+/// lessons (text, tags), actions (text, owner, due days after the end), acknowledged by).
+type TeamPast = (
+    &'static str,
+    &'static str,
+    &'static str,
+    (&'static str, &'static str, bool),
+    (&'static str, &'static [&'static str]),
+    (&'static str, &'static str, i64),
+    &'static str,
+);
+
+const TEAM_LATER: &[TeamPast] = &[
+    (
+        "上海南京西路店",
+        "晚高峰双人出杯，排队时间明显缩短",
+        "外卖高峰和堂食抢人手，外卖超时率没降下来",
+        ("排班时没有把外卖平台的出餐时限算进去", "process", true),
+        ("外卖高峰单独排一名打包员，和堂食出杯分开", &["排班", "外卖"]),
+        ("下季度起外卖高峰单独排班", "li.na", 14),
+        "zhao.min",
+    ),
+    (
+        "杭州西湖店",
+        "会员复购活动每周都按时上线",
+        "目标定得太保守，两个季度都提前完成，没有逼出新打法",
+        ("定目标时只参考了去年同期，没看新商圈的客流变化", "target", true),
+        ("定目标时同时参考去年同期和商圈客流预测，挑战值取两者中较高的", &["目标设定"]),
+        ("下季度目标先和区域一起校准再发布", "wang.lei", 7),
+        "zhao.min",
+    ),
+];
+
 const Q_LATER: &[Past] = &[
     Past {
         owner: Who::Unit("杭州西湖店"),
@@ -337,6 +370,7 @@ impl App {
         (start, end): (time::Date, time::Date),
         year: Option<i64>,
         goals: &[Past],
+        team: &[TeamPast],
     ) -> Result<()> {
         let at = |day: time::Date, hour: i64| {
             let d = day.midnight().assume_utc().unix_timestamp() * 1_000_000 + hour * 3_600_000_000;
@@ -456,6 +490,34 @@ impl App {
                 at(after(5), 10).acknowledge_retro(&boss, *objective, Lang::Zh).await?;
             }
         }
+        for (unit, worked, did_not, cause, lesson, action, by) in team {
+            let (owner, lead) = self.past_owner(t, &Who::Unit(unit)).await?;
+            let Owner::OrgUnit(u) = owner else { continue };
+            let doer = self.past_actor(t, action.1).await?;
+            let input = RetroInput {
+                worked: vec![(*worked).into()],
+                did_not: vec![(*did_not).into()],
+                causes: vec![CauseInput {
+                    text: cause.0.into(),
+                    kind: cause.1.into(),
+                    cause: if cause.2 { "subjective" } else { "objective" }.into(),
+                }],
+                lessons: vec![LessonInput {
+                    text: lesson.0.into(),
+                    tags: lesson.1.iter().map(|t| (*t).into()).collect(),
+                }],
+                actions: vec![ActionInput {
+                    text: action.0.into(),
+                    owner: Some(doer.person.0),
+                    due: Some(fmt(after(action.2))),
+                    state: String::new(),
+                }],
+                ..Default::default()
+            };
+            at(after(6), 15).save_team_retro(&lead, u.0, c.id, &input, Lang::Zh).await?;
+            let boss = self.past_actor(t, by).await?;
+            at(after(7), 10).acknowledge_team_retro(&boss, u.0, c.id, Lang::Zh).await?;
+        }
         set(at(after(10), 9), "closed").await?;
         Ok(())
     }
@@ -469,8 +531,8 @@ impl App {
         quarters: [(String, (time::Date, time::Date), Option<i64>); 2],
     ) -> Result<()> {
         let [earlier, later] = quarters;
-        self.seed_demo_past_quarter(t, cap, hr, earlier.0, earlier.1, earlier.2, Q_EARLIER).await?;
-        self.seed_demo_past_quarter(t, cap, hr, later.0, later.1, later.2, Q_LATER).await?;
+        self.seed_demo_past_quarter(t, cap, hr, earlier.0, earlier.1, earlier.2, Q_EARLIER, &[]).await?;
+        self.seed_demo_past_quarter(t, cap, hr, later.0, later.1, later.2, Q_LATER, TEAM_LATER).await?;
         Ok(())
     }
 }

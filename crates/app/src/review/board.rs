@@ -94,6 +94,7 @@ impl App {
         let state = v.goals.cycle_states.get(&cycle).cloned().ok_or(AppError::NotFound)?;
         let retros: HashMap<i64, &reviews::RetroRow> = retros.iter().map(|r| (r.objective_id, r)).collect();
         let frozen: HashMap<i64, f64> = finals.iter().map(|f| (f.kr_id, f.value)).collect();
+        let owing = crate::review::retros::in_review(&state);
         let mut rows = vec![];
         let (mut to_write, mut to_ack): (BTreeMap<i64, usize>, BTreeMap<i64, usize>) = Default::default();
         for o in ids.iter().filter_map(|&id| v.goals.objective(id)) {
@@ -117,7 +118,9 @@ impl App {
                 Some(_) if written => RetroState::Written,
                 _ => RetroState::Missing,
             };
+            // Nothing is owed before the cycle goes into review.
             match retro_state {
+                _ if !owing => {}
                 RetroState::Missing => {
                     if let Some(l) = lead {
                         *to_write.entry(l.0).or_default() += 1;

@@ -12,3 +12,4 @@ pub mod lessons;
 pub mod mining;
 pub mod retros;
 pub mod scores;
+pub mod team;

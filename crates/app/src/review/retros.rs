@@ -74,7 +74,12 @@ pub struct RetroView {
 
 /// The owner's team and management chain, active people only.
 fn assignees(o: &ObjectiveRow, org: &OrgSnapshot) -> Vec<(i64, String)> {
-    let owner = owner_of(&o.owner_type, o.owner_id);
+    assignees_of(owner_of(&o.owner_type, o.owner_id), org)
+}
+
+/// Whom a retro's actions may go to: the owner's team (its unit and the units below) and the
+/// owner's management chain (at most 300 people).
+pub(crate) fn assignees_of(owner: tandem_domain::goal::Owner, org: &OrgSnapshot) -> Vec<(i64, String)> {
     let lead = policy::owner_lead(owner, &org.tree);
     let unit = match owner {
         tandem_domain::goal::Owner::OrgUnit(u) => Some(u),
@@ -100,7 +105,19 @@ fn assignees(o: &ObjectiveRow, org: &OrgSnapshot) -> Vec<(i64, String)> {
     out
 }
 
-fn in_review(state: &str) -> bool {
+/// Every action's owner is an active person of the tenant.
+pub(crate) fn check_action_owners(retro: &Retro, org: &OrgSnapshot) -> Result<()> {
+    for (i, act) in retro.actions.iter().enumerate() {
+        if let Some(p) = act.owner
+            && org.person(p).is_none_or(|p| p.active != 1)
+        {
+            return Err(Invalid::new(format!("actions[{i}].owner"), Rule::UnknownRef).into());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn in_review(state: &str) -> bool {
     state == CycleState::Reviewing.as_str() || state == CycleState::Closed.as_str()
 }
 
@@ -120,13 +137,22 @@ fn stored(row: &RetroRow, krs: &[i64]) -> Result<Retro> {
 /// The owner (a unit's objective: the unit's manager) or its author writes the retro: it is their
 /// account of the cycle, which managers acknowledge and score beside, but do not rewrite.
 fn may_write(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
-    a.person == PersonId(o.author_id)
-        || policy::owner_lead(owner_of(&o.owner_type, o.owner_id), &org.tree).is_some_and(|l| l == a.person)
+    a.person == PersonId(o.author_id) || leads(a, owner_of(&o.owner_type, o.owner_id), org)
+}
+
+/// Whether the actor answers for `owner` (is the person, or the unit's nearest manager).
+pub(crate) fn leads(a: &Actor, owner: tandem_domain::goal::Owner, org: &OrgSnapshot) -> bool {
+    policy::owner_lead(owner, &org.tree).is_some_and(|l| l == a.person)
 }
 
 /// A manager above the owner (a unit's objective: above the unit's manager).
 fn may_acknowledge(a: &Actor, o: &ObjectiveRow, org: &OrgSnapshot) -> bool {
-    policy::owner_lead(owner_of(&o.owner_type, o.owner_id), &org.tree).is_some_and(|l| org.tree.is_above(a.person, l))
+    above_lead(a, owner_of(&o.owner_type, o.owner_id), org)
+}
+
+/// Whether the actor is a manager above whoever answers for `owner`.
+pub(crate) fn above_lead(a: &Actor, owner: tandem_domain::goal::Owner, org: &OrgSnapshot) -> bool {
+    policy::owner_lead(owner, &org.tree).is_some_and(|l| org.tree.is_above(a.person, l))
 }
 
 impl App {
@@ -218,13 +244,7 @@ impl App {
             let krs: Vec<i64> = v.goals.key_results_of(o.id).map(|k| k.id).collect();
             let state = v.goals.cycle_states.get(&o.cycle_id).cloned().unwrap_or_default();
             let retro = Retro::parse(input, &krs)?;
-            for (i, act) in retro.actions.iter().enumerate() {
-                if let Some(p) = act.owner
-                    && v.org.person(p).is_none_or(|p| p.active != 1)
-                {
-                    return Err(Invalid::new(format!("actions[{i}].owner"), Rule::UnknownRef).into());
-                }
-            }
+            check_action_owners(&retro, &v.org)?;
             (o.clone(), krs, state, retro)
         };
         if !in_review(&state) {
@@ -266,7 +286,8 @@ impl App {
             lessons.push(LessonRow {
                 tenant_id: a.tenant.0,
                 id: tx.next_id().await?,
-                objective_id: objective,
+                objective_id: Some(objective),
+                unit_id: None,
                 cycle_id: o.cycle_id,
                 position: i as i64,
                 text: l.text.clone(),

@@ -119,6 +119,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(data::connectors::run_now, data::connectors::runs))
         .routes(routes!(review::retros::get_retro, review::retros::put_retro))
         .routes(routes!(review::retros::acknowledge_retro))
+        .routes(routes!(review::team::get_team_retro, review::team::put_team_retro))
+        .routes(routes!(review::team::acknowledge_team_retro))
         .routes(routes!(review::lessons::list_lessons))
         .routes(routes!(review::ambition::ambition))
         .routes(routes!(review::ambition::person_ambition))

@@ -77,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}/retro", get(review::retro::show).post(review::retro::save))
         .route("/objectives/{id}/retro/acknowledge", post(review::retro::acknowledge))
         .route("/key-results/{id}/final-score", post(review::retro::final_score))
+        .route("/teams/{unit}/retro/{cycle}", get(review::retro::team_show).post(review::retro::team_save))
+        .route("/teams/{unit}/retro/{cycle}/acknowledge", post(review::retro::team_acknowledge))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))

@@ -112,3 +112,12 @@ pub(crate) fn parse_num(field: &str, s: &str, default: Option<f64>) -> Result<f6
     }
     s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Invalid::new(field, Rule::NotANumber))
 }
+
+/// Where a lesson's retro is: its objective's, or its unit's team retro of that cycle.
+pub fn lesson_retro_href(l: &tandem_app::review::lessons::LessonView) -> String {
+    match (l.objective, l.unit) {
+        (Some(o), _) => format!("/objectives/{o}/retro"),
+        (None, Some(u)) => format!("/teams/{u}/retro/{}", l.cycle),
+        (None, None) => "/lessons".into(),
+    }
+}

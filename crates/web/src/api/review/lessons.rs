@@ -34,8 +34,11 @@ pub struct LessonItemDto {
     pub id: i64,
     pub text: String,
     pub tags: Vec<String>,
-    pub objective: i64,
+    /// The objective whose retro holds it; null for a unit's team retro (then `unit` is that unit).
+    pub objective: Option<i64>,
     pub objective_title: String,
+    /// `objective` or `team`.
+    pub source: String,
     pub cycle: i64,
     pub unit: Option<i64>,
     pub unit_name: String,
@@ -51,6 +54,7 @@ impl From<LessonView> for LessonItemDto {
             id: l.id,
             text: l.text,
             tags: l.tags,
+            source: if l.objective.is_some() { "objective" } else { "team" }.into(),
             objective: l.objective,
             objective_title: l.objective_title,
             cycle: l.cycle,

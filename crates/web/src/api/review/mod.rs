@@ -7,3 +7,4 @@ pub mod classify;
 pub mod lessons;
 pub mod mining;
 pub mod retros;
+pub mod team;

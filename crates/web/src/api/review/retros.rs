@@ -9,7 +9,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tandem_app::review::retros::{KrReview, RetroView};
 use tandem_app::review::scores::Provenance;
-use tandem_domain::retro::{ActionInput, CarryInput, CauseInput, LessonInput, RetroInput, SelfScoreInput};
+use tandem_domain::retro::{
+    Action, ActionInput, CarryInput, Cause, CauseInput, Lesson, LessonInput, RetroInput, SelfScoreInput,
+};
 use utoipa::ToSchema;
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -213,17 +215,9 @@ impl From<RetroView> for RetroDto {
                 .collect(),
             worked: r.worked,
             did_not: r.did_not,
-            causes: r
-                .causes
-                .into_iter()
-                .map(|c| CauseDto { text: c.text, kind: c.kind.as_str().into(), cause: c.locus.as_str().into() })
-                .collect(),
-            lessons: r.lessons.into_iter().map(|l| LessonDto { text: l.text, tags: l.tags }).collect(),
-            actions: r
-                .actions
-                .into_iter()
-                .map(|a| ActionDto { text: a.text, owner: a.owner, due: a.due, state: a.state.as_str().into() })
-                .collect(),
+            causes: cause_dtos(r.causes),
+            lessons: lesson_dtos(r.lessons),
+            actions: action_dtos(r.actions),
             carry_over: r
                 .carry_over
                 .into_iter()
@@ -241,6 +235,22 @@ impl From<RetroView> for RetroDto {
             can_acknowledge: v.can_acknowledge,
         }
     }
+}
+
+pub(crate) fn cause_dtos(cs: Vec<Cause>) -> Vec<CauseDto> {
+    cs.into_iter()
+        .map(|c| CauseDto { text: c.text, kind: c.kind.as_str().into(), cause: c.locus.as_str().into() })
+        .collect()
+}
+
+pub(crate) fn lesson_dtos(ls: Vec<Lesson>) -> Vec<LessonDto> {
+    ls.into_iter().map(|l| LessonDto { text: l.text, tags: l.tags }).collect()
+}
+
+pub(crate) fn action_dtos(xs: Vec<Action>) -> Vec<ActionDto> {
+    xs.into_iter()
+        .map(|a| ActionDto { text: a.text, owner: a.owner, due: a.due, state: a.state.as_str().into() })
+        .collect()
 }
 
 /// An objective's retro (empty until written), with each key result's computed, self and final

@@ -59,8 +59,8 @@ struct NewPage {
     measures: Vec<(&'static str, &'static str)>,
     checked: bool,
     findings: Vec<Hint>,
-    /// Past lessons closest to what is being drafted: (text, objective, objective title).
-    lessons: Vec<(String, i64, String)>,
+    /// Past lessons closest to what is being drafted: (text, where its retro is, what it is of).
+    lessons: Vec<(String, String, String)>,
 }
 
 async fn new_page(
@@ -122,7 +122,14 @@ async fn new_page(
         measures: measure_options(t),
         checked: findings.is_some(),
         findings: findings.unwrap_or_default(),
-        lessons: lessons.into_iter().map(|x| (x.text, x.objective, x.objective_title)).collect(),
+        lessons: lessons
+            .into_iter()
+            .map(|x| {
+                let href = crate::pages::shared::lesson_retro_href(&x);
+                let of = if x.objective.is_some() { x.objective_title } else { x.unit_name };
+                (x.text, href, of)
+            })
+            .collect(),
         form,
         f,
     };

@@ -228,8 +228,9 @@ struct PersonPage {
     units: Vec<UnitOption>,
     form: FormView,
     history: Vec<HistoryItem>,
-    /// The person's own ambition pattern, for whoever may see it: per cycle a line, and flags.
-    ambition: Option<(Vec<String>, Vec<String>)>,
+    /// The person's own ambition pattern, for whoever may see it: per cycle a line, its flags,
+    /// and (without flags) what to say instead.
+    ambition: Option<(Vec<String>, Vec<String>, &'static str)>,
 }
 
 async fn person_page(
@@ -272,34 +273,18 @@ async fn person_page(
         form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
         history: history_items(&hist, &snap, t),
         ambition: ambition.filter(|c| !c.cycles.is_empty()).map(|c| {
-            let pct = |x: Option<f64>| x.map_or("—".to_string(), |r| format!("{:.0}%", r * 100.0));
-            let lines = c
-                .cycles
-                .iter()
-                .map(|s| {
-                    u.lang
-                        .pick(
-                            &format!(
-                                "{}：挑战型 {} 个，平均 {}；承诺型 {} 个，达成 {}",
-                                s.cycle,
-                                s.aspirational,
-                                s.aspirational_mean.map_or("—".into(), |m| format!("{m:.2}")),
-                                s.committed,
-                                pct(s.committed_hit_rate)
-                            ),
-                            &format!(
-                                "{}: {} aspirational, mean {}; {} committed, {} met",
-                                s.cycle,
-                                s.aspirational,
-                                s.aspirational_mean.map_or("—".into(), |m| format!("{m:.2}")),
-                                s.committed,
-                                pct(s.committed_hit_rate)
-                            ),
-                        )
-                        .to_string()
-                })
-                .collect();
-            (lines, c.flags.into_iter().map(|f| f.evidence).collect())
+            let lines = c.cycles.iter().map(|s| ambition_line(s, u.lang)).collect();
+            let judged = c.cycles.iter().any(|s| {
+                s.aspirational >= tandem_domain::ambition::MIN_ASPIRATIONAL
+                    || s.committed >= tandem_domain::ambition::MIN_COMMITTED
+            });
+            let flags: Vec<String> = c.flags.into_iter().map(|f| f.evidence).collect();
+            let note = match (flags.is_empty(), judged) {
+                (false, _) => "",
+                (true, true) => "person_ambition_ok",
+                (true, false) => "person_ambition_too_few",
+            };
+            (lines, flags, note)
         }),
         person,
         f,
@@ -411,4 +396,24 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
         }
         Err(e) => user_error_page(&u, &e),
     }
+}
+
+/// One cycle of a person's ambition pattern, in a sentence (committed key results only when
+/// there were any).
+fn ambition_line(s: &tandem_domain::ambition::CycleStats, lang: tandem_domain::Lang) -> String {
+    let mean = s.aspirational_mean.map_or("—".into(), |m| format!("{m:.2}"));
+    let mut line = lang
+        .pick(
+            &format!("{}：挑战型关键结果 {} 个，平均得分 {mean}", s.cycle, s.aspirational),
+            &format!("{}: {} aspirational key results, mean score {mean}", s.cycle, s.aspirational),
+        )
+        .to_string();
+    if s.committed > 0 {
+        let met = s.committed_hit_rate.map_or("—".into(), |r| format!("{:.0}%", r * 100.0));
+        line.push_str(lang.pick(
+            &format!("；承诺型 {} 个，达成 {met}", s.committed),
+            &format!("; {} committed, {met} met", s.committed),
+        ));
+    }
+    line
 }

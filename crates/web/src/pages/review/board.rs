@@ -59,6 +59,9 @@ struct BoardPage {
     named: Vec<Finding>,
     /// Drafts carried into this cycle from the retros of the one before.
     carried: Vec<Carried>,
+    /// The unit's team retro: its state (`missing`, `written`, `acknowledged`) and label, and
+    /// whether the caller may write it.
+    team: (&'static str, &'static str, bool),
 }
 
 pub struct Carried {
@@ -124,21 +127,22 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
             .or_else(|| review_cycle(&cycles))
             .ok_or(AppError::NotFound)?;
         let unit = asked_unit.or_else(|| home_unit(&org, a.person.0)).ok_or(AppError::NotFound)?;
-        let (board, ambition, mining, carried) = tokio::try_join!(
+        let (board, ambition, mining, carried, team) = tokio::try_join!(
             st.app.review_board(a, cycle, unit),
             st.app.ambition(a, cycle, Some(unit), u.lang),
             st.app.retro_mining(a, cycle, Some(unit)),
-            st.app.carried_into(a, cycle)
+            st.app.carried_into(a, cycle),
+            st.app.team_retro(a, unit, cycle, u.lang)
         )?;
         let flags: Vec<String> = ambition
             .into_iter()
             .filter(|x| x.unit == unit)
             .flat_map(|x| x.calibration.flags.into_iter().map(|f| f.evidence))
             .collect();
-        Ok::<_, AppError>((cycles, org, board, flags, mining, carried))
+        Ok::<_, AppError>((cycles, org, board, flags, mining, carried, team))
     }
     .await;
-    let (cycles, org, board, flags, mining, carried) = match loaded {
+    let (cycles, org, board, flags, mining, carried, team) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -239,6 +243,11 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
                 })
                 .collect(),
             mined_cycles: mining.cycles,
+            team: match (team.written, team.acknowledged_by.is_some()) {
+                (_, true) => ("acknowledged", t.s("retro_acknowledged"), team.can_edit),
+                (true, false) => ("written", t.s("retro_written"), team.can_edit),
+                _ => ("missing", t.s("retro_missing"), team.can_edit),
+            },
             carried: carried
                 .into_iter()
                 .map(|c| Carried {

@@ -26,7 +26,8 @@ pub struct LessonQuery {
 pub struct Line {
     pub text: String,
     pub tags: Vec<String>,
-    pub objective: i64,
+    /// Where its retro is.
+    pub href: String,
     pub objective_title: String,
     pub unit_name: String,
     pub cycle_name: String,
@@ -68,9 +69,9 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Lesso
     let lines = lessons
         .into_iter()
         .map(|l| Line {
+            href: crate::pages::shared::lesson_retro_href(&l),
             tags: l.tags,
-            objective: l.objective,
-            objective_title: l.objective_title,
+            objective_title: if l.objective.is_some() { l.objective_title } else { f.t.s("team_retro").to_string() },
             unit_name: l.unit_name,
             cycle_name: cycles.iter().find(|c| c.id == l.cycle).map(|c| c.name.clone()).unwrap_or_default(),
             types: l.types.iter().map(|t| t.label(lang)).collect(),

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tandem_app::AppError;
 use tandem_app::review::retros::RetroView;
+use tandem_app::review::team::TeamRetroView;
 use tandem_domain::retro::{
     ActionInput, CarryInput, CarryOver, CauseInput, CauseType, LessonInput, Locus, Retro, RetroInput, SelfScoreInput,
 };
@@ -241,6 +242,48 @@ struct RetroPage {
     people: Vec<(i64, String)>,
     /// The draft the decisions became in the next cycle, and that cycle.
     carried: Option<(i64, String)>,
+    /// Where the form posts, and the acknowledgement.
+    form_action: String,
+    ack_action: String,
+    /// The way back: (href, label).
+    back: (String, &'static str),
+    /// A unit's team retro (no key results, no self scores, no carry-over).
+    team: bool,
+}
+
+/// The causes, lessons and actions as typed, with blank rows under each for the next entries
+/// when the retro may be written.
+fn padded(typed: &mut Typed, pad: bool) -> (Vec<CauseLine>, Vec<LessonLine>, Vec<ActionLine>) {
+    let mut causes = std::mem::take(&mut typed.causes);
+    let mut lessons = std::mem::take(&mut typed.lessons);
+    let mut actions = std::mem::take(&mut typed.actions);
+    if pad {
+        causes.extend((0..BLANK_ROWS).map(|_| CauseLine {
+            text: String::new(),
+            kind: String::new(),
+            locus: String::new(),
+        }));
+        lessons.extend((0..BLANK_ROWS).map(|_| LessonLine { text: String::new(), tags: String::new() }));
+        actions.extend((0..BLANK_ROWS).map(|_| ActionLine {
+            text: String::new(),
+            owner: 0,
+            due: String::new(),
+            done: false,
+        }));
+    }
+    (causes, lessons, actions)
+}
+
+fn cause_types(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    CauseType::ALL.iter().map(|c| (c.as_str(), c.label(lang))).collect()
+}
+
+fn loci(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    [Locus::Subjective, Locus::Objective].iter().map(|l| (l.as_str(), l.label(lang))).collect()
+}
+
+fn acknowledged_line(name: Option<String>, at: Option<i64>) -> Option<String> {
+    name.map(|n| format!("{n} · {}", at.map(fmt_time).unwrap_or_default()))
 }
 
 fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview) -> String {
@@ -286,29 +329,10 @@ fn page(
             }
         })
         .collect();
-    let pad = v.can_edit;
-    let mut causes = typed.causes;
-    let mut lessons = typed.lessons;
-    let mut actions = typed.actions;
-    if pad {
-        causes.extend((0..BLANK_ROWS).map(|_| CauseLine {
-            text: String::new(),
-            kind: String::new(),
-            locus: String::new(),
-        }));
-        lessons.extend((0..BLANK_ROWS).map(|_| LessonLine { text: String::new(), tags: String::new() }));
-        actions.extend((0..BLANK_ROWS).map(|_| ActionLine {
-            text: String::new(),
-            owner: 0,
-            due: String::new(),
-            done: false,
-        }));
-    }
+    let mut typed = typed;
+    let (causes, lessons, actions) = padded(&mut typed, v.can_edit);
     let lang = u.lang;
-    let acknowledged = v
-        .acknowledged_by_name
-        .clone()
-        .map(|n| format!("{n} · {}", v.acknowledged_at.map(fmt_time).unwrap_or_default()));
+    let acknowledged = acknowledged_line(v.acknowledged_by_name.clone(), v.acknowledged_at);
     render(
         status,
         RetroPage {
@@ -329,17 +353,131 @@ fn page(
             lessons,
             actions,
             hints: v.hints.into_iter().map(|h| (h.message, h.suggestion)).collect(),
-            types: CauseType::ALL.iter().map(|c| (c.as_str(), c.label(lang))).collect(),
-            loci: [Locus::Subjective, Locus::Objective].iter().map(|l| (l.as_str(), l.label(lang))).collect(),
+            types: cause_types(lang),
+            loci: loci(lang),
             decisions: [CarryOver::Continue, CarryOver::Revise, CarryOver::Drop, CarryOver::ToKpi]
                 .iter()
                 .map(|d| (d.as_str(), d.label(lang)))
                 .collect(),
             people: v.assignees,
             carried,
+            form_action: format!("/objectives/{}/retro", v.objective),
+            ack_action: format!("/objectives/{}/retro/acknowledge", v.objective),
+            back: (format!("/objectives/{}", v.objective), "back_to_objective"),
+            team: false,
             f,
         },
     )
+}
+
+fn team_path(unit: i64, cycle: i64) -> String {
+    format!("/teams/{unit}/retro/{cycle}")
+}
+
+/// A unit's team retro page: the same form without key results, self scores and carry-over.
+fn team_page(
+    u: &PageUser,
+    v: TeamRetroView,
+    typed: Option<Typed>,
+    error: Option<String>,
+    ok: Option<&str>,
+) -> Response {
+    let path = team_path(v.unit, v.cycle);
+    let mut f = Frame::for_user(u, "review", "team_retro", &path).with_ok(ok);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    f.error = error;
+    let mut typed = typed.unwrap_or_else(|| Typed::saved(&v.retro));
+    let (causes, lessons, actions) = padded(&mut typed, v.can_edit);
+    let lang = u.lang;
+    render(
+        status,
+        RetroPage {
+            id: v.unit,
+            title: format!("{} · {}", v.unit_name, v.cycle_name),
+            cycle: v.cycle,
+            self_open: false,
+            state: v.cycle_state,
+            committed: false,
+            can_edit: v.can_edit,
+            can_acknowledge: v.can_acknowledge,
+            can_finalize: false,
+            acknowledged: acknowledged_line(v.acknowledged_by_name, v.acknowledged_at),
+            krs: vec![],
+            worked: typed.worked,
+            did_not: typed.did_not,
+            causes,
+            lessons,
+            actions,
+            hints: v.hints.into_iter().map(|h| (h.message, h.suggestion)).collect(),
+            types: cause_types(lang),
+            loci: loci(lang),
+            decisions: vec![],
+            people: v.assignees,
+            carried: None,
+            ack_action: format!("{path}/acknowledge"),
+            back: (format!("/review?cycle={}&unit={}", v.cycle, v.unit), "review_board"),
+            form_action: path,
+            team: true,
+            f,
+        },
+    )
+}
+
+pub async fn team_show(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path((unit, cycle)): Path<(i64, i64)>,
+    Query(q): Query<OkQuery>,
+) -> Response {
+    match st.app.team_retro(&u.session.actor, unit, cycle, u.lang).await {
+        Ok(v) => team_page(&u, v, None, None, q.ok.as_deref()),
+        Err(e) => user_error_page(&u, &e),
+    }
+}
+
+pub async fn team_save(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path((unit, cycle)): Path<(i64, i64)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields: HashMap<String, String> = fields.into_iter().collect();
+    if let Some(r) = csrf_refusal(&u, fields.get("csrf").map_or("", String::as_str)) {
+        return r;
+    }
+    let view = match st.app.team_retro(&u.session.actor, unit, cycle, u.lang).await {
+        Ok(v) => v,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let typed = Typed::posted(&fields);
+    let result = match typed.input(&[]) {
+        Ok(input) => st.app.save_team_retro(&u.session.actor, unit, cycle, &input, u.lang).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("{}?ok=saved", team_path(unit, cycle))).into_response(),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => user_error_page(&u, &e),
+        Err(e) => team_page(&u, view, Some(typed), Some(refusal(&e, u.lang)), None),
+    }
+}
+
+pub async fn team_acknowledge(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path((unit, cycle)): Path<(i64, i64)>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.acknowledge_team_retro(&u.session.actor, unit, cycle, u.lang).await {
+        Ok(_) => Redirect::to(&format!("{}?ok=saved", team_path(unit, cycle))).into_response(),
+        Err(e @ AppError::Conflict(_)) => match st.app.team_retro(&u.session.actor, unit, cycle, u.lang).await {
+            Ok(v) => team_page(&u, v, None, Some(e.message(u.lang)), None),
+            Err(e) => user_error_page(&u, &e),
+        },
+        Err(e) => user_error_page(&u, &e),
+    }
 }
 
 pub async fn show(State(st): State<AppState>, u: PageUser, Path(id): Path<i64>, Query(q): Query<OkQuery>) -> Response {
