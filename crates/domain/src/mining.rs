@@ -51,6 +51,60 @@ pub struct Named {
     pub quotes: Vec<Quote>,
 }
 
+/// A "what worked" sentence of a retro, with its objective's final score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinedWorked {
+    pub cycle: usize,
+    pub unit: i64,
+    pub objective: i64,
+    pub score: f64,
+    pub text: String,
+}
+
+/// A success factor: what the retros of well-scored objectives say worked, by theme.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Factor {
+    pub theme: CauseType,
+    /// Sentences of this theme, and the units they come from.
+    pub count: usize,
+    pub units: Vec<i64>,
+    /// The best-scored first.
+    pub quotes: Vec<Quote>,
+}
+
+/// From this final score up an objective counts as well-scored (the green band's default).
+pub const WELL_SCORED: f64 = 0.7;
+
+/// What the well-scored objectives' retros say worked, themed by `theme_of` (the cause
+/// classifier: a sentence about training is about capability whether it went well or not), most
+/// often said first; a theme said in one unit only counts when it was said twice.
+pub fn success_factors(worked: &[MinedWorked], theme_of: impl Fn(&str) -> CauseType) -> Vec<Factor> {
+    let mut by: BTreeMap<CauseType, Vec<&MinedWorked>> = BTreeMap::new();
+    for w in worked.iter().filter(|w| w.score >= WELL_SCORED && !w.text.trim().is_empty()) {
+        by.entry(theme_of(&w.text)).or_default().push(w);
+    }
+    let mut out: Vec<Factor> = by
+        .into_iter()
+        .filter(|(_, ws)| ws.len() >= 2)
+        .map(|(theme, mut ws)| {
+            let units: BTreeSet<i64> = ws.iter().map(|w| w.unit).collect();
+            ws.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.cycle.cmp(&a.cycle)));
+            Factor {
+                theme,
+                count: ws.len(),
+                units: units.into_iter().collect(),
+                quotes: ws
+                    .iter()
+                    .take(QUOTES)
+                    .map(|w| Quote { objective: w.objective, unit: w.unit, cycle: w.cycle, text: w.text.clone() })
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(b.units.len().cmp(&a.units.len())).then(a.theme.cmp(&b.theme)));
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mined {
     /// Per cycle (by position), the count of causes of each type.
@@ -170,6 +224,46 @@ mod tests {
 
     fn cause(cycle: usize, unit: i64, kind: CauseType, text: &str) -> MinedCause {
         MinedCause { cycle, unit, objective: unit * 10 + cycle as i64, kind, text: text.into() }
+    }
+
+    #[test]
+    fn success_factors_come_from_well_scored_objectives() {
+        use CauseType::*;
+        let w = |cycle: usize, unit: i64, score: f64, text: &str| MinedWorked {
+            cycle,
+            unit,
+            objective: unit * 10 + cycle as i64,
+            score,
+            text: text.into(),
+        };
+        let worked = [
+            w(0, 1, 0.9, "新人上岗前做了两天带教培训"),
+            w(1, 2, 0.8, "店长每周培训一次高峰流程"),
+            w(1, 3, 0.95, "每周一复盘数据看板"),
+            w(1, 4, 0.3, "培训做了三次"),
+            w(0, 5, 0.75, "按看板数据调整排班"),
+            w(1, 5, 0.7, "  "),
+            w(0, 6, 0.99, "供应商提前锁定"),
+        ];
+        // A stand-in for the classifier: training is capability, a dashboard is data.
+        let theme = |t: &str| {
+            if t.contains("培训") {
+                Capability
+            } else if t.contains("看板") {
+                Data
+            } else {
+                Dependency
+            }
+        };
+        let f = success_factors(&worked, theme);
+        assert_eq!(f.iter().map(|x| x.theme).collect::<Vec<_>>(), vec![Capability, Data], "one sentence is no factor");
+        assert_eq!(
+            (f[0].count, f[0].units.clone()),
+            (2, vec![1, 2]),
+            "the low-scored objective's sentence is left out"
+        );
+        assert_eq!(f[1].quotes[0].text, "每周一复盘数据看板", "the best-scored first");
+        assert!(success_factors(&[], theme).is_empty());
     }
 
     #[test]

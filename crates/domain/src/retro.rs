@@ -67,6 +67,21 @@ impl CauseType {
             Data => lang.pick("数据问题", "Data"),
         }
     }
+
+    /// The same theme said of what worked (mining's success factors).
+    pub fn factor_label(self, lang: Lang) -> &'static str {
+        use CauseType::*;
+        match self {
+            Resources => lang.pick("资源到位", "Resources in place"),
+            Process => lang.pick("流程与标准", "Process and standards"),
+            Capability => lang.pick("能力与培训", "Skills and training"),
+            Dependency => lang.pick("协作配合", "Working with others"),
+            Market => lang.pick("把握市场", "Reading the market"),
+            Target => lang.pick("目标清晰", "Clear targets"),
+            Execution => lang.pick("执行跟进", "Follow-through"),
+            Data => lang.pick("用数据说话", "Working from data"),
+        }
+    }
 }
 
 /// Whether a cause lay within the team's control (主观) or outside it (客观).

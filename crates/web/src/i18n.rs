@@ -826,6 +826,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("open_draft", "查看草稿", "Open the draft"),
     ("retro_title", "复盘：", "Retro: "),
     ("team_retro", "团队复盘", "Team retro"),
+    ("success_factors", "成功因素", "What made it work"),
+    (
+        "success_factors_help",
+        "得分 0.7 以上的目标在复盘里写的“做得好的”，按主题自动归类（至少出现两次）。",
+        "What the retros of objectives scoring 0.7 or more say worked, grouped by theme automatically (said at least twice).",
+    ),
     ("team_retro_of", "团队复盘：", "Team retro: "),
     (
         "team_retro_help",

@@ -150,6 +150,22 @@ async fn retro_flow(t: &TestDb) {
     let r = a.call("PUT", &path, Some(&zhang), Some(changed.clone())).await;
     assert!(r.body["acknowledged_by"].is_null(), "{:?}", r.body);
 
+    // The review exports, one row per key result beside its retro.
+    let csv = a.call("GET", &format!("/api/v1/export/review.csv?cycle={q}"), Some(&zhang), None).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.as_str().unwrap_or_default().to_string();
+    let row = text.lines().find(|l| l.contains("让值班时段的出品又快又稳")).unwrap_or_default().to_string();
+    assert!(text.contains("capability/subjective: 新店员没有培训过高峰流程"), "the typed cause: {text}");
+    assert!(row.contains(",0.6,高峰时段还是慢,"), "the self score and its note: {row}");
+    assert!(row.contains(",check_in,") && row.contains(",continue,"), "frozen from a check-in, carried: {row}");
+    let x = a.call("GET", &format!("/api/v1/export/review.xlsx?cycle={q}"), Some(&zhang), None).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.headers["content-type"].to_str().is_ok_and(|t| t.contains("spreadsheetml")));
+    assert_eq!(
+        a.call("GET", "/api/v1/export/review.csv", Some(&zhang), None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     // A draft's retro is its author's and managers' only.
     let draft = a
         .items(&format!("/api/v1/objectives?cycle={q}"), &zhang)
@@ -419,6 +435,15 @@ async fn mining(t: &TestDb) {
     assert_eq!(named["team_name"], "信息技术部");
     assert_eq!(named["by_units"].as_array().map(Vec::len), Some(3));
     assert!(named["quotes"][0]["text"].as_str().is_some_and(|s| s.contains("信息部")));
+    // Success factors: what the well-scored objectives' retros say worked, each said twice or more.
+    let factors = r.body["success_factors"].as_array().expect("success factors");
+    assert!(!factors.is_empty(), "the demo's well-scored objectives say what worked");
+    for f in factors {
+        assert!(
+            f["count"].as_u64().is_some_and(|n| n >= 2) && !f["quotes"].as_array().is_some_and(Vec::is_empty),
+            "{f}"
+        );
+    }
     // One unit's view: only its own and its subunits' retros.
     let rd = a.id_of("/api/v1/org-units", &lin, "name", "产品研发中心").await;
     let r = a.call("GET", &format!("/api/v1/retros/mining?cycle={q}&unit={rd}"), Some(&lin), None).await;

@@ -1,5 +1,5 @@
 //! Exports as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese right) and
-//! as XLSX: a cycle's goal tree, its KPI results and its check-ins. Each holds only what the
+//! as XLSX: a cycle's goal tree, its KPI results, its check-ins and its review. Each holds only what the
 //! caller may see: the rows come from the same visibility-scoped reads as the pages. One table
 //! serves both formats.
 
@@ -177,6 +177,105 @@ impl App {
                 "status",
                 "source",
                 "recorded_at",
+            ],
+            rows,
+        })
+    }
+
+    /// A cycle's review: one row per key result of the published objectives the caller may see —
+    /// its frozen value and where it came from, computed, self and final score, and its carry-over
+    /// decision — beside its objective's retro (state, causes typed and split 主观/客观, lessons,
+    /// actions; several entries one per line).
+    pub async fn export_review(&self, a: &Actor, cycle: i64) -> Result<Table> {
+        use crate::review::board::RetroState;
+        let report = self.review_report(a, cycle).await?;
+        let opt = |v: Option<f64>| v.map(n).unwrap_or_default();
+        let mut rows = vec![];
+        for o in &report {
+            let r = &o.retro;
+            let state = match o.state {
+                RetroState::Missing => "missing",
+                RetroState::Written => "written",
+                RetroState::Acknowledged => "acknowledged",
+            };
+            let lines = |xs: Vec<String>| xs.join("\n");
+            let head = vec![
+                o.objective.to_string(),
+                o.title.clone(),
+                o.owner_name.clone(),
+                o.unit_name.clone(),
+                o.kind.clone(),
+                state.to_string(),
+                o.acknowledged_by_name.clone().unwrap_or_default(),
+            ];
+            let tail = vec![
+                lines(r.worked.clone()),
+                lines(r.did_not.clone()),
+                lines(
+                    r.causes.iter().map(|c| format!("{}/{}: {}", c.kind.as_str(), c.locus.as_str(), c.text)).collect(),
+                ),
+                lines(r.lessons.iter().map(|l| l.text.clone()).collect()),
+                lines(
+                    r.actions
+                        .iter()
+                        .map(|x| {
+                            format!(
+                                "{} [{}{}]",
+                                x.text,
+                                x.state.as_str(),
+                                x.due.as_ref().map(|d| format!(", {d}")).unwrap_or_default()
+                            )
+                        })
+                        .collect(),
+                ),
+            ];
+            if o.key_results.is_empty() {
+                rows.push([head.clone(), vec![String::new(); 11], tail.clone()].concat());
+            }
+            for k in &o.key_results {
+                let carry = r.carry_over.iter().find(|c| c.key_result == k.key_result).map(|c| c.decision.as_str());
+                let kr = vec![
+                    k.title.clone(),
+                    n(k.target),
+                    n(k.value),
+                    k.frozen.as_ref().map(|p| p.source.to_string()).unwrap_or_default(),
+                    k.frozen.as_ref().map(|p| when(p.at)).unwrap_or_default(),
+                    n(k.computed_score),
+                    opt(k.self_score),
+                    k.self_note.clone(),
+                    opt(k.final_score),
+                    k.final_reason.clone().unwrap_or_default(),
+                    carry.unwrap_or_default().to_string(),
+                ];
+                rows.push([head.clone(), kr, tail.clone()].concat());
+            }
+        }
+        Ok(Table {
+            sheet: "review",
+            header: &[
+                "objective_id",
+                "objective",
+                "owner",
+                "unit",
+                "kind",
+                "retro",
+                "acknowledged_by",
+                "key_result",
+                "target",
+                "frozen_value",
+                "value_source",
+                "value_recorded_at",
+                "computed_score",
+                "self_score",
+                "self_note",
+                "final_score",
+                "final_reason",
+                "carry_over",
+                "worked",
+                "did_not",
+                "causes",
+                "lessons",
+                "actions",
             ],
             rows,
         })

@@ -1,13 +1,15 @@
 //! Retro mining for a cycle (see `domain::mining`): the causes of the retros of the last four
 //! finished cycles of its kind up to it — of a unit and the units below it, or of the whole company —
-//! counted by type per cycle, the types units keep naming, and the teams several units name.
+//! counted by type per cycle, the types units keep naming, and the teams several units name; and
+//! what the well-scored objectives' retros say worked (success factors).
 
 use crate::error::Result;
 use crate::{Actor, App};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use tandem_domain::classify::Classifier;
 use tandem_domain::ids::OrgUnitId;
-use tandem_domain::mining::{self, MinedCause, Quote, Team, short_names};
+use tandem_domain::mining::{self, MinedCause, MinedWorked, Quote, Team, short_names};
 use tandem_domain::retro::CauseType;
 use tandem_store::reviews;
 
@@ -41,6 +43,14 @@ pub struct NamedView {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FactorView {
+    pub theme: CauseType,
+    pub count: usize,
+    pub unit_names: Vec<String>,
+    pub quotes: Vec<QuoteView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Mining {
     /// The cycles looked at, oldest first.
     pub cycles: Vec<String>,
@@ -48,6 +58,8 @@ pub struct Mining {
     pub counts: Vec<(CauseType, Vec<usize>)>,
     pub recurring: Vec<RecurringView>,
     pub named: Vec<NamedView>,
+    /// What the well-scored objectives' retros say worked, by theme, most often said first.
+    pub success: Vec<FactorView>,
 }
 
 impl App {
@@ -66,6 +78,7 @@ impl App {
         let within: Option<HashSet<i64>> =
             unit.map(|u| v.org.tree.subtree(OrgUnitId(u)).into_iter().map(|x| x.0).collect());
         let mut causes = vec![];
+        let mut worked = vec![];
         for (i, r) in &retros {
             let Some(o) = v.goals.objective(r.objective_id).filter(|o| Self::visible(a, o, &v.org)) else { continue };
             let Some(u) = v
@@ -76,6 +89,14 @@ impl App {
                 continue;
             };
             let Some(input) = crate::review::retros::stored_input(r) else { continue };
+            let score = v.goals.scores(o.id).0.unwrap_or(0.0);
+            worked.extend(input.worked.into_iter().map(|text| MinedWorked {
+                cycle: *i,
+                unit: u,
+                objective: o.id,
+                score,
+                text,
+            }));
             for c in input.causes {
                 if let Ok(kind) = CauseType::parse("type", &c.kind) {
                     causes.push(MinedCause { cycle: *i, unit: u, objective: o.id, kind, text: c.text });
@@ -84,6 +105,8 @@ impl App {
         }
         let teams: Vec<Team> = v.org.units.iter().map(|u| Team { unit: u.id, names: short_names(&u.name) }).collect();
         let m = mining::mine(&causes, finished.len(), &teams);
+        let model = Classifier::shipped();
+        let success = mining::success_factors(&worked, |t| model.classify(t).kind);
         let unit_name = |u: i64| v.org.unit(u).map(|x| x.name.clone()).unwrap_or_default();
         let cycle_name = |i: usize| finished.get(i).map(|c| c.name.clone()).unwrap_or_default();
         let quote = |q: Quote| QuoteView {
@@ -121,6 +144,15 @@ impl App {
                     team_name: unit_name(n.team),
                     by_units: n.by_units.into_iter().map(unit_name).collect(),
                     quotes: n.quotes.into_iter().map(quote).collect(),
+                })
+                .collect(),
+            success: success
+                .into_iter()
+                .map(|f| FactorView {
+                    theme: f.theme,
+                    count: f.count,
+                    unit_names: f.units.into_iter().map(unit_name).collect(),
+                    quotes: f.quotes.into_iter().map(quote).collect(),
                 })
                 .collect(),
         })

@@ -10,6 +10,7 @@ pub mod board;
 pub mod carry;
 pub mod lessons;
 pub mod mining;
+pub mod report;
 pub mod retros;
 pub mod scores;
 pub mod team;

@@ -157,7 +157,7 @@ pub(crate) fn above_lead(a: &Actor, owner: tandem_domain::goal::Owner, org: &Org
 
 impl App {
     /// The objective's key results at review, scored.
-    fn kr_reviews(
+    pub(crate) fn kr_reviews(
         goals: &GoalSnapshot,
         id: i64,
         retro: &Retro,

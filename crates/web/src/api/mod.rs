@@ -94,6 +94,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exchange::exports::goals_xlsx))
         .routes(routes!(exchange::exports::kpis_xlsx))
         .routes(routes!(exchange::exports::check_ins_xlsx))
+        .routes(routes!(exchange::exports::review))
+        .routes(routes!(exchange::exports::review_xlsx))
         .routes(routes!(data::metrics::bind_kr, data::metrics::kr_binding, data::metrics::unbind_kr))
         .routes(routes!(data::metrics::bind_kpi, data::metrics::kpi_binding, data::metrics::unbind_kpi))
         .routes(routes!(tracking::alerts::list))

@@ -123,3 +123,30 @@ pub async fn check_ins_xlsx(
     let t = st.app.export_check_ins(&c.session.actor, cycle).await.in_lang(c.lang)?;
     xlsx(&format!("check-ins-{cycle}"), &t, &c)
 }
+
+/// A cycle's review (CSV): per key result its frozen value and source, computed, self and final
+/// score and carry-over decision, beside its objective's retro.
+#[utoipa::path(get, path = "/api/v1/export/review.csv", tag = "export", params(ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let cycle = need_cycle(&q, &c)?;
+    let t = st.app.export_review(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    csv(&format!("review-{cycle}"), &t, &c)
+}
+
+/// A cycle's review as an Excel workbook (same rows as the CSV).
+#[utoipa::path(get, path = "/api/v1/export/review.xlsx", tag = "export", params(ExportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review_xlsx(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let cycle = need_cycle(&q, &c)?;
+    let t = st.app.export_review(&c.session.actor, cycle).await.in_lang(c.lang)?;
+    xlsx(&format!("review-{cycle}"), &t, &c)
+}

@@ -70,6 +70,18 @@ pub struct NamedDto {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct FactorDto {
+    /// The theme, as a cause type (`capability`: skills and training, `data`: working from data, …).
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+    /// How many "worked" sentences of well-scored objectives (final score ≥ 0.7) say it.
+    pub count: usize,
+    pub units: Vec<String>,
+    pub quotes: Vec<QuoteDto>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct MiningDto {
     /// The cycles mined, oldest first.
     pub cycles: Vec<String>,
@@ -78,6 +90,9 @@ pub struct MiningDto {
     pub recurring: Vec<RecurringDto>,
     /// A team named in the causes of two or more other units.
     pub named: Vec<NamedDto>,
+    /// Success factors: what the retros of well-scored objectives say worked, by theme, most
+    /// often said first (a theme said once is none).
+    pub success_factors: Vec<FactorDto>,
 }
 
 impl From<Mining> for MiningDto {
@@ -106,13 +121,23 @@ impl From<Mining> for MiningDto {
                     quotes: n.quotes.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
+            success_factors: m
+                .success
+                .into_iter()
+                .map(|f| FactorDto {
+                    kind: f.theme.as_str().into(),
+                    count: f.count,
+                    units: f.unit_names,
+                    quotes: f.quotes.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
         }
     }
 }
 
 /// What the retros say together, over the last four finished cycles of `cycle`'s kind up to it:
-/// cause types counted per cycle, types a unit keeps naming, and teams several units name — each
-/// with the sentences it rests on.
+/// cause types counted per cycle, types a unit keeps naming, teams several units name, and what
+/// the well-scored objectives' retros say worked — each with the sentences it rests on.
 #[utoipa::path(get, path = "/api/v1/retros/mining", tag = "review", params(MiningQuery),
     responses((status = 200, body = MiningDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]

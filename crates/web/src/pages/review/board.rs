@@ -57,6 +57,7 @@ struct BoardPage {
     types: Vec<TypeTrend>,
     recurring: Vec<Finding>,
     named: Vec<Finding>,
+    success: Vec<Finding>,
     /// Drafts carried into this cycle from the retros of the one before.
     carried: Vec<Carried>,
     /// The unit's team retro: its state (`missing`, `written`, `acknowledged`) and label, and
@@ -240,6 +241,25 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Board
                         )
                         .to_string(),
                     quotes: quotes(n.quotes),
+                })
+                .collect(),
+            success: mining
+                .success
+                .into_iter()
+                .map(|x| Finding {
+                    summary: u
+                        .lang
+                        .pick(
+                            &format!("{}：{} 次，{}", x.theme.factor_label(u.lang), x.count, x.unit_names.join("、")),
+                            &format!(
+                                "{}: {} times, {}",
+                                x.theme.factor_label(u.lang),
+                                x.count,
+                                x.unit_names.join(", ")
+                            ),
+                        )
+                        .to_string(),
+                    quotes: quotes(x.quotes),
                 })
                 .collect(),
             mined_cycles: mining.cycles,
