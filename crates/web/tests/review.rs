@@ -72,8 +72,13 @@ async fn retro_flow(t: &TestDb) {
     let r = a.call("PUT", &path, Some(&zhang), Some(a_retro(kr, me))).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_in_review"));
 
-    // Into review: every published key result is frozen with where its value came from.
+    // Into review: every published key result is frozen with where its value came from. The
+    // state change is applied to the goal projection in place: the tenant is not read again.
+    a.call("GET", &format!("/api/v1/dashboard?cycle={q}"), Some(&zhang), None).await;
+    let before = a.app.live_stats();
     set_state(&a, &admin, q, "reviewing").await;
+    assert_eq!(a.call("GET", &path, Some(&zhang), None).await.body["cycle_state"], "reviewing");
+    assert_eq!(a.app.live_stats().rebuilds, before.rebuilds, "a cycle's state change is applied in place");
     let r = a.call("GET", &path, Some(&zhang), None).await;
     let k = &r.body["key_results"][0];
     assert_eq!(k["value"], o["key_results"][0]["current"], "frozen at its last value");

@@ -76,6 +76,7 @@ impl App {
             cycle::check_nesting(&span_of(&parent)?, &span)?;
         }
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         let row = CycleRow {
             tenant_id: a.tenant.0,
@@ -92,14 +93,17 @@ impl App {
         record(&mut tx, Some(a), a.tenant.0, now, Change::create("cycle", row.id, cycle_json(&row))).await?;
         // Decisions of the closed cycle before it that were waiting for a next cycle.
         crate::review::carry::carry_into_new(&mut tx, a, &row, now).await?;
-        // The goal projection holds every cycle's span.
-        tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
+        // The goal projection holds every cycle's span (a new cycle is applied in place, unless
+        // it took carried-over drafts: then the projection is read again).
+        let version = tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
+        live.apply_all(a.tenant.0, version, vec![cycle_applied(&row)]);
         Ok(self.cycle_view(&row))
     }
 
     pub async fn update_cycle(&self, _cap: ManageCycles, a: &Actor, id: i64, patch: CyclePatch) -> Result<CycleView> {
         let now = self.now();
+        let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         let before = cycles::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
         let from = CycleState::parse("state", &before.state)?;
@@ -137,8 +141,10 @@ impl App {
             if after.state == CycleState::Closed.as_str() {
                 crate::review::carry::carry_forward(&mut tx, a, id, now).await?;
             }
-            // Pace and forecasts depend on the cycle's dates and state.
-            tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
+            // Pace and forecasts depend on the cycle's dates and state: applied in place (a close
+            // that drafted carry-overs moved the version on before this, and the projection is
+            // then read again).
+            let version = tandem_store::goals::bump_version(&mut tx, a.tenant.0).await?;
             let action = if after.state != before.state { "state_change" } else { "update" };
             record(
                 &mut tx,
@@ -156,6 +162,7 @@ impl App {
             )
             .await?;
             tx.commit().await?;
+            live.apply_all(a.tenant.0, version, vec![cycle_applied(&after)]);
         }
         Ok(self.cycle_view(&after))
     }
@@ -163,4 +170,14 @@ impl App {
 
 fn cycle_json(c: &CycleRow) -> serde_json::Value {
     serde_json::json!({"name": c.name, "kind": c.kind, "start": c.start_date, "end": c.end_date, "state": c.state, "parent": c.parent_id})
+}
+
+/// A cycle as the goal projection holds it.
+fn cycle_applied(c: &CycleRow) -> crate::goals::projection::Applied {
+    crate::goals::projection::Applied::Cycle {
+        id: c.id,
+        state: c.state.clone(),
+        start: c.start_date.clone(),
+        end: c.end_date.clone(),
+    }
 }

@@ -32,6 +32,20 @@ pub type GoalsRead = ArcRwLockReadGuard<RawRwLock, GoalSnapshot>;
 /// anyway (`bench scale-out` at 2,000, two servers: p50 280 ms, against 67 ms waiting 50 ms).
 const WAIT_FOR_LOCAL: Duration = Duration::from_millis(50);
 
+/// A committed change the projection applies in place.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Applied {
+    Kr(KrWrite),
+    /// A cycle created, or its state or dates changed (as a cycle's state goes into review or
+    /// closes, the whole tenant need not be read again).
+    Cycle {
+        id: i64,
+        state: String,
+        start: String,
+        end: String,
+    },
+}
+
 /// One key result's committed change, as a check-in (or its correction) made it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KrWrite {
@@ -50,7 +64,7 @@ pub(crate) struct KrWrite {
 impl GoalSnapshot {
     /// Applies this server's writes of `version`, and any waiting ones that now follow on.
     /// Answers how many versions were applied.
-    fn offer(&mut self, version: i64, writes: Vec<KrWrite>) -> u64 {
+    fn offer(&mut self, version: i64, writes: Vec<Applied>) -> u64 {
         if version > self.version {
             self.pending.insert(version, writes);
         }
@@ -65,7 +79,18 @@ impl GoalSnapshot {
             self.version += 1;
             applied += 1;
             for w in writes {
-                if !self.apply(&w) {
+                let known = match &w {
+                    Applied::Kr(k) => self.apply(k),
+                    Applied::Cycle { id, state, start, end } => {
+                        self.cycle_states.insert(*id, state.clone());
+                        match cycle_span_us(start, end) {
+                            Some(span) => self.spans.insert(*id, span),
+                            None => self.spans.remove(id),
+                        };
+                        true
+                    }
+                };
+                if !known {
                     // Something this projection does not hold: no longer trusted, rebuilt on the next read.
                     self.version = i64::MIN;
                     self.pending.clear();
@@ -146,6 +171,11 @@ pub(crate) struct GoalWrite {
 impl GoalWrite {
     /// Hands the committed writes of `version` to the tenant's projection.
     pub(crate) fn apply(self, tenant: i64, version: i64, writes: Vec<KrWrite>) {
+        self.apply_all(tenant, version, writes.into_iter().map(Applied::Kr).collect());
+    }
+
+    /// Hands any committed changes of `version` to the tenant's projection.
+    pub(crate) fn apply_all(self, tenant: i64, version: i64, writes: Vec<Applied>) {
         if let Ok(Some(cell)) = self.live.cell(tenant) {
             let n = cell.write().offer(version, writes);
             self.live.applied_writes.fetch_add(n, Ordering::Relaxed);

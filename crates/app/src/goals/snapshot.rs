@@ -61,7 +61,7 @@ pub struct GoalSnapshot {
     /// Each key result's slot in `graph`, by its place in `key_results` (none when archived).
     pub(crate) kr_slot: Vec<Option<usize>>,
     /// Writes of this server waiting for an earlier version to be applied first (see `live`).
-    pub(crate) pending: std::collections::BTreeMap<i64, Vec<crate::goals::projection::KrWrite>>,
+    pub(crate) pending: std::collections::BTreeMap<i64, Vec<crate::goals::projection::Applied>>,
     krs_of: HashMap<i64, Vec<usize>>,
     /// Each key result's owners (places in `kr_owners`), each objective's supported objectives.
     owners_at: HashMap<i64, Vec<usize>>,
