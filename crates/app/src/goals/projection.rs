@@ -369,6 +369,10 @@ mod tests {
         GoalSnapshot::build(version, objectives, krs, vec![], vec![], vec![], HashMap::new())
     }
 
+    fn krs(ws: Vec<KrWrite>) -> Vec<Applied> {
+        ws.into_iter().map(Applied::Kr).collect()
+    }
+
     fn check_in(kr: i64, value: f64, at: i64) -> KrWrite {
         KrWrite { kr, current: value, at, check_in: (at, value, 7), previous: 0.0, edited: false }
     }
@@ -381,10 +385,10 @@ mod tests {
     fn writes_apply_in_version_order_whatever_order_they_arrive_in() {
         let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
         // Version 3 arrives before version 2: it waits.
-        assert_eq!(live.offer(3, vec![check_in(22, 30.0, 300)]), 0);
+        assert_eq!(live.offer(3, krs(vec![check_in(22, 30.0, 300)])), 0);
         assert_eq!(live.version, 1);
         assert_eq!(live.key_result(22).map(|k| k.current), Some(0.0));
-        assert_eq!(live.offer(2, vec![check_in(21, 50.0, 200), check_in(20, 80.0, 200)]), 2);
+        assert_eq!(live.offer(2, krs(vec![check_in(21, 50.0, 200), check_in(20, 80.0, 200)])), 2);
         assert_eq!(live.version, 3);
         // The same as reading the rows afresh.
         let fresh = snapshot(3, [(80.0, 200), (50.0, 200), (30.0, 300)]);
@@ -402,8 +406,8 @@ mod tests {
         let mut live = snapshot(4, [(0.0, 0), (60.0, 500), (0.0, 0)]);
         let before = scores(&live);
         // The write of version 5 was that very check-in; an older one of version 6 arrives late.
-        live.offer(5, vec![check_in(21, 60.0, 500)]);
-        live.offer(6, vec![check_in(21, 40.0, 450)]);
+        live.offer(5, krs(vec![check_in(21, 60.0, 500)]));
+        live.offer(6, krs(vec![check_in(21, 40.0, 450)]));
         assert_eq!(live.version, 6);
         assert_eq!(live.key_result(21).map(|k| k.current), Some(60.0), "no step back");
         assert_eq!(scores(&live), before);
@@ -413,11 +417,11 @@ mod tests {
     #[test]
     fn a_correction_replaces_its_check_in() {
         let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
-        live.offer(2, vec![check_in(20, 50.0, 100)]);
+        live.offer(2, krs(vec![check_in(20, 50.0, 100)]));
         let mut fix = check_in(20, 55.0, 160);
         fix.check_in = (100, 55.0, 8);
         fix.edited = true;
-        live.offer(3, vec![fix]);
+        live.offer(3, krs(vec![fix]));
         assert_eq!(live.check_ins.get(&20), Some(&vec![(100, 55.0, 8)]));
         assert_eq!(live.key_result(20).map(|k| k.current), Some(55.0));
     }
@@ -425,8 +429,20 @@ mod tests {
     #[test]
     fn a_write_to_something_unknown_leaves_the_projection_to_be_rebuilt() {
         let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
-        live.offer(2, vec![check_in(99, 1.0, 100)]);
+        live.offer(2, krs(vec![check_in(99, 1.0, 100)]));
         assert_eq!(live.version, i64::MIN, "not trusted: any read rebuilds it");
         assert!(live.pending.is_empty());
+    }
+
+    #[test]
+    fn a_cycle_change_is_applied_in_order_with_the_check_ins() {
+        let mut live = snapshot(1, [(0.0, 0), (0.0, 0), (0.0, 0)]);
+        let cycle =
+            Applied::Cycle { id: 5, state: "reviewing".into(), start: "2026-10-01".into(), end: "2026-12-31".into() };
+        assert_eq!(live.offer(3, vec![cycle]), 0, "waits for version 2");
+        assert_eq!(live.offer(2, krs(vec![check_in(20, 50.0, 100)])), 2);
+        assert_eq!(live.version, 3);
+        assert_eq!(live.cycle_states.get(&5).map(String::as_str), Some("reviewing"));
+        assert_eq!(live.spans.get(&5).copied(), cycle_span_us("2026-10-01", "2026-12-31"));
     }
 }
