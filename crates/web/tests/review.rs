@@ -155,6 +155,11 @@ async fn retro_flow(t: &TestDb) {
     let r = a.call("PUT", &path, Some(&zhang), Some(changed.clone())).await;
     assert!(r.body["acknowledged_by"].is_null(), "{:?}", r.body);
 
+    // The open format carries the retro with its objective.
+    let doc = a.call("GET", &format!("/api/v1/cycles/{q}/export"), Some(&lin), None).await;
+    let exported = doc.body["objectives"].as_array().expect("objectives").iter().find(|x| x["id"] == id).cloned();
+    assert_eq!(exported.map(|x| x["retro"]["causes"][0]["type"].clone()), Some(json!("capability")), "{:?}", doc.body);
+
     // The review exports, one row per key result beside its retro.
     let csv = a.call("GET", &format!("/api/v1/export/review.csv?cycle={q}"), Some(&zhang), None).await;
     assert_eq!(csv.status, StatusCode::OK);
@@ -627,6 +632,11 @@ async fn team_retro(t: &TestDb) {
     assert_eq!(item["types"], json!(["process"]));
     let r = a.call("GET", &format!("/api/v1/lessons?type=process&cycle={q}&unit={store}"), Some(&lin), None).await;
     assert!(r.body["items"].as_array().expect("items").iter().any(|l| l["source"] == "team"));
+
+    // The open format carries it.
+    let doc = a.call("GET", &format!("/api/v1/cycles/{q}/export?format=yaml"), Some(&lin), None).await;
+    let yaml = doc.body.as_str().unwrap_or_default();
+    assert!(yaml.contains("team_retros:") && yaml.contains("排班表按高峰经验分层"), "{yaml}");
 
     // The manager above acknowledges it, once; a colleague may not.
     let ack = format!("/api/v1/org-units/{store}/retro/acknowledge?cycle={q}");

@@ -30,6 +30,19 @@ pub struct Document {
     pub objectives: Vec<ObjectiveDoc>,
     #[serde(default)]
     pub kpis: Vec<KpiDoc>,
+    /// The units' team retros of the cycle (exported; an import leaves retros alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_retros: Vec<TeamRetroDoc>,
+}
+
+/// A unit's team retro in the open format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamRetroDoc {
+    pub unit: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit_name: String,
+    /// As `GET /api/v1/org-units/{id}/retro` reads it: worked, did_not, causes, lessons, actions.
+    pub retro: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +78,10 @@ pub struct ObjectiveDoc {
     pub status: String,
     #[serde(default)]
     pub key_results: Vec<KeyResultDoc>,
+    /// Its 复盘 as written (self scores, worked, did_not, causes, lessons, actions, carry_over):
+    /// exported; an import leaves retros alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retro: Option<serde_json::Value>,
 }
 
 fn aspirational() -> String {
@@ -144,6 +161,16 @@ impl App {
             .list_objectives(a, &crate::goals::objectives::ObjectiveFilter { cycle: Some(cycle), ..Default::default() })
             .await?;
         let kpis = self.list_kpis(a, &KpiFilter { cycle: Some(cycle), owner: None }).await?;
+        // Retros as stored (each was checked when written), of the objectives listed above only.
+        let (retros, teams) = tokio::try_join!(
+            async {
+                Ok::<_, crate::AppError>(tandem_store::reviews::retros_of_cycle(&self.db, a.tenant.0, cycle).await?)
+            },
+            async { Ok::<_, crate::AppError>(tandem_store::reviews::team_retros(&self.db, a.tenant.0).await?) },
+        )?;
+        let retro_of: std::collections::HashMap<i64, serde_json::Value> =
+            retros.iter().filter_map(|r| Some((r.objective_id, serde_json::from_str(&r.body).ok()?))).collect();
+        let org = self.org_snapshot(a.tenant.0).await?;
         let owner_doc = |o: Owner, name: &str| {
             let (t, id) = owner_parts(o);
             let kind = if t == "org_unit" {
@@ -196,6 +223,18 @@ impl App {
                                 .collect(),
                         })
                         .collect(),
+                    retro: retro_of.get(&o.id).cloned(),
+                })
+                .collect(),
+            team_retros: teams
+                .iter()
+                .filter(|t| t.cycle_id == cycle)
+                .filter_map(|t| {
+                    Some(TeamRetroDoc {
+                        unit: t.unit_id,
+                        unit_name: org.unit(t.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                        retro: serde_json::from_str(&t.body).ok()?,
+                    })
                 })
                 .collect(),
             kpis: kpis

@@ -150,6 +150,7 @@ impl App {
                     supports: vec![],
                     status: status.into(),
                     key_results: vec![],
+                    retro: None,
                 });
                 next_id -= 1;
                 current = Some(objectives.len() - 1);
@@ -222,7 +223,7 @@ impl App {
         if objectives.is_empty() {
             return Err(AppError::ImportRejected(vec![err(2, "", ("文件里没有数据行", "The file has no data rows"))]));
         }
-        let doc = Document { format: FORMAT.into(), cycle: None, objectives, kpis: vec![] };
+        let doc = Document { format: FORMAT.into(), cycle: None, objectives, kpis: vec![], team_retros: vec![] };
         if dry_run {
             return Ok(ImportSummary {
                 objectives: doc.objectives.len(),
