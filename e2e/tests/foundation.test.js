@@ -112,7 +112,7 @@ test('a member drafts an objective, sees the hints, fixes it, publishes it align
   await page.goto(`${app.base}/goals/tree`);
   const node = page.locator('#goal-tree li', { hasText: '让每一杯出品都稳定如一' });
   await assert.doesNotReject(node.waitFor());
-  const margin = await node.evaluate((el) => parseInt(el.style.marginLeft, 10));
+  const margin = await node.evaluate((el) => parseFloat(getComputedStyle(el).marginLeft));
   assert.ok(margin >= 26 * 3, `aligned under the store objective (indent ${margin}px)`);
   if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/tree-after.png`, fullPage: true });
 

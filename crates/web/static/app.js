@@ -177,3 +177,12 @@
     }, 400);
   });
 })();
+
+// On a phone the sections scroll sideways: bring the current one into view.
+(() => {
+  const on = document.querySelector('.topbar nav a.on');
+  const nav = on && on.parentElement;
+  if (nav && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = on.offsetLeft - (nav.clientWidth - on.offsetWidth) / 2;
+  }
+})();
