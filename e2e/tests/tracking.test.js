@@ -33,27 +33,35 @@ test('a member checks in from the inbox; the objective and the heat map move; th
   assert.equal(title, '高峰时段平均出杯时间从4分钟降至2.5分钟');
   await shot(page, 'inbox');
   await owed.first().click();
-  await page.waitForURL(/\/objectives\/\d+#kr-\d+$/);
+  await page.waitForURL(/\/objectives\/\d+\?check_in=\d+#kr-\d+$/);
   const kr = page.locator(`li#${page.url().split('#')[1]}`);
+  // The link opens that key result's check-in, in view, its value field ready to type in.
+  assert.equal(await kr.locator('details.checkin').getAttribute('open'), '', 'the check-in is open');
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'value');
+  assert.ok(await kr.locator('input[name=value]').isVisible());
   assert.ok(await kr.locator('svg.chart polyline.value').count() === 1, 'the value is charted against the pace line');
   const scoreBefore = Number(await page.locator('#obj-score').textContent());
 
   // Check in at the target: 2.5 minutes.
-  await kr.locator('summary', { hasText: '打卡更新' }).click();
   await kr.locator('input[name=value]').last().fill('2.5');
-  await kr.locator('select[name=confidence]').last().selectOption('9');
-  await kr.locator('input[name=progress]').last().fill('第二台封口机到位，高峰出杯提速');
+  const slider = kr.locator('input[type=range][name=confidence]');
+  await slider.focus();
+  for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(await kr.locator('.checkin-form output').textContent(), '9', 'the slider shows its number');
+  await kr.locator('textarea[name=progress]').fill('第二台封口机到位\n高峰出杯提速');
   await kr.locator('form[action$="/check-ins"] button[type=submit]').click();
   await page.waitForURL(/ok=saved#kr-\d+$/);
   const scoreAfter = Number(await page.locator('#obj-score').textContent());
   assert.ok(scoreAfter > scoreBefore, `the objective's score rose: ${scoreBefore} → ${scoreAfter}`);
   await kr.locator('summary', { hasText: '最近打卡' }).click();
   await assert.doesNotReject(kr.locator('.checkin-log li', { hasText: '第二台封口机到位' }).waitFor());
+  assert.match(await kr.locator('.checkin-log li', { hasText: '第二台封口机到位' }).first().innerText(), /第二台封口机到位\n高峰出杯提速/, 'the note keeps its line break');
   assert.equal(await kr.locator('.checkin-log details summary', { hasText: '修改' }).count(), 1, 'his fresh check-in can be corrected');
   await shot(page, 'objective-after-check-in');
 
   await page.goto(`${app.base}/goals`);
   assert.equal(await page.locator('#inbox li a').count(), 1, 'one check-in left this week');
+  assert.equal(await page.locator('#nothing-owed').count(), 0);
   const heatAfter = await storeScore(page);
   assert.notEqual(heatAfter, heatBefore, `the store's tile moved: ${heatBefore} → ${heatAfter}`);
   assert.ok(Number(heatAfter) > Number(heatBefore));

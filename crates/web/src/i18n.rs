@@ -826,6 +826,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("open_draft", "查看草稿", "Open the draft"),
     ("retro_title", "复盘：", "Retro: "),
     ("team_retro", "团队复盘", "Team retro"),
+    (
+        "nothing_owed_this_week",
+        "本周已全部完成：没有待打卡的关键结果和待填报的 KPI。",
+        "All done this week: no key result to check in, no KPI value to record.",
+    ),
     ("success_factors", "成功因素", "What made it work"),
     (
         "success_factors_help",

@@ -186,3 +186,24 @@
     nav.scrollLeft = on.offsetLeft - (nav.clientWidth - on.offsetWidth) / 2;
   }
 })();
+
+// The check-in's confidence slider shows its number; a link from "owed this week"
+// (`?check_in=<key result>`) opens that key result's check-in, scrolled into view.
+(() => {
+  document.querySelectorAll('input[type=range][data-output]').forEach((r) => {
+    const out = document.getElementById(r.dataset.output);
+    if (out) r.addEventListener('input', () => { out.textContent = r.value; });
+  });
+  const kr = new URLSearchParams(location.search).get('check_in');
+  const item = kr && /^\d+$/.test(kr) && document.getElementById(`kr-${kr}`);
+  const sheet = item && item.querySelector('details.checkin');
+  if (sheet) {
+    sheet.open = true;
+    // Once the opened sheet is laid out: scroll to the key result, ready to type.
+    requestAnimationFrame(() => {
+      item.scrollIntoView({ block: 'start' });
+      const value = sheet.querySelector('input[name=value]');
+      if (value) value.focus({ preventScroll: true });
+    });
+  }
+})();

@@ -210,8 +210,8 @@ async fn page_check_in(t: &TestDb) {
     let r = a.raw(req).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.body.as_str().unwrap_or_default();
-    assert!(html.contains(r#"value="abc""#) && html.contains(r#"value="保留这段文字""#), "nothing typed is lost");
-    assert!(html.contains(r#"<option value="4" selected>"#));
+    assert!(html.contains(r#"value="abc""#) && html.contains(">保留这段文字</textarea>"), "nothing typed is lost");
+    assert!(html.contains(r#"name="confidence" min="0" max="10" step="1" value="4""#), "the confidence as typed");
     // 6 → 2 complaints, now 3: 0.75.
     assert!(close(k["score"].as_f64().unwrap_or(0.0), 0.75));
     // The whole-objective form: the filled KR moves, the blank one stays; a bad value saves none

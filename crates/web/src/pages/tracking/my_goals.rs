@@ -138,7 +138,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
             .into_iter()
             .map(|w| match (w.objective, w.key_result, w.kpi) {
                 (Some(o), Some(k), _) => {
-                    (format!("/objectives/{o}#kr-{k}"), w.title, w.objective_title.unwrap_or_default())
+                    (format!("/objectives/{o}?check_in={k}#kr-{k}"), w.title, w.objective_title.unwrap_or_default())
                 }
                 (_, _, Some(k)) => (
                     format!("/kpis#kpi-{k}"),
