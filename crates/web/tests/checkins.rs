@@ -181,6 +181,11 @@ async fn page_check_in(t: &TestDb) {
         .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
         .expect("objective");
     let kid = o["key_results"][1]["id"].as_i64().expect("kr");
+    // 本周待办 links open the key result's check-in; a week with nothing owed says so.
+    let (_, home) = a.page("zhang.wei@demo.example", "/goals").await;
+    assert!(home.contains(&format!("?check_in={kid}#kr-{kid}")) && !home.contains("id=\"nothing-owed\""), "{home}");
+    let (_, home) = a.page("admin@demo.example", "/goals").await;
+    assert!(home.contains("id=\"nothing-owed\"") && home.contains("本周已全部完成"), "the admin owes nothing");
     let enc = |v: &str| v.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
     let req = axum::http::Request::post(format!("/key-results/{kid}/check-ins"))
         .header("cookie", format!("tandem_session={}", s.secret))
