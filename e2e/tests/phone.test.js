@@ -1,7 +1,7 @@
 // Every page of the main navigation on a 360 px phone, in Chinese and in English, as a member
 // and as the admin (who sees every section): the header stays compact, the sections sit on one
-// row that scrolls sideways (never one character per line), the current one is in view, and no
-// page is wider than the screen.
+// row that scrolls sideways (never one character per line), the current one is in view, no page
+// is wider than the screen, and KPI lists are cards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTandem, launchBrowser, signIn } from '../lib/harness.js';
@@ -34,6 +34,10 @@ for (const who of ['zhang.wei@demo.example', 'admin@demo.example']) {
             linkHeights: [...nav.querySelectorAll('a')].map((a) => a.getBoundingClientRect().height),
             onInView: !onBox || (onBox.left >= navBox.left - 1 && onBox.right <= navBox.right + 1),
             lang: document.documentElement.lang,
+            kpiCards: [...document.querySelectorAll('table.kpi-cards')].map((t) => ({
+              head: getComputedStyle(t.querySelector('thead')).display,
+              row: t.querySelector('tbody tr') ? getComputedStyle(t.querySelector('tbody tr')).display : 'block',
+            })),
           };
         });
         const where = `${lang} ${href}`;
@@ -42,6 +46,7 @@ for (const who of ['zhang.wei@demo.example', 'admin@demo.example']) {
         assert.ok(m.header <= 100, `${where}: the header takes ${m.header} px`);
         assert.ok(Math.max(...m.linkHeights) < 48, `${where}: a section name wraps (${m.linkHeights})`);
         assert.ok(m.onInView, `${where}: the current section is scrolled into view`);
+        for (const t of m.kpiCards) assert.deepEqual(t, { head: 'none', row: 'block' }, `${where}: KPIs as cards`);
       }
       await ctx.close();
     }
