@@ -105,6 +105,33 @@ pub(crate) fn assignees_of(owner: tandem_domain::goal::Owner, org: &OrgSnapshot)
     out
 }
 
+/// A retro's lessons as the knowledge base stores them, in order, with new ids: of an objective's
+/// retro (`(Some(objective), None)`) or a unit's team retro (`(None, Some(unit))`).
+pub(crate) async fn lesson_rows(
+    tx: &mut tandem_store::Tx,
+    tenant: i64,
+    (objective, unit): (Option<i64>, Option<i64>),
+    cycle: i64,
+    retro: &Retro,
+    now: i64,
+) -> Result<Vec<LessonRow>> {
+    let mut rows = vec![];
+    for (i, l) in retro.lessons.iter().enumerate() {
+        rows.push(LessonRow {
+            tenant_id: tenant,
+            id: tx.next_id().await?,
+            objective_id: objective,
+            unit_id: unit,
+            cycle_id: cycle,
+            position: i as i64,
+            text: l.text.clone(),
+            tags: l.tags.join(","),
+            created_at: now,
+        });
+    }
+    Ok(rows)
+}
+
 /// Every action's owner is an active person of the tenant.
 pub(crate) fn check_action_owners(retro: &Retro, org: &OrgSnapshot) -> Result<()> {
     for (i, act) in retro.actions.iter().enumerate() {
@@ -281,20 +308,7 @@ impl App {
             },
         )
         .await?;
-        let mut lessons = vec![];
-        for (i, l) in retro.lessons.iter().enumerate() {
-            lessons.push(LessonRow {
-                tenant_id: a.tenant.0,
-                id: tx.next_id().await?,
-                objective_id: Some(objective),
-                unit_id: None,
-                cycle_id: o.cycle_id,
-                position: i as i64,
-                text: l.text.clone(),
-                tags: l.tags.join(","),
-                created_at: now,
-            });
-        }
+        let lessons = lesson_rows(&mut tx, a.tenant.0, (Some(objective), None), o.cycle_id, &retro, now).await?;
         reviews::replace_lessons(&mut tx, a.tenant.0, objective, &lessons).await?;
         let change = match &before {
             Some(b) => Change::update(

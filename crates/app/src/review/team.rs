@@ -4,7 +4,7 @@
 //! acknowledges it, and everyone may read it, as everyone may read the unit's goals.
 
 use crate::error::{AppError, Result};
-use crate::review::retros::{above_lead, assignees_of, check_action_owners, in_review, leads};
+use crate::review::retros::{above_lead, assignees_of, check_action_owners, in_review, leads, lesson_rows};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use tandem_domain::Lang;
@@ -12,7 +12,7 @@ use tandem_domain::goal::Owner;
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::lint::Finding;
 use tandem_domain::retro::{self, Retro, RetroInput};
-use tandem_store::reviews::{self, LessonRow, TeamRetroRow};
+use tandem_store::reviews::{self, TeamRetroRow};
 
 /// A unit's team retro as its readers see it (an empty one until written).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -124,20 +124,7 @@ impl App {
             },
         )
         .await?;
-        let mut lessons = vec![];
-        for (i, l) in retro.lessons.iter().enumerate() {
-            lessons.push(LessonRow {
-                tenant_id: a.tenant.0,
-                id: tx.next_id().await?,
-                objective_id: None,
-                unit_id: Some(unit),
-                cycle_id: cycle,
-                position: i as i64,
-                text: l.text.clone(),
-                tags: l.tags.join(","),
-                created_at: now,
-            });
-        }
+        let lessons = lesson_rows(&mut tx, a.tenant.0, (None, Some(unit)), cycle, &retro, now).await?;
         reviews::replace_team_lessons(&mut tx, a.tenant.0, unit, cycle, &lessons).await?;
         let after = serde_json::json!({"cycle": cycle, "retro": body});
         let change = match &before {
