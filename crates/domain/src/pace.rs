@@ -42,10 +42,33 @@ pub fn forecast(start_score: f64, points: &[Point]) -> f64 {
     if at_end.is_nan() { 0.0 } else { at_end.clamp(0.0, 1.0) }
 }
 
-/// A KR is at risk when its forecast falls below what counts as success for its objective's
-/// kind, or when nobody has checked in for 14 days.
-pub fn at_risk(kind: ObjectiveKind, forecast: f64, days_since_check_in: Option<f64>) -> bool {
-    forecast < kind.success_floor() || days_since_check_in.is_none_or(|d| d >= 14.0)
+/// Days a key result gets before its pace is judged when nobody has checked in on it yet.
+pub const GRACE_DAYS: f64 = 7.0;
+
+/// When a key result's clock starts: its cycle's start, or, for one added later, the moment it
+/// was added (or its first check-in, if that came earlier: an imported history). Expected
+/// progress and the forecast count from here, so a KR added mid-cycle is not behind at once.
+pub fn kr_start(cycle_start: i64, created_at: i64, first_check_in: Option<i64>) -> i64 {
+    cycle_start.max(first_check_in.map_or(created_at, |f| f.min(created_at)))
+}
+
+/// A key result has had a fair chance to be judged once someone checked in on it, or once
+/// [`GRACE_DAYS`] have passed since its start. Before that it raises no red light.
+pub fn judged(checked_in: bool, days_since_start: f64) -> bool {
+    checked_in || days_since_start >= GRACE_DAYS
+}
+
+/// A key result nobody has started yet: no check-in, still at its baseline, no final score. While
+/// its cycle is open it counts for nothing in roll-ups (it is shown as not started rather than
+/// dragging its objective down as a zero); once the cycle ends it counts as what it is.
+pub fn not_started(checked_in: bool, current: f64, baseline: f64, final_score: bool, cycle_open: bool) -> bool {
+    cycle_open && !checked_in && !final_score && current == baseline
+}
+
+/// A KR is at risk when, once judged, its forecast falls below what counts as success for its
+/// objective's kind, or when nobody has checked in for 14 days.
+pub fn at_risk(kind: ObjectiveKind, forecast: f64, days_since_check_in: Option<f64>, judged: bool) -> bool {
+    judged && (forecast < kind.success_floor() || days_since_check_in.is_none_or(|d| d >= 14.0))
 }
 
 /// Self-reported confidence (0–10) far from the data's forecast: people tend to report goals
@@ -90,10 +113,11 @@ mod tests {
 
     #[test]
     fn risk_and_flags() {
-        assert!(at_risk(ObjectiveKind::Committed, 0.95, Some(1.0)));
-        assert!(!at_risk(ObjectiveKind::Aspirational, 0.65, Some(1.0)));
-        assert!(at_risk(ObjectiveKind::Aspirational, 0.9, Some(15.0)), "stale");
-        assert!(at_risk(ObjectiveKind::Aspirational, 0.9, None), "never checked in");
+        assert!(at_risk(ObjectiveKind::Committed, 0.95, Some(1.0), true));
+        assert!(!at_risk(ObjectiveKind::Aspirational, 0.65, Some(1.0), true));
+        assert!(at_risk(ObjectiveKind::Aspirational, 0.9, Some(15.0), true), "stale");
+        assert!(at_risk(ObjectiveKind::Aspirational, 0.9, None, true), "never checked in");
+        assert!(!at_risk(ObjectiveKind::Committed, 0.0, Some(0.1), false), "not yet judged");
         assert!(confidence_disagrees(9, 0.3));
         assert!(!confidence_disagrees(6, 0.55));
         use KpiStatus::*;
@@ -101,6 +125,25 @@ mod tests {
         assert!(!diverges(&[Pass, Fail], 0.2, 0.6), "the KPI is not passing");
         assert!(!diverges(&[Pass, Pass], 0.55, 0.6), "the KR keeps pace");
         assert!(!diverges(&[Pass], 0.0, 0.9), "one period is not a pattern");
+    }
+
+    #[test]
+    fn a_key_result_added_late_gets_a_fair_start() {
+        let day = 86_400;
+        // Added on day 40 of the cycle: its clock starts then, not on day 0.
+        assert_eq!(kr_start(0, 40 * day, None), 40 * day);
+        // Added before the cycle began: the cycle's start.
+        assert_eq!(kr_start(10 * day, 0, None), 10 * day);
+        // An imported history older than the row: the first check-in.
+        assert_eq!(kr_start(0, 40 * day, Some(5 * day)), 5 * day);
+        assert!(!judged(false, 1.0), "a day old, never checked in");
+        assert!(judged(false, GRACE_DAYS), "a week gone");
+        assert!(judged(true, 0.0), "checked in: its pace speaks");
+        assert!(not_started(false, 3.0, 3.0, false, true));
+        assert!(!not_started(false, 3.0, 3.0, false, false), "the cycle ended: it counts as it is");
+        assert!(!not_started(false, 3.5, 3.0, false, true), "set up with progress already made");
+        assert!(!not_started(true, 3.0, 3.0, false, true), "checked in, even at the baseline");
+        assert!(!not_started(false, 3.0, 3.0, true, true), "a final score was given");
     }
 
     proptest! {

@@ -76,6 +76,23 @@ impl ScoreGraph {
         self.propagate(node);
     }
 
+    /// A key result's new weight in its objective (0: it counts for nothing, as a key result not
+    /// yet started); updates every ancestor that changes.
+    pub fn set_key_result_weight(&mut self, kr: usize, weight: f64) {
+        let weight = if weight.is_finite() { weight.max(0.0) } else { 0.0 };
+        let node = self.kr_node[kr] as usize;
+        let old = self.kr_weight[kr];
+        self.own_w[node] += weight - old;
+        self.own_sum[node] += (weight - old) * self.kr_score[kr];
+        // Sums kept by deltas may leave a residue of rounding when the last weight leaves.
+        if self.own_w[node] < EPS {
+            self.own_w[node] = 0.0;
+            self.own_sum[node] = 0.0;
+        }
+        self.kr_weight[kr] = weight;
+        self.propagate(node);
+    }
+
     pub fn key_result_score(&self, kr: usize) -> f64 {
         self.kr_score[kr]
     }
@@ -253,10 +270,28 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        AddObjective { parent: usize, weight: f64 },
-        AddKr { node: usize, weight: f64, score: f64 },
-        Score { kr: usize, score: f64 },
-        Move { node: usize, parent: usize },
+        AddObjective {
+            parent: usize,
+            weight: f64,
+        },
+        AddKr {
+            node: usize,
+            weight: f64,
+            score: f64,
+        },
+        Score {
+            kr: usize,
+            score: f64,
+        },
+        Move {
+            node: usize,
+            parent: usize,
+        },
+        /// A key result started (its weight given) or not (weight 0).
+        Weight {
+            kr: usize,
+            weight: f64,
+        },
     }
 
     fn ops() -> impl Strategy<Value = Vec<Op>> {
@@ -267,6 +302,8 @@ mod tests {
                     .prop_map(|(node, weight, score)| { Op::AddKr { node, weight, score } }),
                 (any::<usize>(), -0.5f64..1.5).prop_map(|(kr, score)| Op::Score { kr, score }),
                 (any::<usize>(), any::<usize>()).prop_map(|(node, parent)| Op::Move { node, parent }),
+                (any::<usize>(), prop_oneof![Just(0.0), 0.1f64..5.0])
+                    .prop_map(|(kr, weight)| Op::Weight { kr, weight }),
             ],
             1..200,
         )
@@ -292,6 +329,9 @@ mod tests {
                     Op::Move { node, parent } => {
                         let p = parent % (n + 1);
                         let _ = g.set_parent(node % n, (p < n).then_some(p));
+                    }
+                    Op::Weight { kr, weight } => {
+                        if g.key_result_count() > 0 { g.set_key_result_weight(kr % g.key_result_count(), weight); }
                     }
                 }
             }

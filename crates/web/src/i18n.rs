@@ -51,6 +51,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("expected", "应达", "expected"),
     ("confidence_short", "信心", "confidence"),
     ("at_risk", "有风险", "At risk"),
+    ("not_started", "未开始", "Not started"),
+    (
+        "not_started_help",
+        "还没有人打卡：开始前不计入目标得分，一周内不亮红灯",
+        "Nobody has checked in yet: it does not count in the objective's score until it starts, and raises no red light in its first week",
+    ),
     ("disagrees", "信心与数据不符", "Confidence ≠ data"),
     (
         "disagrees_help",

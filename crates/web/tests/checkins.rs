@@ -22,6 +22,7 @@ on_both_engines! {
     a_whole_objective_is_checked_in_at_once_or_not_at_all => objective_check_in;
     closing_a_cycle_freezes_and_managers_set_final_scores => cycle_close;
     values_that_cannot_be_true_are_refused => implausible;
+    a_key_result_added_mid_cycle_gets_a_fair_start => added_mid_cycle;
 }
 
 async fn live_scores(t: &TestDb) {
@@ -841,4 +842,72 @@ async fn implausible(t: &TestDb) {
         )
         .await;
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("value")));
+}
+
+async fn added_mid_cycle(t: &TestDb) {
+    // 2026-11-20: two thirds into the quarter.
+    let clock = std::sync::Arc::new(tandem_app::clock::FixedClock::new(1_795_147_200_000_000));
+    let a = api_with_clock(t, clock.clone()).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let o = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let oid = o["id"].as_i64().expect("id");
+    let alerts_before = a.items("/api/v1/alerts", &zhang).await.len();
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/objectives/{oid}/key-results"),
+            Some(&zhang),
+            Some(json!({"title": "新员工独立上岗时间从14天缩短至7天", "measure": "decrease", "baseline": 14, "target": 7, "unit": "天"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let kid = r.body["id"].as_i64().expect("kr");
+    // Just added: not started, expected nothing yet, not at risk, no red light, and the
+    // objective's score is what its other key results make it.
+    let after = a.call("GET", &format!("/api/v1/objectives/{oid}"), Some(&zhang), None).await.body;
+    let k =
+        after["key_results"].as_array().and_then(|l| l.iter().find(|k| k["id"] == json!(kid))).cloned().expect("kr");
+    assert_eq!((k["not_started"].as_bool(), k["at_risk"].as_bool()), (Some(true), Some(false)), "{k:?}");
+    assert!(k["expected"].as_f64().unwrap_or(1.0) < 0.01, "expected counts from its start: {}", k["expected"]);
+    assert!(close(after["score"].as_f64().unwrap_or(-1.0), o["score"].as_f64().unwrap_or(-2.0)), "not dragged down");
+    assert!(close(after["rollup"].as_f64().unwrap_or(-1.0), o["rollup"].as_f64().unwrap_or(-2.0)));
+    let alerts = a.items("/api/v1/alerts", &zhang).await;
+    assert_eq!(alerts.len(), alerts_before, "no red light for a key result a minute old");
+    assert!(alerts.iter().all(|x| x["subject_id"] != json!(kid)));
+    // Six days on, still untouched: still its grace period.
+    clock.advance(6 * 86_400_000_000);
+    assert!(a.items("/api/v1/alerts", &zhang).await.iter().all(|x| x["subject_id"] != json!(kid)));
+    // A week on, nothing done: now its pace is judged, and it is red.
+    clock.advance(2 * 86_400_000_000);
+    let k = a.call("GET", &format!("/api/v1/key-results/{kid}"), Some(&zhang), None).await.body;
+    assert_eq!(k["at_risk"], true, "{k:?}");
+    let red = |l: &[Value]| l.iter().any(|x| x["subject_id"] == json!(kid) && x["reason"] == "forecast_red");
+    assert!(red(&a.items("/api/v1/alerts", &zhang).await));
+    // Its first check-in starts it: it counts in the objective's score from now on.
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 12.0, "confidence": 6})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["key_result"]["not_started"], false);
+    let now = a.call("GET", &format!("/api/v1/objectives/{oid}"), Some(&zhang), None).await.body;
+    let weights: f64 =
+        now["key_results"].as_array().expect("krs").iter().map(|k| k["weight"].as_f64().unwrap_or(0.0)).sum();
+    let mean: f64 = now["key_results"]
+        .as_array()
+        .expect("krs")
+        .iter()
+        .map(|k| k["weight"].as_f64().unwrap_or(0.0) * k["score"].as_f64().unwrap_or(0.0))
+        .sum::<f64>()
+        / weights;
+    assert!(close(now["score"].as_f64().unwrap_or(-1.0), mean), "{} vs {mean}", now["score"]);
 }

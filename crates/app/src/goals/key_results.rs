@@ -43,6 +43,9 @@ pub struct KeyResultView {
     /// The end-of-cycle score the check-in history points to.
     pub forecast: f64,
     pub at_risk: bool,
+    /// Nobody has started it yet (no check-in, still at its baseline) in a running cycle: it
+    /// counts for nothing in its objective's score until it does.
+    pub not_started: bool,
     /// The latest self-reported confidence (0–10), if any.
     pub confidence: Option<i64>,
     /// Confidence far from the forecast (optimism or pessimism showing).

@@ -115,6 +115,7 @@ impl App {
                     forecast: pace.forecast,
                     // Only a published goal is under way; a draft is not yet at risk.
                     at_risk: pace.at_risk && o.status == "published",
+                    not_started: goals.not_started(k),
                     confidence: pace.confidence,
                     confidence_disagrees: pace.disagrees,
                     last_check_in: pace.last,

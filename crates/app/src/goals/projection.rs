@@ -12,7 +12,7 @@
 
 use crate::App;
 use crate::error::{AppError, Result};
-use crate::goals::snapshot::{GoalSnapshot, cycle_span_us, kr_row_score};
+use crate::goals::snapshot::{GoalSnapshot, cycle_span_us};
 use crate::org::chart::OrgSnapshot;
 use parking_lot::{ArcRwLockReadGuard, RawRwLock, RwLock};
 use std::collections::HashMap;
@@ -87,6 +87,16 @@ impl GoalSnapshot {
                             Some(span) => self.spans.insert(*id, span),
                             None => self.spans.remove(id),
                         };
+                        // Key results not started count once their cycle ends (and no longer
+                        // if it reopens).
+                        let in_cycle: Vec<usize> = (0..self.key_results.len())
+                            .filter(|&i| {
+                                self.objective(self.key_results[i].objective_id).is_some_and(|o| o.cycle_id == *id)
+                            })
+                            .collect();
+                        for i in in_cycle {
+                            self.rescore(i);
+                        }
                         true
                     }
                 };
@@ -112,7 +122,6 @@ impl GoalSnapshot {
         }
         k.current = w.current;
         k.updated_at = w.at;
-        let score = kr_row_score(k);
         let history = self.check_ins.entry(w.kr).or_default();
         if w.edited {
             if let Some(e) = history.iter_mut().rev().find(|e| e.0 == w.check_in.0) {
@@ -124,9 +133,7 @@ impl GoalSnapshot {
             }
             history.push(w.check_in);
         }
-        if let Some(slot) = self.kr_slot[i] {
-            self.graph.set_key_result_score(slot, score);
-        }
+        self.rescore(i);
         true
     }
 }
@@ -307,10 +314,7 @@ impl App {
             tandem_store::checkins::history_for_tenant(&self.db, tenant),
             tandem_store::cycles::list(&self.db, tenant),
         )?;
-        let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
-        let mut snap = GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, spans);
-        snap.cycle_states = cycles.into_iter().map(|c| (c.id, c.state)).collect();
-        Ok(snap)
+        Ok(GoalSnapshot::build(version, objectives, key_results, kr_owners, supports, checks, cycles))
     }
 }
 
@@ -366,7 +370,7 @@ mod tests {
             key_result(21, 11, currents[1].0, currents[1].1),
             key_result(22, 11, currents[2].0, currents[2].1),
         ];
-        GoalSnapshot::build(version, objectives, krs, vec![], vec![], vec![], HashMap::new())
+        GoalSnapshot::build(version, objectives, krs, vec![], vec![], vec![], vec![])
     }
 
     fn krs(ws: Vec<KrWrite>) -> Vec<Applied> {

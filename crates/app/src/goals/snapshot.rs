@@ -10,13 +10,13 @@ use tandem_domain::score::{Measure, kr_score};
 use tandem_domain::search::SearchIndex;
 use tandem_store::goals::{KeyResultRow, KrOwnerRow, ObjectiveRow, SupportRow};
 
-/// The roll-up graph of a tenant's goals, with each key result scored by `score`. Archived
-/// objectives drop out of every roll-up.
+/// The roll-up graph of a tenant's goals, with each key result weighted and scored by `kr`
+/// (weight 0: not started). Archived objectives drop out of every roll-up.
 /// Also answers each key result's slot in the graph, by its place in `key_results`.
 fn score_graph(
     objectives: &[ObjectiveRow],
     key_results: &[KeyResultRow],
-    score: impl Fn(&KeyResultRow) -> f64,
+    kr: impl Fn(&KeyResultRow) -> (f64, f64),
 ) -> (ScoreGraph, HashMap<i64, usize>, Vec<Option<usize>>) {
     let mut graph = ScoreGraph::new();
     let mut node_of = HashMap::new();
@@ -31,9 +31,28 @@ fn score_graph(
     }
     let slots = key_results
         .iter()
-        .map(|k| node_of.get(&k.objective_id).map(|&n| graph.add_key_result(n, k.weight, score(k))))
+        .map(|k| {
+            node_of.get(&k.objective_id).map(|&n| {
+                let (weight, score) = kr(k);
+                graph.add_key_result(n, weight, score)
+            })
+        })
         .collect();
     (graph, node_of, slots)
+}
+
+/// A cycle still running (planning or active): its key results not yet started count for
+/// nothing in roll-ups. Unknown cycles count as ended.
+fn cycle_open(states: &HashMap<i64, String>, cycle: i64) -> bool {
+    states.get(&cycle).is_some_and(|s| s == "planning" || s == "active")
+}
+
+/// A key result's weight in its objective's score as things are now: none while it has not
+/// started in a running cycle (see [`tandem_domain::pace::not_started`]).
+fn live_weight(k: &KeyResultRow, checked_in: bool, cycle_open: bool) -> f64 {
+    let idle =
+        tandem_domain::pace::not_started(checked_in, k.current, k.baseline, k.override_score.is_some(), cycle_open);
+    if idle { 0.0 } else { k.weight }
 }
 
 /// What a search entry is: its objective's index and its key result's index (none: the
@@ -85,15 +104,21 @@ impl GoalSnapshot {
         kr_owners: Vec<KrOwnerRow>,
         supports: Vec<SupportRow>,
         checks: Vec<tandem_store::checkins::HistoryRow>,
-        spans: HashMap<i64, (i64, i64)>,
+        cycles: Vec<tandem_store::cycles::CycleRow>,
     ) -> Self {
+        let spans = cycles.iter().filter_map(|c| Some((c.id, cycle_span_us(&c.start_date, &c.end_date)?))).collect();
+        let cycle_states: HashMap<i64, String> = cycles.into_iter().map(|c| (c.id, c.state)).collect();
         let mut check_ins: HashMap<i64, Vec<(i64, f64, i64)>> = HashMap::new();
         let mut before_first = HashMap::new();
         for (kr, at, value, confidence, previous) in checks {
             before_first.entry(kr).or_insert(previous);
             check_ins.entry(kr).or_default().push((at, value, confidence));
         }
-        let (graph, node_of, kr_slot) = score_graph(&objectives, &key_results, kr_row_score);
+        let cycle_of: HashMap<i64, i64> = objectives.iter().map(|o| (o.id, o.cycle_id)).collect();
+        let (graph, node_of, kr_slot) = score_graph(&objectives, &key_results, |k| {
+            let open = cycle_of.get(&k.objective_id).is_some_and(|c| cycle_open(&cycle_states, *c));
+            (live_weight(k, check_ins.contains_key(&k.id), open), kr_row_score(k))
+        });
         let mut krs_of: HashMap<i64, Vec<usize>> = HashMap::new();
         for (i, k) in key_results.iter().enumerate() {
             krs_of.entry(k.objective_id).or_default().push(i);
@@ -133,7 +158,7 @@ impl GoalSnapshot {
             check_ins,
             before_first,
             spans,
-            cycle_states: HashMap::new(),
+            cycle_states,
             graph,
             node_of,
             kr_slot,
@@ -158,14 +183,42 @@ impl GoalSnapshot {
 
     /// Every objective's roll-up at time `t`, from its key results' values then.
     pub fn rollups_at(&self, t: i64) -> HashMap<i64, f64> {
-        let (graph, node_of, _) = score_graph(&self.objectives, &self.key_results, |k| self.kr_score_at(k, t));
+        let (graph, node_of, _) =
+            score_graph(&self.objectives, &self.key_results, |k| (self.kr_weight_at(k, t), self.kr_score_at(k, t)));
         node_of.into_iter().filter_map(|(id, n)| Some((id, graph.rollup(n)?))).collect()
     }
 
     /// An objective's own score at time `t`: the weighted mean of its key results' scores then.
     pub fn score_at(&self, objective: i64, t: i64) -> Option<f64> {
         let krs = self.key_results_of(objective);
-        tandem_domain::rollup::weighted_mean(krs.map(|k| (k.weight, self.kr_score_at(k, t))))
+        tandem_domain::rollup::weighted_mean(krs.map(|k| (self.kr_weight_at(k, t), self.kr_score_at(k, t))))
+    }
+
+    /// A key result's weight in its objective at time `t`: none while, then, it had not started
+    /// and its cycle had not ended.
+    fn kr_weight_at(&self, k: &KeyResultRow, t: i64) -> f64 {
+        let span = self.objective(k.objective_id).and_then(|o| self.spans.get(&o.cycle_id));
+        let open = span.is_some_and(|&(_, end)| t < end);
+        let checked_in = self.check_ins.get(&k.id).is_some_and(|h| h.first().is_some_and(|c| c.0 <= t));
+        let idle = tandem_domain::pace::not_started(checked_in, self.kr_value_at(k, t), k.baseline, false, open);
+        if idle { 0.0 } else { k.weight }
+    }
+
+    /// The key result at place `i` weighted and scored as it is now, in the roll-up graph.
+    pub(crate) fn rescore(&mut self, i: usize) {
+        let Some(slot) = self.kr_slot[i] else { return };
+        let k = &self.key_results[i];
+        let open = self.objective(k.objective_id).is_some_and(|o| cycle_open(&self.cycle_states, o.cycle_id));
+        let weight = live_weight(k, self.check_ins.contains_key(&k.id), open);
+        let score = kr_row_score(k);
+        self.graph.set_key_result_score(slot, score);
+        self.graph.set_key_result_weight(slot, weight);
+    }
+
+    /// Whether key result `k` has not started yet in its running cycle.
+    pub fn not_started(&self, k: &KeyResultRow) -> bool {
+        let open = self.objective(k.objective_id).is_some_and(|o| cycle_open(&self.cycle_states, o.cycle_id));
+        live_weight(k, self.check_ins.contains_key(&k.id), open) == 0.0 && k.weight > 0.0
     }
 
     /// A key result's score at time `t`: by its value then, or, from its cycle's end on, the
@@ -180,12 +233,13 @@ impl GoalSnapshot {
         kr_score(measure, k.baseline, k.target, self.kr_value_at(k, t))
     }
 
-    /// A key result's score and the progress expected of it at `now` (its cycle's elapsed share).
+    /// A key result's score and the progress expected of it at `now` (the elapsed share of its
+    /// cycle since it started).
     pub fn kr_progress(&self, kr: i64, now: i64) -> Option<(f64, f64)> {
         let k = self.key_result(kr)?;
         let o = self.objective(k.objective_id)?;
-        let (start, end) = self.spans.get(&o.cycle_id).copied()?;
-        Some((kr_row_score(k), ((now - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0)))
+        self.spans.get(&o.cycle_id)?;
+        Some((kr_row_score(k), pace_of(k, o, self, now).expected))
     }
 
     pub fn objective(&self, id: i64) -> Option<&ObjectiveRow> {
@@ -270,18 +324,22 @@ pub(crate) struct Pace {
     pub expected: f64,
     pub forecast: f64,
     pub at_risk: bool,
+    /// Its pace may be judged (see [`tandem_domain::pace::judged`]): red lights may fire.
+    pub judged: bool,
     pub confidence: Option<i64>,
     pub disagrees: bool,
     pub last: Option<i64>,
 }
 
-/// A key result's pace, forecast and risk from its check-ins and its cycle's span.
+/// A key result's pace, forecast and risk from its check-ins, over the part of its cycle since
+/// it started (see [`tandem_domain::pace::kr_start`]).
 pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> Pace {
     use tandem_domain::pace;
-    let (start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
+    let (cycle_start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
+    let history = goals.check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+    let start = pace::kr_start(cycle_start, k.created_at, history.first().map(|c| c.0)).min(end - 1);
     let frac = |t: i64| ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
     let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
-    let history = goals.check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
     let points: Vec<pace::Point> = history
         .iter()
         .map(|(t, v, _)| pace::Point { t: frac(*t), score: kr_score(measure, k.baseline, k.target, *v) })
@@ -297,13 +355,15 @@ pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, 
     let last = history.last().map(|(t, _, _)| *t);
     // Stale counts from the last check-in, or from when the KR was set for one never checked in.
     let days = Some((now - last.unwrap_or(k.created_at)) as f64 / 86_400_000_000.0);
+    let judged = pace::judged(!history.is_empty(), (now - start) as f64 / 86_400_000_000.0);
     let kind = ObjectiveKind::parse("kind", &o.kind).unwrap_or(ObjectiveKind::Aspirational);
     // The latest confidence a person gave (values from a metric carry none).
     let confidence = history.iter().rev().map(|(_, _, c)| *c).find(|c| *c >= 0);
     Pace {
         expected: frac(now),
         forecast,
-        at_risk: pace::at_risk(kind, forecast, days),
+        at_risk: pace::at_risk(kind, forecast, days, judged),
+        judged,
         confidence,
         disagrees: confidence.is_some_and(|c| pace::confidence_disagrees(c.clamp(0, 10) as u8, forecast)),
         last,

@@ -93,7 +93,9 @@ impl App {
                 for k in goals_now.key_results_of(o.id) {
                     let pace = pace_of(k, o, &goals_now, now);
                     let owner = lead(&o.owner_type, o.owner_id);
-                    let red = bands.band(pace.forecast) == tandem_domain::score::Band::Red;
+                    // A key result just added has a week (or until its first check-in) before
+                    // its forecast can turn it red.
+                    let red = pace.judged && bands.band(pace.forecast) == tandem_domain::score::Band::Red;
                     let stale = now - pace.last.unwrap_or(k.created_at) >= 14 * 86_400_000_000;
                     if red {
                         wanted.push(("key_result", k.id, "forecast_red", owner));

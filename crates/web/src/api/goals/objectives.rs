@@ -60,12 +60,17 @@ pub struct KeyResultDto {
     /// `red`, `yellow`, `green`.
     pub band: String,
     pub owners: Vec<KrOwnerDto>,
-    /// Expected progress now: the elapsed share of the cycle.
+    /// Expected progress now: the elapsed share of the cycle since the key result started (its
+    /// creation, for one added mid-cycle).
     pub expected: f64,
     /// Forecast end-of-cycle score: a least-squares line through the check-in history.
     pub forecast: f64,
-    /// Forecast below the kind's success floor, or no check-in for 14 days.
+    /// Forecast below the kind's success floor, or no check-in for 14 days; never within the
+    /// first week of a key result nobody has checked in on yet.
     pub at_risk: bool,
+    /// No check-in yet and still at its baseline, in a running cycle: it counts for nothing in
+    /// its objective's score until it starts.
+    pub not_started: bool,
     /// Latest self-reported confidence (0–10).
     pub confidence: Option<i64>,
     /// Confidence far from the forecast.
@@ -98,6 +103,7 @@ impl From<KeyResultView> for KeyResultDto {
             expected: k.expected,
             forecast: k.forecast,
             at_risk: k.at_risk,
+            not_started: k.not_started,
             confidence: k.confidence,
             confidence_disagrees: k.confidence_disagrees,
             last_check_in: k.last_check_in,

@@ -20,6 +20,7 @@ pub struct KrCard {
     /// "forecast 0.72 · expected 0.58 · confidence 7"
     pub pace: String,
     pub at_risk: bool,
+    pub not_started: bool,
     pub disagrees: bool,
     pub id: i64,
     pub title: String,
@@ -94,6 +95,7 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
                         p
                     },
                     at_risk: k.at_risk,
+                    not_started: k.not_started,
                     disagrees: k.confidence_disagrees,
                     id: k.id,
                     title: k.title.clone(),
