@@ -64,6 +64,20 @@ pub enum Rule {
     },
     /// Text holding control characters (other than line breaks and tabs).
     NotText,
+    /// Below zero in a unit that cannot be (a duration, a count, money).
+    Negative {
+        unit: String,
+    },
+    /// A period that has not begun yet.
+    FuturePeriod,
+    /// A period outside the cycle it is recorded in.
+    OutsideCycle,
+    /// The period already has this value; replacing it must be asked for.
+    AlreadyRecorded {
+        value: f64,
+    },
+    /// A comma that may be a decimal point or a thousands separator ("3,0").
+    AmbiguousComma,
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -85,6 +99,7 @@ impl Invalid {
             Rule::AlignmentLoop => "alignment_loop",
             Rule::BadTransition { .. } => "bad_state_transition",
             Rule::Duplicate => "duplicate",
+            Rule::AlreadyRecorded { .. } => "period_recorded",
             _ => "invalid_input",
         }
     }
@@ -137,6 +152,39 @@ impl Invalid {
             }
             (Rule::BadTransition { from, to }, Lang::En) => {
                 format!("A cycle cannot move from {from} to {to}")
+            }
+            (Rule::Negative { unit }, Lang::Zh) => format!("“{f}”不能为负数：以“{unit}”计的时长、数量或金额不会小于 0"),
+            (Rule::Negative { unit }, Lang::En) => {
+                format!("“{f}” cannot be negative: a duration, count or amount in “{unit}” is never below 0")
+            }
+            (Rule::FuturePeriod, Lang::Zh) => format!("“{f}”还没有开始：只能填写已开始的期间"),
+            (Rule::FuturePeriod, Lang::En) => {
+                format!("“{f}” has not begun yet: values are recorded for periods under way or past")
+            }
+            (Rule::OutsideCycle, Lang::Zh) => {
+                format!("“{f}”不在这个指标的周期内：周期结束后的期间属于下一周期，历史最多追溯一年")
+            }
+            (Rule::OutsideCycle, Lang::En) => {
+                format!(
+                    "“{f}” lies outside this KPI's cycle: periods after it belong to the next cycle, history reaches back a year"
+                )
+            }
+            (Rule::AlreadyRecorded { value }, Lang::Zh) => {
+                format!("这一期已记录为 {}：确认替换后再提交", crate::goal::display_number(*value))
+            }
+            (Rule::AlreadyRecorded { value }, Lang::En) => {
+                format!(
+                    "This period is already recorded as {}: confirm the replacement and submit again",
+                    crate::goal::display_number(*value)
+                )
+            }
+            (Rule::AmbiguousComma, Lang::Zh) => {
+                format!("“{f}”中的逗号有歧义：小数请用点（如 3.5），千位分隔请写满三位（如 1,250）")
+            }
+            (Rule::AmbiguousComma, Lang::En) => {
+                format!(
+                    "The comma in “{f}” is ambiguous: write decimals with a point (3.5), thousands in full groups (1,250)"
+                )
             }
             (Rule::Duplicate, Lang::Zh) => format!("“{f}”已存在"),
             (Rule::Duplicate, Lang::En) => format!("“{f}” already exists"),

@@ -87,6 +87,13 @@ impl Default for Weight {
 /// turned a KR green and printed `inf` in exports), not a measurement.
 pub const MAX_MAGNITUDE: f64 = 1e15;
 
+/// A number for a message: at most four decimals, no trailing zeros ("3", "2.5", "0.3333").
+pub fn display_number(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
 /// A value that can be true: finite and smaller than [`MAX_MAGNITUDE`] in magnitude.
 pub fn finite(field: &str, v: f64) -> Result<f64, Invalid> {
     if !v.is_finite() {
@@ -96,6 +103,133 @@ pub fn finite(field: &str, v: f64) -> Result<f64, Invalid> {
     } else {
         Ok(v)
     }
+}
+
+/// Units of quantities that cannot be negative: durations, counts and money. A value below zero
+/// in one of them ("−5 分钟" on "降至2.5分钟") is a typo, never a result.
+const NEVER_NEGATIVE: &[&str] = &[
+    // durations
+    "秒",
+    "分",
+    "分钟",
+    "小时",
+    "时",
+    "天",
+    "日",
+    "周",
+    "个月",
+    "月",
+    "年",
+    "工作日",
+    "人天",
+    "人日",
+    "s",
+    "sec",
+    "secs",
+    "second",
+    "seconds",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "h",
+    "hr",
+    "hrs",
+    "hour",
+    "hours",
+    "d",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "ms",
+    // counts
+    "个",
+    "次",
+    "件",
+    "人",
+    "名",
+    "位",
+    "家",
+    "单",
+    "笔",
+    "场",
+    "杯",
+    "份",
+    "条",
+    "篇",
+    "台",
+    "起",
+    "项",
+    "门店",
+    "家门店",
+    "店",
+    "款",
+    "套",
+    "张",
+    "本",
+    "部",
+    "辆",
+    "箱",
+    "盒",
+    "kg",
+    "公斤",
+    "吨",
+    "千克",
+    "克",
+    "人次",
+    "户",
+    "count",
+    "pcs",
+    "people",
+    "users",
+    "orders",
+    "customers",
+    "stores",
+    "items",
+    "times",
+    "visits",
+    // money
+    "元",
+    "万元",
+    "亿元",
+    "万",
+    "亿",
+    "千元",
+    "百万",
+    "¥",
+    "￥",
+    "$",
+    "€",
+    "£",
+    "usd",
+    "cny",
+    "rmb",
+    "eur",
+    "yuan",
+    "dollars",
+    "k",
+    "m",
+];
+
+/// A quantity in `unit` can never be below zero (durations, counts, money).
+pub fn never_negative(unit: &str) -> bool {
+    let u = unit.trim().trim_start_matches('/').to_lowercase();
+    !u.is_empty() && NEVER_NEGATIVE.contains(&u.as_str())
+}
+
+/// A value that can be true of a quantity in `unit`: finite, not absurdly large, and not below
+/// zero where the unit cannot be.
+pub fn plausible(field: &str, unit: &str, v: f64) -> Result<f64, Invalid> {
+    let v = finite(field, v)?;
+    if v < 0.0 && never_negative(unit) {
+        return Err(Invalid::new(field, Rule::Negative { unit: unit.trim().to_string() }));
+    }
+    Ok(v)
 }
 
 /// A key result as written by its author, every value checked.
@@ -125,8 +259,8 @@ impl KeyResultSpec {
         Ok(KeyResultSpec {
             title: Name::parse("title", title)?,
             measure: Measure::parse("measure", measure)?,
-            baseline: finite("baseline", baseline)?,
-            target: finite("target", target)?,
+            baseline: plausible("baseline", unit, baseline)?,
+            target: plausible("target", unit, target)?,
             unit: unit.to_string(),
             weight: Weight::parse("weight", weight)?,
         })
@@ -183,6 +317,22 @@ pub fn objective_score(krs: &[KeyResult]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_counts_and_money_are_never_negative() {
+        assert!(plausible("value", "分钟", -5.0).is_err());
+        assert!(plausible("value", " 元 ", -1.0).is_err());
+        assert!(plausible("value", "Minutes", -0.5).is_err());
+        assert!(plausible("value", "分钟", 0.0).is_ok());
+        assert!(plausible("value", "%", -3.0).is_ok(), "a growth rate may fall");
+        assert!(plausible("value", "℃", -12.0).is_ok());
+        assert!(plausible("value", "", -1.0).is_ok(), "no unit, no assumption");
+        assert!(plausible("value", "分钟", 1e300).is_err());
+        assert!(KeyResultSpec::parse("降至2.5分钟", "decrease", 4.0, -2.5, "分钟", 1.0).is_err());
+        assert_eq!(display_number(2.5), "2.5");
+        assert_eq!(display_number(3.0), "3");
+        assert_eq!(display_number(9.530000000000001), "9.53");
+    }
 
     fn kr(weight: f64, baseline: f64, target: f64, current: f64) -> KeyResult {
         KeyResult {

@@ -172,9 +172,60 @@ pub fn period_range(granularity: PeriodKind, period: &str) -> Option<(time::Date
     }
 }
 
+/// How far before its cycle a KPI's history may reach: earlier periods are the record its
+/// trend and next targets are read from, up to a year back.
+pub const HISTORY_DAYS: i64 = 366;
+
+/// A period a value may be recorded for: it has begun by `today` (no value for a period still
+/// to come), it does not begin after the KPI's cycle `[cycle_start, cycle_end]` ends (that is the
+/// next cycle's KPI), and it ends no more than [`HISTORY_DAYS`] before the cycle starts.
+pub fn check_period(
+    granularity: PeriodKind,
+    period: &str,
+    today: time::Date,
+    cycle_start: time::Date,
+    cycle_end: time::Date,
+) -> Result<(), Invalid> {
+    let (first, next) = period_range(granularity, period).ok_or_else(|| Invalid::new("period", Rule::BadDate))?;
+    if first > today {
+        return Err(Invalid::new("period", Rule::FuturePeriod));
+    }
+    if next <= cycle_start - time::Duration::days(HISTORY_DAYS) || first > cycle_end {
+        return Err(Invalid::new("period", Rule::OutsideCycle));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_recorded_for_periods_begun_within_the_cycle() {
+        use time::macros::date;
+        let (start, end) = (date!(2026 - 10 - 01), date!(2026 - 12 - 31));
+        let today = date!(2026 - 11 - 20);
+        let check = |g, p: &str| check_period(g, p, today, start, end).map_err(|e| e.rule);
+        assert_eq!(check(PeriodKind::Month, "2026-11"), Ok(()), "the month under way");
+        assert_eq!(check(PeriodKind::Month, "2026-10"), Ok(()));
+        assert_eq!(check(PeriodKind::Month, "2026-12"), Err(Rule::FuturePeriod));
+        assert_eq!(check(PeriodKind::Month, "2027-01"), Err(Rule::FuturePeriod));
+        assert_eq!(check(PeriodKind::Month, "2026-09"), Ok(()), "history before the cycle");
+        assert_eq!(check(PeriodKind::Month, "2025-10"), Ok(()), "a year back");
+        assert_eq!(check(PeriodKind::Month, "2025-08"), Err(Rule::OutsideCycle), "older than a year");
+        assert_eq!(check(PeriodKind::Quarter, "2026-Q4"), Ok(()));
+        // A cycle that ended: its periods only, none of the next cycle's.
+        let (start, end) = (date!(2026 - 07 - 01), date!(2026 - 09 - 30));
+        assert_eq!(
+            check_period(PeriodKind::Month, "2026-10", today, start, end).map_err(|e| e.rule),
+            Err(Rule::OutsideCycle)
+        );
+        assert_eq!(
+            check_period(PeriodKind::Week, "2026-W40", today, start, end),
+            Ok(()),
+            "the week that straddles the end"
+        );
+    }
 
     #[test]
     fn a_period_covers_the_days_that_name_it() {

@@ -209,9 +209,66 @@ impl Slug {
     }
 }
 
+/// A number as a person types it: full-width digits and signs (`３．０`, `－２`) are read as
+/// their ASCII forms, spaces are ignored, and a comma is a thousands separator only between full
+/// groups of three digits (`1,250`, `12，000`); any other comma (`3,0`) is refused as ambiguous
+/// rather than guessed. An empty input is `None`.
+pub fn parse_number(field: &str, raw: &str) -> Result<Option<f64>, Invalid> {
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '。' => '.',
+            '－' | '−' => '-',
+            '＋' => '+',
+            '，' => ',',
+            _ => c,
+        })
+        .collect();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let s = if s.contains(',') {
+        let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+        let digits = int.trim_start_matches(['-', '+']);
+        let groups: Vec<&str> = digits.split(',').collect();
+        let grouped = !groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[0].chars().all(|c| c.is_ascii_digit())
+            && groups[1..].iter().all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+            && frac.is_none_or(|f| !f.contains(','));
+        if !grouped {
+            return Err(Invalid::new(field, Rule::AmbiguousComma));
+        }
+        s.replace(',', "")
+    } else {
+        s
+    };
+    let v = s.parse::<f64>().map_err(|_| Invalid::new(field, Rule::NotANumber))?;
+    crate::goal::finite(field, v).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_read_as_people_type_them() {
+        let n = |s: &str| parse_number("value", s);
+        assert_eq!(n("３．０"), Ok(Some(3.0)), "full-width digits and point");
+        assert_eq!(n("－２．５"), Ok(Some(-2.5)));
+        assert_eq!(n(" 1,250 "), Ok(Some(1250.0)));
+        assert_eq!(n("12，000.5"), Ok(Some(12000.5)));
+        assert_eq!(n("1,234,567"), Ok(Some(1234567.0)));
+        assert_eq!(n(""), Ok(None));
+        for ambiguous in ["3,0", "3,05", "1,2345", ",5", "1,,000", "12,00"] {
+            assert_eq!(n(ambiguous).map_err(|e| e.rule), Err(Rule::AmbiguousComma), "{ambiguous}");
+        }
+        assert_eq!(n("3.0.1").map_err(|e| e.rule), Err(Rule::NotANumber));
+        assert_eq!(n("1e308").map_err(|e| e.rule), Err(Rule::TooLarge));
+        assert_eq!(n("inf").map_err(|e| e.rule), Err(Rule::NotANumber));
+    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

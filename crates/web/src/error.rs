@@ -47,6 +47,8 @@ pub struct TenantChoiceDto {
 
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
+        // The period holds another value: a clash with what is recorded, not bad input.
+        AppError::Invalid(i) if matches!(i.rule, tandem_domain::Rule::AlreadyRecorded { .. }) => StatusCode::CONFLICT,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Forbidden | AppError::Refused(_) | AppError::TokenScope => StatusCode::FORBIDDEN,

@@ -353,6 +353,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("trend", "走势", "Trend"),
     ("value", "数值", "Value"),
     ("period", "周期", "Period"),
+    (
+        "replace_recorded",
+        "替换这一期已记录的值（原值保留在历史中）",
+        "Replace the value recorded for this period (the old one stays in the history)",
+    ),
     ("record_value", "填报本期数值", "Record this period's value"),
     ("chart_value", "实际值", "Value"),
     ("chart_pace", "进度线", "Pace"),

@@ -483,16 +483,18 @@ async fn red_lights(t: &TestDb) {
     }
     // A failing KPI raises an alert only its circle sees.
     let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
-    let month = "2030-01";
+    // The running month, recorded in the demo already: replaced, as asked.
+    let values = a.items(&format!("/api/v1/kpis/{}/values", kpi["id"]), &li).await;
+    let month = values.last().and_then(|v| v["period"].as_str()).expect("a recorded month").to_string();
     let r = a
         .call(
             "POST",
             &format!("/api/v1/kpis/{}/values", kpi["id"]),
             Some(&li),
-            Some(json!({"period": month, "value": 0.9})),
+            Some(json!({"period": month, "value": 0.9, "replace": true})),
         )
         .await;
-    assert_eq!(r.body["status"], "fail");
+    assert_eq!(r.body["status"], "fail", "{:?}", r.body);
     let kpi_alert = |list: Vec<Value>| list.iter().any(|x| x["subject_type"] == "kpi" && x["subject_id"] == kpi["id"]);
     assert!(kpi_alert(a.items("/api/v1/alerts", &li).await), "the manager");
     assert!(kpi_alert(a.items("/api/v1/alerts", &hr).await), "HR");
@@ -555,13 +557,17 @@ async fn dashboard(t: &TestDb) {
     // KPI red lights appear only to the KPI's circle.
     let li = a.login("li.na@demo.example").await;
     let kpi = a.items("/api/v1/kpis", &li).await.into_iter().find(|k| k["name"] == "收银差错率").expect("kpi");
-    a.call(
-        "POST",
-        &format!("/api/v1/kpis/{}/values", kpi["id"]),
-        Some(&li),
-        Some(json!({"period": "2030-01", "value": 0.9})),
-    )
-    .await;
+    let values = a.items(&format!("/api/v1/kpis/{}/values", kpi["id"]), &li).await;
+    let month = values.last().and_then(|v| v["period"].as_str()).expect("a recorded month").to_string();
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{}/values", kpi["id"]),
+            Some(&li),
+            Some(json!({"period": month, "value": 0.9, "replace": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let has_kpi_light = |d: &Value| {
         d["red_lights"]
             .as_array()
@@ -791,6 +797,18 @@ async fn implausible(t: &TestDb) {
         )
         .await;
     assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("10^15"), "{:?}", r.body);
+    // −5 minutes on "降至2.5分钟" would score 1.00: a duration is never negative.
+    assert_eq!(mine["key_results"][0]["unit"], "分钟");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": -5.0, "confidence": 5})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("value")));
+    assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("不能为负数"), "{:?}", r.body);
     let after = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
     assert_eq!(after["current"], before["current"], "nothing was stored");
     let r = a

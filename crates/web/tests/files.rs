@@ -127,13 +127,16 @@ async fn kpi_values(t: &TestDb) {
     let li = a.login("li.na@demo.example").await;
     let zhang = a.login("zhang.wei@demo.example").await;
     let before = values_of(&a, &li, "收银差错率").await;
-    // The month after the demo's last value (the demo holds the last three months up to now).
-    let next = {
-        let last = before.last().map(|v| v.0.clone()).expect("a value");
-        let (y, m) = last.split_once('-').expect("YYYY-MM");
-        let (y, m): (i32, u32) = (y.parse().expect("year"), m.parse().expect("month"));
-        if m == 12 { format!("{}-01", y + 1) } else { format!("{y}-{:02}", m + 1) }
+    // Months before the demo's first value (the demo holds the last three months up to now):
+    // history a file may bring in. The month after its last has not begun: refused.
+    let shift = |period: &str, by: i32| {
+        let (y, m) = period.split_once('-').expect("YYYY-MM");
+        let months = y.parse::<i32>().expect("year") * 12 + m.parse::<i32>().expect("month") - 1 + by;
+        format!("{}-{:02}", months.div_euclid(12), months.rem_euclid(12) + 1)
     };
+    let next = shift(&before[0].0, -1);
+    let earlier = shift(&before[0].0, -2);
+    let future = shift(&before.last().expect("a value").0, 1);
     let file = workbook(&[
         vec!["kpi", "owner", "period", "value"],
         vec!["收银差错率", "秦月", next.as_str(), "0.09"],
@@ -153,14 +156,16 @@ async fn kpi_values(t: &TestDb) {
     assert_eq!((r.status, r.body["changed"].as_u64()), (StatusCode::OK, Some(1)));
     let after = values_of(&a, &li, "收银差错率").await;
     assert_eq!(after.len(), before.len() + 1);
-    assert_eq!(after.last().map(|x| (x.0.as_str(), x.1, x.2.as_str())), Some((next.as_str(), 0.09, "file:收银.xlsx")));
+    assert_eq!(after.first().map(|x| (x.0.as_str(), x.1, x.2.as_str())), Some((next.as_str(), 0.09, "file:收银.xlsx")));
     // The same file again changes nothing.
     let r = post_file(&a, path, &li, file).await;
     assert_eq!(r.body["changed"].as_u64(), Some(0));
     assert_eq!(values_of(&a, &li, "收银差错率").await, after);
 
     // One bad row rejects the file; every bad row is named; nothing is written.
-    let csv = "kpi,owner,period,value\n收银差错率,秦月,2027-01,0.08\n收银差错率,秦月,2027-Q1,0.1\n不存在的指标,,2027-01,1\n收银差错率,秦月,2027-02,很低\n收银差错率,秦月,2027-01,0.07\n";
+    let csv = format!(
+        "kpi,owner,period,value\n收银差错率,秦月,{earlier},0.08\n收银差错率,秦月,2027-Q1,0.1\n不存在的指标,,{earlier},1\n收银差错率,秦月,{next},很低\n收银差错率,秦月,{earlier},0.07\n收银差错率,秦月,{future},0.07\n收银差错率,秦月,{next},\"3,0\"\n"
+    );
     let r = post_file(&a, "/api/v1/kpis/values/import", &li, csv.as_bytes().to_vec()).await;
     assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "import_rejected"), "{:?}", r.body);
     let named: Vec<(u64, String)> = r.body["error"]["rows"]
@@ -169,7 +174,18 @@ async fn kpi_values(t: &TestDb) {
         .iter()
         .map(|e: &Value| (e["row"].as_u64().unwrap_or(0), e["column"].as_str().unwrap_or("").to_string()))
         .collect();
-    assert_eq!(named, vec![(3, "period".into()), (4, "kpi".into()), (5, "value".into()), (6, "period".into())]);
+    assert_eq!(
+        named,
+        vec![
+            (3, "period".into()),
+            (4, "kpi".into()),
+            (5, "value".into()),
+            (6, "period".into()),
+            (7, "period".into()),
+            (8, "value".into())
+        ],
+        "a bad format, an unknown KPI, not a number, a repeat, a month to come, an ambiguous comma"
+    );
     assert_eq!(values_of(&a, &li, "收银差错率").await, after, "nothing half-applied");
     // A peer cannot report someone else's numbers (nor even see them).
     let r = post_file(

@@ -2,7 +2,7 @@
 //! locked KPIs changed only through HR, and period values judged by their thresholds.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use tandem_store::on_both_engines;
 use tandem_store::testing::TestDb;
@@ -179,12 +179,14 @@ async fn kpi_values(t: &TestDb) {
     // Zhang's KPI: lower is better, pass ≤ 3, warn ≤ 3.5 (minutes).
     let k = a.items("/api/v1/kpis", &zhang).await.first().cloned().expect("kpi");
     let id = k["id"].as_i64().expect("id");
-    let post = |tok: &str, period: &str, value: f64| {
+    let send = |tok: &str, body: Value| {
         let tok = tok.to_string();
-        let body = json!({"period": period, "value": value});
         let a = &a;
         async move { a.call("POST", &format!("/api/v1/kpis/{id}/values"), Some(&tok), Some(body)).await }
     };
+    // The demo has recorded September to November: each is replaced here, as asked.
+    let post =
+        |tok: &str, period: &str, value: f64| send(tok, json!({"period": period, "value": value, "replace": true}));
     assert_eq!(post(&zhang, "2026-10", 2.0).await.status, StatusCode::FORBIDDEN, "nobody reports their own KPI");
     assert_eq!(post(&lin, "2026-10", 2.0).await.status, StatusCode::NOT_FOUND);
     let r = post(&li, "2026-Q4", 2.0).await;
@@ -196,12 +198,50 @@ async fn kpi_values(t: &TestDb) {
     assert_eq!(post(&li, "2026-09", 2.8).await.body["status"], "pass");
     assert_eq!(post(&li, "2026-10", 3.3).await.body["status"], "warn");
     assert_eq!(post(&li, "2026-11", 3.9).await.body["status"], "fail");
+    // A second value for a recorded period is not taken silently: it asks, naming the first.
+    let r = send(&li, json!({"period": "2026-11", "value": 3.2})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "period_recorded"), "{:?}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("3.9"), "{:?}", r.body);
+    assert_eq!(
+        send(&li, json!({"period": "2026-11", "value": 3.9})).await.status,
+        StatusCode::CREATED,
+        "the same again"
+    );
     let r = post(&li, "2026-11", 3.2).await;
     assert_eq!(
         (r.status, r.body["status"].as_str()),
         (StatusCode::CREATED, Some("warn")),
-        "a correction replaces the value"
+        "a correction, asked for, replaces the value"
     );
+    // No value for a month still to come, nor a negative duration.
+    for (period, value, field) in [("2026-12", 3.0, "period"), ("2027-01", 3.0, "period"), ("2026-11", -3.0, "value")] {
+        let r = post(&li, period, value).await;
+        assert_eq!(
+            (r.status, r.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{period} {value}: {:?}",
+            r.body
+        );
+    }
+    // From the board: a refused value comes back with the form open, what was typed kept, the
+    // field named as the form labels it; a recorded period asks for a tick to replace it.
+    let path = format!("/kpis/{id}/values");
+    let (status, _, html) = a.form("li.na@demo.example", &path, &[("period", "2026-10"), ("value", "3,0")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("value=\"3,0\"") && html.contains("“数值”中的逗号有歧义") && html.contains(" open>"),
+        "{html}"
+    );
+    let (status, _, html) = a.form("li.na@demo.example", &path, &[("period", "2026-10"), ("value", "３．４")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("这一期已记录为 3.3") && html.contains("name=\"replace\""), "{html}");
+    let (status, location, _) =
+        a.form("li.na@demo.example", &path, &[("period", "2026-10"), ("value", "３．４"), ("replace", "1")]).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(format!("/kpis?ok=saved#kpi-{id}").as_str()))
+    );
+    assert_eq!(post(&li, "2026-10", 3.3).await.status, StatusCode::CREATED, "back as it was");
     let values = a.items(&format!("/api/v1/kpis/{id}/values"), &zhang).await;
     let trend: Vec<(String, String)> = values
         .iter()

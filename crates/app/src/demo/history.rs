@@ -138,6 +138,8 @@ fn value_in_week(c: Course, kr: usize, w: usize, n: usize) -> f64 {
         Measure::Milestone => (baseline + (last - baseline) * shape.at(w as f64 / n as f64)).floor(),
         Measure::Increase | Measure::Decrease => {
             let v = baseline + (last - baseline) * shape.at(w as f64 / n as f64) + 0.03 * span * j;
+            // Noise around a start at zero never makes a count or an amount negative.
+            let v = if baseline.min(target) >= 0.0 { v.max(0.0) } else { v };
             typed(v, span)
         }
     }
@@ -385,7 +387,7 @@ impl App {
             let app = self.at_time(closed.min(now - 2 * HOUR_US));
             for (name, owner, values) in &numbers {
                 if let Some(k) = all_kpis.iter().find(|k| k.name == *name && k.owner_name == *owner) {
-                    app.record_kpi_value(&hr, k.id, &period, values[m]).await?;
+                    app.record_kpi_value(&hr, k.id, &period, values[m], false).await?;
                 }
             }
         }

@@ -370,7 +370,7 @@ impl App {
                 let spec = KeyResultSpec::parse(&k.title, &k.measure, k.baseline, k.target, &k.unit, k.weight)?;
                 let id = tx.next_id().await?;
                 new_kr.insert(k.id, id);
-                let current = finite("current", k.current.unwrap_or(k.baseline))?;
+                let current = tandem_domain::goal::plausible("current", &spec.unit, k.current.unwrap_or(k.baseline))?;
                 let kr = crate::goals::key_results::kr_row(a.tenant.0, id, row.id, spec, current, pos as i64, now);
                 goals::insert_key_result(&mut tx, &kr).await?;
                 let owners: Vec<(String, i64, f64)> = k

@@ -142,7 +142,7 @@ impl App {
             &new.unit,
             new.weight.unwrap_or(1.0),
         )?;
-        let current = tandem_domain::goal::finite("current", new.current.unwrap_or(new.baseline))?;
+        let current = tandem_domain::goal::plausible("current", &spec.unit, new.current.unwrap_or(new.baseline))?;
         let (goals, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
         let o = goals.objective(objective).filter(|o| Self::visible(a, o, &org)).cloned().ok_or(AppError::NotFound)?;
         if !policy::may_edit_objective(a, PersonId(o.author_id), owner_of(&o.owner_type, o.owner_id), &org.tree) {

@@ -283,7 +283,8 @@ impl App {
             let spec =
                 KeyResultSpec::parse(&k.title, &k.measure, k.baseline, k.target, &k.unit, k.weight.unwrap_or(1.0))
                     .map_err(at)?;
-            let current = tandem_domain::goal::finite("current", k.current.unwrap_or(k.baseline)).map_err(at)?;
+            let current =
+                tandem_domain::goal::plausible("current", &spec.unit, k.current.unwrap_or(k.baseline)).map_err(at)?;
             krs.push((spec, current, Self::check_kr_owners(&k.owners, &org)?));
         }
         let now = self.now();

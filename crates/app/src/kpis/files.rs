@@ -11,7 +11,7 @@ use crate::{Actor, App};
 use serde::Serialize;
 use std::collections::HashMap;
 use tandem_domain::cycle::PeriodKind;
-use tandem_domain::{Lang, policy};
+use tandem_domain::{Invalid, Lang, Rule, policy};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KpiValueImport {
@@ -44,6 +44,15 @@ impl App {
         let kpis = self.list_kpis(a, &KpiFilter::default()).await?;
         let org = self.org_snapshot(a.tenant.0).await?;
         let history = self.kpi_value_history(a).await?;
+        let spans: HashMap<i64, (time::Date, time::Date)> = tandem_store::cycles::list(&self.db, a.tenant.0)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let start = tandem_domain::cycle::parse_date("start", &c.start_date).ok()?;
+                Some((c.id, (start, tandem_domain::cycle::parse_date("end", &c.end_date).ok()?)))
+            })
+            .collect();
+        let today = self.clock.today();
         let col = |names: &[&str]| table.col(names);
         let (id_col, name_col, owner_col) = (col(KPI_ID), col(KPI_NAME), col(OWNER));
         let (Some(period_col), Some(value_col)) = (col(PERIOD), col(VALUE)) else {
@@ -130,11 +139,22 @@ impl App {
                     continue;
                 }
             };
-            let raw = cell(Some(value_col)).replace([',', '，'], "");
-            let raw = raw.trim_end_matches('%');
-            let Some(value) = raw.parse::<f64>().ok().filter(|v| v.is_finite()) else {
-                bad.push(err(line, "value", "数值为空或不是数字".into(), "No value, or not a number".into()));
+            if let Some(&(start, end)) = spans.get(&k.cycle)
+                && let Err(e) = tandem_domain::kpi::check_period(kind, &period, today, start, end)
+            {
+                bad.push(err(line, "period", e.message(Lang::Zh), e.message(Lang::En)));
                 continue;
+            }
+            let raw = cell(Some(value_col));
+            let value = match tandem_domain::text::parse_number("value", raw.trim_end_matches(['%', '％']))
+                .and_then(|v| v.ok_or_else(|| Invalid::new("value", Rule::Required)))
+                .and_then(|v| tandem_domain::goal::plausible("value", &k.unit, v))
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    bad.push(err(line, "value", e.message(Lang::Zh), e.message(Lang::En)));
+                    continue;
+                }
             };
             if let Some(first) = seen.insert((k.id, period.clone()), line) {
                 bad.push(err(

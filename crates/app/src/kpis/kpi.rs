@@ -8,7 +8,7 @@ use crate::org::owners::{OwnerRef, owner_name, owner_of, owner_parts};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use tandem_domain::cycle::{CycleState, PeriodKind};
-use tandem_domain::goal::{Owner, Weight, finite};
+use tandem_domain::goal::{Owner, Weight, plausible};
 use tandem_domain::ids::{KeyResultId, ObjectiveId};
 use tandem_domain::kpi::{DerivedFrom, Direction, Thresholds};
 use tandem_domain::policy;
@@ -78,8 +78,9 @@ pub(crate) fn apply_patch(before: &KpiRow, patch: &KpiPatch) -> Result<KpiRow> {
     if let Some(n) = &patch.name {
         after.name = Name::parse("name", n)?.into_string();
     }
+    let unit = patch.unit.as_deref().unwrap_or(&before.unit);
     if let Some(t) = patch.target {
-        after.target = finite("target", t)?;
+        after.target = plausible("target", unit, t)?;
     }
     let direction = Direction::parse("direction", &before.direction)?;
     let thresholds = Thresholds::new(
@@ -87,8 +88,8 @@ pub(crate) fn apply_patch(before: &KpiRow, patch: &KpiPatch) -> Result<KpiRow> {
         patch.pass.unwrap_or(before.pass_threshold),
         patch.warn.unwrap_or(before.warn_threshold),
     )?;
-    after.pass_threshold = thresholds.pass;
-    after.warn_threshold = thresholds.warn;
+    after.pass_threshold = plausible("pass", unit, thresholds.pass)?;
+    after.warn_threshold = thresholds.warn.map(|w| plausible("warn", unit, w)).transpose()?;
     if let Some(u) = &patch.unit {
         if u.trim().chars().count() > 20 {
             return Err(Invalid::new("unit", Rule::TooLong { max: 20 }).into());
@@ -203,13 +204,15 @@ impl App {
         let granularity = granularity(&new.granularity)?;
         let direction =
             Direction::parse("direction", if new.direction.is_empty() { "higher_is_better" } else { &new.direction })?;
-        let target = finite("target", new.target)?;
-        let thresholds = Thresholds::new(direction, new.pass.unwrap_or(target), new.warn)?;
-        let weight = Weight::parse("weight", new.weight.unwrap_or(1.0))?.get();
         let unit = new.unit.trim().to_string();
         if unit.chars().count() > 20 {
             return Err(Invalid::new("unit", Rule::TooLong { max: 20 }).into());
         }
+        let target = plausible("target", &unit, new.target)?;
+        let thresholds = Thresholds::new(direction, new.pass.unwrap_or(target), new.warn)?;
+        plausible("pass", &unit, thresholds.pass)?;
+        thresholds.warn.map(|w| plausible("warn", &unit, w)).transpose()?;
+        let weight = Weight::parse("weight", new.weight.unwrap_or(1.0))?.get();
         let owner = new.owner.ok_or_else(|| Invalid::new("owner", Rule::Required))?.owner();
         let org = self.org_snapshot(a.tenant.0).await?;
         let exists = match owner {

@@ -5,9 +5,9 @@ use crate::kpis::kpi::{KpiFilter, KpiView};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use tandem_domain::cycle::PeriodKind;
-use tandem_domain::goal::finite;
 use tandem_domain::kpi::{Direction, Thresholds};
 use tandem_domain::policy;
+use tandem_domain::{Invalid, Rule};
 use tandem_store::goals::{self};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -48,21 +48,52 @@ impl App {
         Ok(out)
     }
 
-    /// Records a KPI's value for a period (those who set the KPI, and HR, report its numbers;
-    /// a second value for the same period replaces the first, on the record).
-    pub async fn record_kpi_value(&self, a: &Actor, kpi: i64, period: &str, value: f64) -> Result<KpiValueView> {
+    /// Records a KPI's value for a period (those who set the KPI, and HR, report its numbers).
+    /// The period must have begun and belong to the KPI's cycle (see
+    /// [`tandem_domain::kpi::check_period`]) and the value fit the KPI's unit; a period already
+    /// recorded is replaced only when `replace` says so (the old value stays on the record).
+    pub async fn record_kpi_value(
+        &self,
+        a: &Actor,
+        kpi: i64,
+        period: &str,
+        value: f64,
+        replace: bool,
+    ) -> Result<KpiValueView> {
         let k = self.get_kpi(a, kpi).await?;
         let org = self.org_snapshot(a.tenant.0).await?;
         if !policy::may_edit_kpi(a, k.owner, &org.tree) {
             return Err(AppError::Forbidden);
         }
-        let period = tandem_domain::kpi::parse_period(PeriodKind::parse("granularity", &k.granularity)?, period)?;
-        let value = finite("value", value)?;
+        let granularity = PeriodKind::parse("granularity", &k.granularity)?;
+        let period = tandem_domain::kpi::parse_period(granularity, period)?;
+        self.check_kpi_period(a.tenant.0, &k, granularity, &period).await?;
+        let value = tandem_domain::goal::plausible("value", &k.unit, value)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        if let Some(before) = goals::kpi_value_in(&mut tx, a.tenant.0, kpi, &period).await?
+            && !replace
+            && before.value != value
+        {
+            return Err(Invalid::new("period", Rule::AlreadyRecorded { value: before.value }).into());
+        }
         write_kpi_value(&mut tx, a, kpi, &period, value, "manual", now).await?;
         tx.commit().await?;
         self.kpi_values(a, kpi).await?.into_iter().find(|v| v.period == period).ok_or(AppError::NotFound)
+    }
+
+    /// Refuses a period that has not begun, or that lies outside the KPI's cycle.
+    pub(crate) async fn check_kpi_period(
+        &self,
+        tenant: i64,
+        k: &KpiView,
+        granularity: PeriodKind,
+        period: &str,
+    ) -> Result<()> {
+        let c = tandem_store::cycles::get(&self.db, tenant, k.cycle).await?.ok_or(AppError::NotFound)?;
+        let start = tandem_domain::cycle::parse_date("start", &c.start_date)?;
+        let end = tandem_domain::cycle::parse_date("end", &c.end_date)?;
+        Ok(tandem_domain::kpi::check_period(granularity, period, self.clock.today(), start, end)?)
     }
 }
 

@@ -120,6 +120,8 @@ pub(crate) async fn write_check_in(
             (value, -1, String::new(), String::new(), String::new(), format!("metric:{metric}"))
         }
     };
+    // A value its unit cannot have (−5 minutes) is refused, from a person or from data alike.
+    tandem_domain::goal::plausible("value", &before.unit, value)?;
     let c = CheckInRow {
         tenant_id: a.tenant.0,
         id: tx.next_id().await?,
@@ -226,6 +228,7 @@ impl App {
         if latest != Some(id) || now - c.created_at >= EDIT_WINDOW_US || !c.source.is_empty() {
             return Err(AppError::Conflict("check_in_locked"));
         }
+        tandem_domain::goal::plausible("value", &before.unit, input.value)?;
         let edited = CheckInRow {
             value: input.value,
             confidence: i64::from(input.confidence),

@@ -105,12 +105,25 @@ pub(crate) fn metric_options(metrics: &[tandem_app::data::metrics::MetricView]) 
         .collect()
 }
 
+/// A number typed in a form (full-width digits, thousands commas; see
+/// [`tandem_domain::text::parse_number`]); empty is `default`, or required.
 pub(crate) fn parse_num(field: &str, s: &str, default: Option<f64>) -> Result<f64, Invalid> {
-    let s = s.trim().replace([',', '，'], "");
-    if s.is_empty() {
-        return default.ok_or_else(|| Invalid::new(field, Rule::Required));
+    match tandem_domain::text::parse_number(field, s)? {
+        Some(v) => Ok(v),
+        None => default.ok_or_else(|| Invalid::new(field, Rule::Required)),
     }
-    s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Invalid::new(field, Rule::NotANumber))
+}
+
+/// An error's message in the page's language, naming the field at fault by the label the form
+/// shows (`fields`: input name → i18n key of its label), not by its input name.
+pub(crate) fn labelled_message(e: &tandem_app::AppError, t: crate::i18n::Tr, fields: &[(&str, &str)]) -> String {
+    match e {
+        tandem_app::AppError::Invalid(i) => match fields.iter().find(|(f, _)| *f == i.field) {
+            Some((_, key)) => Invalid::new(t.s(key), i.rule.clone()).message(t.0),
+            None => e.message(t.0),
+        },
+        _ => e.message(t.0),
+    }
 }
 
 /// Where a lesson's retro is: its objective's, or its unit's team retro of that cycle.

@@ -109,6 +109,27 @@ impl Api {
         self.page_as(email, "demo-2026", path).await
     }
 
+    /// A form posted from a page by a demo account (signed in, with its CSRF token): the
+    /// status, the `Location` it redirects to (if any) and the HTML.
+    pub async fn form(&self, email: &str, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let s = self.app.login(email, "demo-2026", None, "test").await.expect("login");
+        let enc = |v: &str| v.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+        let mut body = format!("csrf={}", s.session.csrf);
+        for (k, v) in fields {
+            body.push_str(&format!("&{k}={}", enc(v)));
+        }
+        let req = Request::post(path)
+            .header("cookie", format!("tandem_session={}", s.secret))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req");
+        let resp = self.router.clone().oneshot(req).await.expect("page");
+        let status = resp.status();
+        let location = resp.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).map(String::from);
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, location, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     /// The demo's active quarter.
     pub async fn active_quarter(&self, token: &str) -> i64 {
         self.items("/api/v1/cycles", token)

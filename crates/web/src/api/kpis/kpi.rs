@@ -342,8 +342,13 @@ impl From<tandem_app::kpis::values::KpiValueView> for KpiValueDto {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewKpiValue {
+    /// `YYYY-MM`, `YYYY-Qn` or `YYYY-Www` by the KPI's granularity: a period begun, not after
+    /// the KPI's cycle, at most a year before it.
     pub period: String,
     pub value: f64,
+    /// Replace a different value the period already holds (otherwise 409 `period_recorded`).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// A KPI's values by period with pass / warn / fail, oldest first (404 outside its circle).
@@ -358,16 +363,17 @@ pub async fn list_values(
     Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
 }
 
-/// Record a period's value (whoever sets the KPI, or HR); a repeat replaces it, on the record.
+/// Record a period's value (whoever sets the KPI, or HR). A period already holding another
+/// value is replaced only with `"replace": true` (409 `period_recorded` otherwise), on the record.
 #[utoipa::path(post, path = "/api/v1/kpis/{id}/values", tag = "kpis", params(("id" = i64, Path)), request_body = NewKpiValue,
-    responses((status = 201, body = KpiValueDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = KpiValueDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_value(
     State(st): State<AppState>,
     c: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewKpiValue>,
 ) -> Result<(StatusCode, Json<KpiValueDto>), ApiError> {
-    let v = st.app.record_kpi_value(&c.session.actor, id, &req.period, req.value).await.in_lang(c.lang)?;
+    let v = st.app.record_kpi_value(&c.session.actor, id, &req.period, req.value, req.replace).await.in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(v.into())))
 }
 

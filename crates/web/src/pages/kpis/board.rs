@@ -2,8 +2,8 @@
 
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::pages::kpis::{KpiLine, kpi_lines};
-use crate::pages::shared::{load, metric_options, parse_num};
+use crate::pages::kpis::{KpiLine, ValueRetry, kpi_lines};
+use crate::pages::shared::{labelled_message, load, metric_options, parse_num};
 use crate::pages::{Frame, OkQuery, csrf_refusal, render, user_error_page};
 use askama::Template;
 use axum::Form;
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tandem_app::AppError;
 use tandem_app::kpis::kpi::KpiFilter;
+use tandem_domain::Rule;
 
 #[derive(Template)]
 #[template(path = "kpis/board.html")]
@@ -26,10 +27,16 @@ struct KpiPage {
 }
 
 pub async fn kpi_board(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
-    kpi_board_page(&st, &u, q.ok.as_deref(), None).await
+    kpi_board_page(&st, &u, q.ok.as_deref(), None, None).await
 }
 
-async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Option<String>) -> Response {
+async fn kpi_board_page(
+    st: &AppState,
+    u: &PageUser,
+    ok: Option<&str>,
+    error: Option<String>,
+    retry: Option<(i64, ValueRetry)>,
+) -> Response {
     let loaded = async {
         let l = load(st, u).await?;
         let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
@@ -43,10 +50,15 @@ async fn kpi_board_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Op
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "kpis", "kpi_board", "/kpis").with_ok(ok);
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() || retry.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let t = f.t;
-    let lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
+    let mut lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
+    if let Some((id, r)) = retry
+        && let Some(line) = lines.iter_mut().find(|l| l.id == id)
+    {
+        line.retry = Some(r);
+    }
     render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines })
 }
 
@@ -58,9 +70,13 @@ pub struct KpiValueForm {
     period: String,
     #[serde(default)]
     value: String,
+    /// Ticked to replace a value the period already holds.
+    #[serde(default)]
+    replace: Option<String>,
 }
 
-/// Records a period's value from the KPI board.
+/// Records a period's value from the KPI board. A refusal sends the form back open, with what
+/// was typed and the reason beside it.
 pub async fn record_kpi_value(
     State(st): State<AppState>,
     u: PageUser,
@@ -72,12 +88,21 @@ pub async fn record_kpi_value(
     }
     let result = async {
         let value = parse_num("value", &form.value, None)?;
-        st.app.record_kpi_value(&u.session.actor, id, form.period.trim(), value).await
+        st.app.record_kpi_value(&u.session.actor, id, form.period.trim(), value, form.replace.is_some()).await
     }
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/kpis?ok=saved#kpi-{id}")).into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
-        Err(e) => kpi_board_page(&st, &u, None, Some(e.message(u.lang))).await,
+        Err(e) => {
+            let confirm_replace = matches!(&e, AppError::Invalid(i) if matches!(i.rule, Rule::AlreadyRecorded { .. }));
+            let retry = ValueRetry {
+                period: form.period,
+                value: form.value,
+                error: labelled_message(&e, crate::i18n::Tr(u.lang), &[("value", "value"), ("period", "period")]),
+                confirm_replace,
+            };
+            kpi_board_page(&st, &u, None, None, Some((id, retry))).await
+        }
     }
 }

@@ -51,6 +51,18 @@ pub struct KpiLine {
     pub chart: String,
     /// The caller may record this period's value: the current period to suggest.
     pub record: Option<String>,
+    /// A value form sent back with what was typed and why it was refused.
+    pub retry: Option<ValueRetry>,
+}
+
+/// What was typed in a KPI's value form that was refused, kept for the next try.
+#[derive(Debug, Clone, Default)]
+pub struct ValueRetry {
+    pub period: String,
+    pub value: String,
+    pub error: String,
+    /// The period holds a value already: the form asks for a tick to replace it.
+    pub confirm_replace: bool,
 }
 
 /// The KPI rows of a board: latest value, trend chart, and, for those who report its numbers, a
@@ -91,6 +103,7 @@ pub(crate) fn kpi_lines(
                 .flatten()
                 .and_then(|g| tandem_domain::kpi::period_of(g, today));
             KpiLine {
+                retry: None,
                 chart,
                 record,
                 diverges: k.diverges,
