@@ -278,17 +278,11 @@ pub struct CarryInput {
 
 /// A required text of at most `MAX_TEXT` characters, trimmed.
 fn text(field: &str, s: &str) -> Result<String, Invalid> {
-    let t = s.trim();
+    let t = crate::text::note(field, s, MAX_TEXT)?;
     if t.is_empty() {
         return Err(Invalid::new(field, Rule::Required));
     }
-    if t.chars().count() > MAX_TEXT {
-        return Err(Invalid::new(field, Rule::TooLong { max: MAX_TEXT }));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Invalid::new(field, Rule::NotText));
-    }
-    Ok(t.to_string())
+    Ok(t)
 }
 
 fn list<T, U>(

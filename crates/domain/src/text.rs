@@ -209,6 +209,19 @@ impl Slug {
     }
 }
 
+/// Free text a person writes (a note, a reason, a comment): trimmed, line breaks and tabs kept,
+/// at most `max` characters, no other control characters. May be empty.
+pub fn note(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let t = raw.trim();
+    if t.chars().count() > max {
+        return Err(Invalid::new(field, Rule::TooLong { max }));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(Invalid::new(field, Rule::NotText));
+    }
+    Ok(t.replace("\r\n", "\n"))
+}
+
 /// A number as a person types it: full-width digits and signs (`３．０`, `－２`) are read as
 /// their ASCII forms, spaces are ignored, and a comma is a thousands separator only between full
 /// groups of three digits (`1,250`, `12，000`); any other comma (`3,0`) is refused as ambiguous

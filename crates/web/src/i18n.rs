@@ -431,7 +431,17 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("requested_change", "申请的变更", "Requested change"),
     ("requested_by", "申请人", "requested by"),
     ("change_reason", "原因", "Reason"),
-    ("decision_note", "审批意见（可选）", "Note (optional)"),
+    ("decision_note", "审批意见", "Note"),
+    (
+        "token_shown_once",
+        "令牌只显示一次，已经显示过了。如果没有记下，请撤销它再新建一个。",
+        "A token is shown only once, and this one has been. If you did not copy it, revoke it and create another.",
+    ),
+    (
+        "decision_note_help",
+        "批准时可选；驳回时必填，申请人会看到",
+        "Optional to approve; required to reject, and the requester reads it",
+    ),
     ("approve", "批准", "Approve"),
     ("reject", "驳回", "Reject"),
     ("approved", "已批准", "Approved"),

@@ -26,6 +26,9 @@ pub struct AppState {
     /// Units' trees as JSON, beside the shared answer they were rendered from (see
     /// `api::tracking::dashboard::unit_tree`).
     pub rendered_trees: Arc<std::sync::Mutex<api::tracking::dashboard::RenderedTrees>>,
+    /// Secrets to show once on the page a successful post redirects to (see
+    /// `pages::org::account::create_token`).
+    pub reveals: Arc<pages::Reveals>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             secure_cookies,
             metrics: Arc::new(metrics::Metrics::default()),
             rendered_trees: Default::default(),
+            reveals: Default::default(),
         }
     }
 }

@@ -135,6 +135,32 @@ async fn kpi_change_requests(t: &TestDb) {
         )
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "already_decided"));
+    // A refusal needs its reason, typed on the page once for either decision; the requester
+    // reads it.
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/kpis/{kid}/change-requests"),
+            Some(&li),
+            Some(json!({"changes": {"target": 0.05}, "reason": "再降一点"})),
+        )
+        .await;
+    let second = r.body["id"].as_i64().expect("id");
+    let path = format!("/kpis/requests/{second}");
+    let (status, _, html) = a.form("hr@demo.example", &path, &[("approve", "false"), ("note", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("“审批意见”不能为空"), "{html}");
+    let (status, location, _) =
+        a.form("hr@demo.example", &path, &[("approve", "false"), ("note", "本季度刚调过一次\n下季度再议")]).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/kpis/requests?ok=saved")));
+    let mine = a.items("/api/v1/kpi-change-requests", &li).await;
+    let decided = mine.iter().find(|x| x["id"] == json!(second)).expect("request");
+    assert_eq!(
+        (decided["status"].as_str(), decided["decision_note"].as_str()),
+        (Some("rejected"), Some("本季度刚调过一次\n下季度再议"))
+    );
+    let (_, page) = a.page("li.na@demo.example", "/kpis/requests").await;
+    assert!(page.contains("本季度刚调过一次"), "the requester sees why");
     // The applied change carries the request's reason in the KPI's history.
     let s = a.app.authenticate(&hr).await.expect("hr");
     let hist = tandem_store::events::for_entity(&a.app.db, s.actor.tenant.0, "kpi", kid).await.expect("history");

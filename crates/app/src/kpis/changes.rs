@@ -121,17 +121,24 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let req = goals::kpi_change_in(&mut tx, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
-        if req.status != "pending"
-            || !goals::decide_kpi_change(
-                &mut tx,
-                a.tenant.0,
-                id,
-                if approve { "approved" } else { "rejected" },
-                a.person.0,
-                now,
-                note.trim(),
-            )
-            .await?
+        if req.status != "pending" {
+            return Err(AppError::Conflict("already_decided"));
+        }
+        // A refusal says why: the requester reads it with the decision.
+        let note = tandem_domain::text::note("note", note, 2000)?;
+        if !approve && note.is_empty() {
+            return Err(Invalid::new("note", Rule::Required).into());
+        }
+        if !goals::decide_kpi_change(
+            &mut tx,
+            a.tenant.0,
+            id,
+            if approve { "approved" } else { "rejected" },
+            a.person.0,
+            now,
+            &note,
+        )
+        .await?
         {
             return Err(AppError::Conflict("already_decided"));
         }
@@ -139,7 +146,7 @@ impl App {
             "kpi_change_request",
             id,
             serde_json::json!({"status": "pending"}),
-            serde_json::json!({"status": if approve { "approved" } else { "rejected" }, "note": note.trim()}),
+            serde_json::json!({"status": if approve { "approved" } else { "rejected" }, "note": note}),
         );
         c.action = if approve { "approve" } else { "reject" };
         record(&mut tx, Some(a), a.tenant.0, now, c).await?;
@@ -160,7 +167,7 @@ impl App {
         let owner = (kpi.owner_type == "person").then_some(kpi.owner_id).and_then(|p| org.person(p));
         let people: Vec<_> = org.person(req.requested_by).into_iter().chain(owner).collect();
         let (zh, en) = if approve { ("已批准", "approved") } else { ("未批准", "rejected") };
-        let note = note.trim();
+        let note = note.as_str();
         let subject = (format!("KPI 变更申请{zh}：{}", kpi.name), format!("KPI change {en}: {}", kpi.name));
         let text = (
             format!("{}\n申请理由：{}\nHR 的答复：{}", kpi.name, req.reason, if note.is_empty() { "—" } else { note }),

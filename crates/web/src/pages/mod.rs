@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tandem_app::AppError;
 use tandem_domain::Lang;
 use tandem_domain::policy::Role;
@@ -171,6 +172,38 @@ impl Frame {
 #[derive(Deserialize, Default)]
 pub struct OkQuery {
     pub ok: Option<String>,
+}
+
+/// Secrets (a new API token) to show exactly once, on the page a successful post redirects to,
+/// so that reloading that page neither repeats the post nor shows the secret again. Held in
+/// memory for a few minutes, for the session that made them, behind a random key in the URL.
+#[derive(Default)]
+pub struct Reveals(std::sync::Mutex<HashMap<String, (i64, String, std::time::Instant)>>);
+
+impl Reveals {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+    /// Keeps `secret` for `credential` (the session): answers the key to reveal it with.
+    pub fn keep(&self, credential: i64, secret: String) -> String {
+        use rand::RngCore;
+        let mut b = [0u8; 16];
+        rand::rng().fill_bytes(&mut b);
+        let key: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|_, (_, _, at)| at.elapsed() < Self::TTL);
+            m.insert(key.clone(), (credential, secret, std::time::Instant::now()));
+        }
+        key
+    }
+
+    /// The secret behind `key`, once, and only to the session that kept it.
+    pub fn take(&self, credential: i64, key: &str) -> Option<String> {
+        let mut m = self.0.lock().ok()?;
+        match m.get(key) {
+            Some((c, _, at)) if *c == credential && at.elapsed() < Self::TTL => m.remove(key).map(|x| x.1),
+            _ => None,
+        }
+    }
 }
 
 pub fn render<T: Template>(status: StatusCode, page: T) -> Response {

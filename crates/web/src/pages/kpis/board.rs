@@ -30,12 +30,12 @@ pub async fn kpi_board(State(st): State<AppState>, u: PageUser, Query(q): Query<
     kpi_board_page(&st, &u, q.ok.as_deref(), None, None).await
 }
 
-async fn kpi_board_page(
+pub(crate) async fn kpi_board_page(
     st: &AppState,
     u: &PageUser,
     ok: Option<&str>,
     error: Option<String>,
-    retry: Option<(i64, ValueRetry)>,
+    retry: Option<(i64, Retry)>,
 ) -> Response {
     let loaded = async {
         let l = load(st, u).await?;
@@ -57,9 +57,18 @@ async fn kpi_board_page(
     if let Some((id, r)) = retry
         && let Some(line) = lines.iter_mut().find(|l| l.id == id)
     {
-        line.retry = Some(r);
+        match r {
+            Retry::Value(v) => line.retry = Some(v),
+            Retry::Request { target, reason, error } => line.request_retry = Some((target, reason, error)),
+        }
     }
     render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines })
+}
+
+/// A form on the board refused, to show again as it was typed.
+pub(crate) enum Retry {
+    Value(ValueRetry),
+    Request { target: String, reason: String, error: String },
 }
 
 #[derive(Deserialize)]
@@ -102,7 +111,7 @@ pub async fn record_kpi_value(
                 error: labelled_message(&e, crate::i18n::Tr(u.lang), &[("value", "value"), ("period", "period")]),
                 confirm_replace,
             };
-            kpi_board_page(&st, &u, None, None, Some((id, retry))).await
+            kpi_board_page(&st, &u, None, None, Some((id, Retry::Value(retry)))).await
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct KpiLine {
     pub record: Option<String>,
     /// A value form sent back with what was typed and why it was refused.
     pub retry: Option<ValueRetry>,
+    /// A change request sent back the same way: (new target, reason, why refused).
+    pub request_retry: Option<(String, String, String)>,
 }
 
 /// What was typed in a KPI's value form that was refused, kept for the next try.
@@ -104,6 +106,7 @@ pub(crate) fn kpi_lines(
                 .and_then(|g| tandem_domain::kpi::period_of(g, today));
             KpiLine {
                 retry: None,
+                request_retry: None,
                 chart,
                 record,
                 diverges: k.diverges,

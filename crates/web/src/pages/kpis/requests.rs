@@ -2,7 +2,9 @@
 
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::pages::shared::{num, parse_num};
+use crate::i18n::Tr;
+use crate::pages::kpis::board::{Retry, kpi_board_page};
+use crate::pages::shared::{labelled_message, num, parse_num};
 use crate::pages::{Frame, OkQuery, csrf_refusal, render, user_error_page};
 use askama::Template;
 use axum::Form;
@@ -29,9 +31,18 @@ pub struct RequestLine {
 struct RequestsPage {
     f: Frame,
     requests: Vec<RequestLine>,
+    /// A decision refused: the request it was for and the note as typed.
+    retry_id: i64,
+    retry_note: String,
 }
 
-async fn requests_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Option<&str>) -> Response {
+async fn requests_page(
+    st: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    ok: Option<&str>,
+    retry: Option<(i64, String)>,
+) -> Response {
     let requests = match st.app.list_kpi_changes(&u.session.actor, None).await {
         Ok(r) => r,
         Err(e) => return user_error_page(u, &e),
@@ -83,11 +94,12 @@ async fn requests_page(st: &AppState, u: &PageUser, error: Option<String>, ok: O
             }
         })
         .collect();
-    render(status, RequestsPage { f, requests })
+    let (retry_id, retry_note) = retry.unwrap_or_default();
+    render(status, RequestsPage { f, requests, retry_id, retry_note })
 }
 
 pub async fn kpi_requests(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
-    requests_page(&st, &u, None, q.ok.as_deref()).await
+    requests_page(&st, &u, None, q.ok.as_deref(), None).await
 }
 
 #[derive(Deserialize)]
@@ -118,7 +130,12 @@ pub async fn request_change(
     match result {
         Ok(_) => Redirect::to("/kpis/requests?ok=created").into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
-        Err(e) => requests_page(&st, &u, Some(e.message(u.lang)), None).await,
+        Err(e) => {
+            // Back on the board, the request form open with what was typed.
+            let error = labelled_message(&e, Tr(u.lang), &[("target", "new_target"), ("reason", "change_reason")]);
+            let retry = Retry::Request { target: form.target, reason: form.reason, error };
+            kpi_board_page(&st, &u, None, None, Some((id, retry))).await
+        }
     }
 }
 
@@ -147,6 +164,9 @@ pub async fn decide_request(
     };
     match st.app.decide_kpi_change(cap, a, id, form.approve == "true", &form.note).await {
         Ok(_) => Redirect::to("/kpis/requests?ok=saved").into_response(),
-        Err(e) => requests_page(&st, &u, Some(e.message(u.lang)), None).await,
+        Err(e) => {
+            let message = labelled_message(&e, Tr(u.lang), &[("note", "decision_note")]);
+            requests_page(&st, &u, Some(message), None, Some((id, form.note))).await
+        }
     }
 }

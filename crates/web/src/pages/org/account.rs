@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{self, PageUser};
-use crate::pages::{CsrfForm, Frame, OkQuery, csrf_refusal, fmt_time, render, role_tags, user_error_page};
+use crate::pages::{CsrfForm, Frame, csrf_refusal, fmt_time, render, role_tags, user_error_page};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -124,8 +124,27 @@ pub async fn set_prefs(State(st): State<AppState>, u: PageUser, Form(form): Form
     }
 }
 
-pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
-    account_page(&st, &u, None, q.ok.as_deref(), None).await
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    ok: Option<String>,
+    /// The key of a new token's secret to show, once (see `create_token`).
+    reveal: Option<String>,
+}
+
+pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<AccountQuery>) -> Response {
+    match q.reveal {
+        Some(key) => match st.reveals.take(u.session.credential_id, &key) {
+            Some(secret) => account_page(&st, &u, None, q.ok.as_deref(), Some(secret)).await,
+            // Already shown (a reload), or kept by another server: never shown twice.
+            None => {
+                let t = crate::i18n::Tr(u.lang);
+                let mut r = account_page(&st, &u, Some(t.s("token_shown_once").into()), None, None).await;
+                *r.status_mut() = StatusCode::OK;
+                r
+            }
+        },
+        None => account_page(&st, &u, None, q.ok.as_deref(), None).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -183,8 +202,11 @@ pub async fn create_token(State(st): State<AppState>, u: PageUser, Form(form): F
         return r;
     }
     match st.app.create_api_token(&u.session, &form.name, &form.scope).await {
-        // Shown on this response only; a reload does not show it again.
-        Ok(t) => account_page(&st, &u, None, Some("created"), Some(t.secret)).await,
+        // Redirected, so a reload does not make a second token; the secret is shown once there.
+        Ok(t) => {
+            let key = st.reveals.keep(u.session.credential_id, t.secret);
+            Redirect::to(&format!("/account?ok=created&reveal={key}#tokens")).into_response()
+        }
         Err(e) => account_page(&st, &u, Some(e.message(u.lang)), None, None).await,
     }
 }
