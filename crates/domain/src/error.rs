@@ -78,6 +78,8 @@ pub enum Rule {
     },
     /// A comma that may be a decimal point or a thousands separator ("3,0").
     AmbiguousComma,
+    /// Not a time zone of the IANA database.
+    UnknownZone,
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -186,6 +188,10 @@ impl Invalid {
                     "The comma in “{f}” is ambiguous: write decimals with a point (3.5), thousands in full groups (1,250)"
                 )
             }
+            (Rule::UnknownZone, Lang::Zh) => format!("“{f}”不是已知的时区（例如 Asia/Shanghai、Europe/Berlin）"),
+            (Rule::UnknownZone, Lang::En) => {
+                format!("“{f}” is not a known time zone (e.g. Asia/Shanghai, Europe/Berlin)")
+            }
             (Rule::Duplicate, Lang::Zh) => format!("“{f}”已存在"),
             (Rule::Duplicate, Lang::En) => format!("“{f}” already exists"),
             (Rule::UnknownRef, Lang::Zh) => format!("“{f}”指向的对象不存在"),
@@ -194,11 +200,11 @@ impl Invalid {
             }
             (Rule::BadSchedule, Lang::Zh) => {
                 format!(
-                    "“{f}”不是有效的 cron 计划（分 时 日 月 周，例如 0 6 * * * 表示每天 06:00 UTC），且间隔不少于 1 分钟"
+                    "“{f}”不是有效的 cron 计划（分 时 日 月 周，例如 0 6 * * * 表示每天 06:00），且间隔不少于 1 分钟"
                 )
             }
             (Rule::BadSchedule, Lang::En) => format!(
-                "“{f}” is not a valid cron schedule (minute hour day month weekday, e.g. 0 6 * * * for 06:00 UTC daily) of at most once a minute"
+                "“{f}” is not a valid cron schedule (minute hour day month weekday, e.g. 0 6 * * * for 06:00 daily) of at most once a minute"
             ),
             (Rule::BadSource, Lang::Zh) => {
                 format!("“{f}”须是 postgres://、mysql://、mariadb://、sqlite:// 连接串或 http(s):// 地址")

@@ -25,6 +25,7 @@ pub mod rollup;
 pub mod score;
 pub mod search;
 pub mod text;
+pub mod zone;
 
 pub use error::{Invalid, Rule};
 pub use lang::Lang;

@@ -70,13 +70,16 @@ pub struct LiveSession {
     pub roles: String,
     pub lang: String,
     pub active: i64,
+    /// The person's time zone, else their tenant's.
+    pub time_zone: String,
 }
 
 pub async fn live_session_by_hash(db: &Db, hash: &str, now: i64) -> Result<Option<LiveSession>> {
     Ok(sqlx::query_as(
         "SELECT c.tenant_id, c.id AS credential_id, c.kind, c.csrf, c.last_used_at, p.id AS person_id, p.name, \
-         p.email, p.roles, p.lang, p.active FROM credentials c \
+         p.email, p.roles, p.lang, p.active, COALESCE(p.time_zone, t.time_zone) AS time_zone FROM credentials c \
          JOIN people p ON p.tenant_id = c.tenant_id AND p.id = c.person_id \
+         JOIN tenants t ON t.id = c.tenant_id \
          WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > $2)",
     )
     .bind(hash)

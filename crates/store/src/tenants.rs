@@ -11,13 +11,16 @@ pub struct TenantRow {
     pub band_yellow: f64,
     pub band_green: f64,
     pub created_at: i64,
+    /// IANA time zone name (default Asia/Shanghai).
+    pub time_zone: String,
 }
 
-const COLS: &str = "id, slug, name, band_yellow, band_green, created_at";
+const COLS: &str = "id, slug, name, band_yellow, band_green, created_at, time_zone";
 
 pub async fn insert(tx: &mut Tx, t: &TenantRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO tenants (id, slug, name, band_yellow, band_green, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO tenants (id, slug, name, band_yellow, band_green, created_at, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(t.id)
     .bind(&t.slug)
@@ -25,6 +28,7 @@ pub async fn insert(tx: &mut Tx, t: &TenantRow) -> Result<()> {
     .bind(t.band_yellow)
     .bind(t.band_green)
     .bind(t.created_at)
+    .bind(&t.time_zone)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -66,11 +70,12 @@ pub async fn all(db: &Db) -> Result<Vec<TenantRow>> {
 }
 
 pub async fn update(tx: &mut Tx, t: &TenantRow) -> Result<()> {
-    sqlx::query("UPDATE tenants SET name = $2, band_yellow = $3, band_green = $4 WHERE id = $1")
+    sqlx::query("UPDATE tenants SET name = $2, band_yellow = $3, band_green = $4, time_zone = $5 WHERE id = $1")
         .bind(t.id)
         .bind(&t.name)
         .bind(t.band_yellow)
         .bind(t.band_green)
+        .bind(&t.time_zone)
         .execute(tx.conn())
         .await?;
     Ok(())

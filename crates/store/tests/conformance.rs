@@ -270,7 +270,15 @@ async fn tenant(db: &Db, slug: &str) -> i64 {
     let id = tx.next_id().await.expect("id");
     tenants::insert(
         &mut tx,
-        &TenantRow { id, slug: slug.into(), name: slug.into(), band_yellow: 0.4, band_green: 0.7, created_at: 1 },
+        &TenantRow {
+            id,
+            slug: slug.into(),
+            name: slug.into(),
+            band_yellow: 0.4,
+            band_green: 0.7,
+            created_at: 1,
+            time_zone: "Asia/Shanghai".into(),
+        },
     )
     .await
     .expect("tenant");

@@ -160,8 +160,8 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("pick_metric", "请选择要写入的指标", "Pick the metric to feed"),
     (
         "schedule_help",
-        "cron 五段：分 时 日 月 周（UTC）。例如 0 6 * * * 每天 06:00，*/30 * * * * 每半小时，0 9 * * 1 每周一 09:00。",
-        "Five-field cron (UTC): minute hour day month weekday. E.g. 0 6 * * * daily at 06:00, */30 * * * * every half hour, 0 9 * * 1 Mondays at 09:00.",
+        "cron 五段：分 时 日 月 周（按公司时区）。例如 0 6 * * * 每天 06:00，*/30 * * * * 每半小时，0 9 * * 1 每周一 09:00。",
+        "Five-field cron (in the company's time zone): minute hour day month weekday. E.g. 0 6 * * * daily at 06:00, */30 * * * * every half hour, 0 9 * * 1 Mondays at 09:00.",
     ),
     ("timeout_secs", "超时（秒）", "Timeout (seconds)"),
     ("kind_sql", "SQL 数据库", "SQL database"),
@@ -432,6 +432,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("requested_by", "申请人", "requested by"),
     ("change_reason", "原因", "Reason"),
     ("decision_note", "审批意见", "Note"),
+    ("time_zone", "公司时区", "Company time zone"),
+    (
+        "time_zone_help",
+        "页面上的时间、每周的开始（周一 0 点）、周四 09:00 的打卡提醒、周一的周报和数据接入的计划都按这个时区。",
+        "Times on every page, where a week begins (Monday 00:00), the Thursday 09:00 check-in reminder, the Monday digest and data schedules all follow this zone.",
+    ),
     (
         "token_shown_once",
         "令牌只显示一次，已经显示过了。如果没有记下，请撤销它再新建一个。",

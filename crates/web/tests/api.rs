@@ -26,6 +26,7 @@ on_both_engines! {
     changes_are_in_the_event_log => event_log;
     colour_bands_are_set_per_tenant => tenant_bands;
     a_token_made_on_the_account_page_is_shown_once => token_page;
+    times_are_shown_in_the_company_time_zone => time_zone;
 }
 
 async fn sign_in_contract(t: &TestDb) {
@@ -860,4 +861,42 @@ async fn token_page(t: &TestDb) {
     // Nor to another session of the same person.
     let (_, other) = a.page("zhang.wei@demo.example", &location).await;
     assert!(!other.contains("tdm_"));
+}
+
+async fn time_zone(t: &TestDb) {
+    let a = api_on_a_november_day(t).await; // 2026-11-20T04:00Z: 12:00 in Beijing, 05:00 in Berlin
+    let admin = a.login("admin@demo.example").await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    assert_eq!(a.call("GET", "/api/v1/tenant", Some(&admin), None).await.body["time_zone"], "Asia/Shanghai");
+    let r = a.call("PATCH", "/api/v1/tenant", Some(&admin), Some(json!({"time_zone": "Mars/Olympus"}))).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("time_zone")));
+    let r = a.call("PATCH", "/api/v1/tenant", Some(&zhang), Some(json!({"time_zone": "UTC"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let o = a
+        .items("/api/v1/objectives", &zhang)
+        .await
+        .into_iter()
+        .find(|o| o["owner_name"] == "张伟" && o["status"] == "published")
+        .expect("objective");
+    let kid = o["key_results"][0]["id"].as_i64().expect("kr");
+    let r = a
+        .call(
+            "POST",
+            &format!("/api/v1/key-results/{kid}/check-ins"),
+            Some(&zhang),
+            Some(json!({"value": 3.0, "confidence": 6})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let path = format!("/objectives/{}", o["id"]);
+    let (_, page) = a.page("zhang.wei@demo.example", &path).await;
+    assert!(page.contains("2026-11-20 12:00") && !page.contains("UTC"), "Beijing time");
+    // The admin moves the company to Berlin from the org page; a wrong name keeps what was typed.
+    let (status, _, html) = a.form("admin@demo.example", "/org/time-zone", &[("time_zone", "Europe/Berln")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("“公司时区”不是已知的时区") && html.contains("value=\"Europe/Berln\""), "{html}");
+    let (status, location, _) = a.form("admin@demo.example", "/org/time-zone", &[("time_zone", "Europe/Berlin")]).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/org?ok=saved#time-zone")));
+    let (_, page) = a.page("zhang.wei@demo.example", &path).await;
+    assert!(page.contains("2026-11-20 05:00") && !page.contains("2026-11-20 12:00"), "Berlin time");
 }

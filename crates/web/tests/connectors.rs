@@ -439,6 +439,9 @@ async fn scheduled_once(t: &TestDb) {
     let clock = Arc::new(FixedClock::new(1_795_154_370_000_000));
     let a = connector_api(t, &sources, Some(clock.clone())).await;
     let admin = a.login("admin@demo.example").await;
+    // Schedules read in the company's time zone: this company keeps UTC.
+    let r = a.call("PATCH", "/api/v1/tenant", Some(&admin), Some(json!({"time_zone": "UTC"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let file = sources.dir.join("daily.db");
     {
         let mut c =

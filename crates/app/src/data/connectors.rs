@@ -20,6 +20,7 @@ use std::time::Duration;
 use tandem_domain::metric::DataPoint;
 use tandem_domain::policy::Role;
 use tandem_domain::text::Name;
+use tandem_domain::zone::Zone;
 use tandem_domain::{Invalid, Lang, Rule};
 use tandem_store::connectors::{self, Claim, ConnectorRow, RunRow};
 use tandem_store::foreign::{self, SourceEngine, SourceError};
@@ -145,10 +146,11 @@ pub struct SampleRow {
     pub value: f64,
 }
 
-/// The next time after `after_us` (µs) that a five-field cron schedule (UTC) names.
-pub fn next_run(schedule: &str, after_us: i64) -> Option<i64> {
+/// The next time after `after_us` (µs) that a five-field cron schedule names, read in `zone`
+/// (the tenant's local time).
+pub fn next_run(schedule: &str, after_us: i64, zone: Zone) -> Option<i64> {
     let cron = parse_schedule(schedule)?;
-    next_of(&cron, after_us)
+    next_of(&cron, after_us, zone)
 }
 
 fn parse_schedule(schedule: &str) -> Option<croner::Cron> {
@@ -160,11 +162,11 @@ fn parse_schedule(schedule: &str) -> Option<croner::Cron> {
     croner::Cron::from_str(s).ok()
 }
 
-fn next_of(cron: &croner::Cron, after_us: i64) -> Option<i64> {
+fn next_of(cron: &croner::Cron, after_us: i64, zone: Zone) -> Option<i64> {
     use chrono::TimeZone;
     let secs = after_us.div_euclid(1_000_000);
     let nanos = (after_us.rem_euclid(1_000_000) * 1000) as u32;
-    let t = chrono::Utc.timestamp_opt(secs, nanos).single()?;
+    let t = zone.tz().timestamp_opt(secs, nanos).single()?;
     let next = cron.find_next_occurrence(&t, false).ok()?;
     Some(next.timestamp() * 1_000_000 + i64::from(next.timestamp_subsec_micros()))
 }
@@ -449,8 +451,9 @@ impl App {
         let schedule = new.schedule.trim().to_string();
         let cron = parse_schedule(&schedule).ok_or_else(|| Invalid::new("schedule", Rule::BadSchedule))?;
         let now = self.now();
-        let next = next_of(&cron, now).ok_or_else(|| Invalid::new("schedule", Rule::BadSchedule))?;
-        if next_of(&cron, next).is_some_and(|after| after - next < 60_000_000) {
+        let zone = self.tenant_zone(a.tenant.0).await?;
+        let next = next_of(&cron, now, zone).ok_or_else(|| Invalid::new("schedule", Rule::BadSchedule))?;
+        if next_of(&cron, next, zone).is_some_and(|after| after - next < 60_000_000) {
             return Err(Invalid::new("schedule", Rule::BadSchedule).into());
         }
         let timeout = new.timeout_secs.unwrap_or(30);
@@ -571,7 +574,7 @@ impl App {
         let mut row = connectors::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
         row.active = i64::from(active);
         if active {
-            row.next_run_at = next_run(&row.schedule, self.now());
+            row.next_run_at = next_run(&row.schedule, self.now(), self.tenant_zone(a.tenant.0).await?);
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -663,12 +666,13 @@ impl App {
         let mut ran = 0;
         for row in connectors::due(&self.db, now, 20).await? {
             let Some(due_at) = row.next_run_at else { continue };
+            let zone = self.tenant_zone(row.tenant_id).await?;
             let claim = Claim {
                 tenant: row.tenant_id,
                 connector: row.id,
                 scheduled_for: Some(due_at),
                 // Missed times are not caught up: the next run is the next time after now.
-                next_run_at: next_run(&row.schedule, now.max(due_at)),
+                next_run_at: next_run(&row.schedule, now.max(due_at), zone),
                 now,
                 lease_until: now + row.timeout_ms * 1000 + 60_000_000,
                 run_id: self.db.next_id().await?,
@@ -841,14 +845,18 @@ mod tests {
     #[test]
     fn schedules() {
         let t0 = 1_793_491_200_000_000; // 2026-11-01T00:00:00Z, a Sunday
-        assert_eq!(next_run("0 6 * * *", t0), Some(t0 + 6 * 3_600_000_000));
-        assert_eq!(next_run("*/15 * * * *", t0 + 1), Some(t0 + 15 * 60_000_000));
-        assert_eq!(next_run("@daily", t0), Some(t0 + 86_400_000_000));
+        let utc = Zone::parse("tz", "UTC").expect("utc");
+        let next = |s: &str, t: i64| next_run(s, t, utc);
+        assert_eq!(next("0 6 * * *", t0), Some(t0 + 6 * 3_600_000_000));
+        assert_eq!(next("*/15 * * * *", t0 + 1), Some(t0 + 15 * 60_000_000));
+        assert_eq!(next("@daily", t0), Some(t0 + 86_400_000_000));
         // Monday 09:00.
-        assert_eq!(next_run("0 9 * * 1", t0), Some(t0 + 86_400_000_000 + 9 * 3_600_000_000));
-        assert_eq!(next_run("not a schedule", t0), None);
-        assert_eq!(next_run("* * * * * *", t0), None, "six fields (seconds) are refused");
-        assert_eq!(next_run("61 * * * *", t0), None);
+        assert_eq!(next("0 9 * * 1", t0), Some(t0 + 86_400_000_000 + 9 * 3_600_000_000));
+        assert_eq!(next("not a schedule", t0), None);
+        assert_eq!(next("* * * * * *", t0), None, "six fields (seconds) are refused");
+        assert_eq!(next("61 * * * *", t0), None);
+        // In the tenant's zone: 06:00 in Beijing is 22:00 UTC the day before.
+        assert_eq!(next_run("0 6 * * *", t0, Zone::default()), Some(t0 + 22 * 3_600_000_000));
     }
 
     #[test]

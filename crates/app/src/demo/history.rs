@@ -427,7 +427,7 @@ mod tests {
             assert!(since <= now - 8 * DAY_US, "set up more than a week before today");
             let days = check_in_days(since, now);
             assert!(!days.is_empty() && days[0] > since);
-            let monday = tandem_domain::checkin::week_start(now);
+            let monday = tandem_domain::zone::Zone::default().week_start(now);
             assert!(days.iter().all(|d| *d < monday), "day {day}: this week's check-ins are still owed");
         }
     }

@@ -137,6 +137,8 @@ pub struct Session {
     pub name: String,
     pub email: String,
     pub lang: String,
+    /// Where the person's local time is: theirs, else their tenant's.
+    pub zone: tandem_domain::zone::Zone,
 }
 
 /// What a successful sign-in hands back; `secret` is shown once and never stored.
@@ -251,9 +253,13 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        // The tenant's zone; a person's own is read with the session on the next request.
+        let tenant = tandem_store::tenants::get(&self.db, person.tenant_id).await?;
+        let zone = tandem_domain::zone::Zone::or_default(tenant.as_ref().map(|t| t.time_zone.as_str()));
         Ok(SignedIn {
             secret,
             session: Session {
+                zone,
                 actor: actor_of(person),
                 credential_id: id,
                 kind: kind.into(),
@@ -291,6 +297,7 @@ impl App {
             name: s.name,
             email: s.email,
             lang: s.lang,
+            zone: tandem_domain::zone::Zone::or_default(Some(&s.time_zone)),
         })
     }
 

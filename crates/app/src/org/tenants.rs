@@ -23,6 +23,7 @@ impl App {
             band_yellow: bands.yellow_from,
             band_green: bands.green_from,
             created_at: now,
+            time_zone: tandem_domain::zone::Zone::DEFAULT.into(),
         };
         tenants::insert(&mut tx, &row).await.map_err(|e| match e {
             tandem_store::StoreError::Conflict => AppError::Conflict("slug_taken"),
@@ -54,6 +55,12 @@ impl App {
         self.insert_person(None, tenant.0, new).await
     }
 
+    /// The tenant's time zone.
+    pub async fn tenant_zone(&self, tenant: i64) -> Result<tandem_domain::zone::Zone> {
+        let t = tenants::get(&self.db, tenant).await?;
+        Ok(tandem_domain::zone::Zone::or_default(t.as_ref().map(|t| t.time_zone.as_str())))
+    }
+
     pub fn bands(t: &TenantRow) -> BandThresholds {
         BandThresholds::new(t.band_yellow, t.band_green).unwrap_or_default()
     }
@@ -69,6 +76,8 @@ pub struct TenantView {
     pub band_yellow_from: f64,
     /// Scores from here up are green.
     pub band_green_from: f64,
+    /// IANA name: times are shown, weeks begin and reminders go out in it.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -76,6 +85,7 @@ pub struct TenantPatch {
     pub name: Option<String>,
     pub band_yellow_from: Option<f64>,
     pub band_green_from: Option<f64>,
+    pub time_zone: Option<String>,
 }
 
 fn tenant_view(t: &TenantRow) -> TenantView {
@@ -85,6 +95,7 @@ fn tenant_view(t: &TenantRow) -> TenantView {
         name: t.name.clone(),
         band_yellow_from: t.band_yellow,
         band_green_from: t.band_green,
+        time_zone: t.time_zone.clone(),
     }
 }
 
@@ -112,11 +123,14 @@ impl App {
         )?;
         after.band_yellow = bands.yellow_from;
         after.band_green = bands.green_from;
+        if let Some(z) = &patch.time_zone {
+            after.time_zone = tandem_domain::zone::Zone::parse("time_zone", z)?.name().into();
+        }
         if after != before {
             let now = self.now();
             let mut tx = self.db.begin().await?;
             tenants::update(&mut tx, &after).await?;
-            let json = |t: &TenantRow| serde_json::json!({"name": t.name, "band_yellow_from": t.band_yellow, "band_green_from": t.band_green});
+            let json = |t: &TenantRow| serde_json::json!({"name": t.name, "band_yellow_from": t.band_yellow, "band_green_from": t.band_green, "time_zone": t.time_zone});
             record(
                 &mut tx,
                 Some(a),

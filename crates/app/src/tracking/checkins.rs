@@ -389,10 +389,11 @@ impl App {
         let kpi_snap = self.kpi_snapshot(tenant).await?;
         let kpis = kpi_snap.rows.iter().filter(|k| k.owner_type == "person" && active.contains(&k.cycle_id));
         let org = self.org_snapshot(tenant).await?;
+        // The week begins on Monday in the tenant's local time.
+        let since = self.tenant_zone(tenant).await?.week_start(self.now());
         let goals_now = self.live_goals(tenant).await?;
         let carrier = |t: &str, id: i64| if t == "person" { Some(id) } else { org.unit(id).and_then(|u| u.manager_id) };
         let wanted = |p: i64| only.is_none_or(|x| x == p);
-        let since = tandem_domain::checkin::week_start(self.now());
         let mut out: HashMap<i64, Vec<Owed>> = HashMap::new();
         for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
             for k in goals_now.key_results_of(o.id) {

@@ -1,6 +1,6 @@
-//! Weekly notices: on Thursday from 09:00 UTC, a check-in reminder to everyone who still owes one
-//! this week (by email, and the list of names to channels that take reminders); on Monday from
-//! 08:00 UTC, a digest of last week for every manager (by email: their team's red lights and
+//! Weekly notices, in each tenant's local time: on Thursday from 09:00, a check-in reminder to
+//! everyone who still owes one this week (by email, and the list of names to channels that take
+//! reminders); on Monday from 08:00, a digest of last week for every manager (by email: their team's red lights and
 //! who did not check in) and a company summary to channels that take digests. Each is sent once
 //! per tenant and week, whichever server gets there first (a row per notice, claimed in the
 //! transaction that queues the messages). Only tenants with a running cycle get them.
@@ -9,32 +9,25 @@ use crate::error::Result;
 use crate::notify::outbox::{enqueue, enqueue_emails};
 use crate::{Actor, App};
 use std::collections::{HashMap, HashSet};
-use tandem_domain::checkin::week_start;
 use tandem_domain::ids::PersonId;
 use tandem_domain::policy::Role;
+use tandem_domain::zone::Zone;
 
 const DAY: i64 = 86_400_000_000;
-const HOUR: i64 = 3_600_000_000;
 
-/// The weekly notices due at `now` (µs): (kind, the Monday of the week they are for, as
-/// `YYYY-MM-DD`). Pure.
-pub fn due_notices(now: i64) -> Vec<(&'static str, String)> {
-    let monday = week_start(now);
+/// The weekly notices due at `now` (µs) in `zone`: (kind, the local Monday of the week they are
+/// for, as `YYYY-MM-DD`). Pure.
+pub fn due_notices(now: i64, zone: &Zone) -> Vec<(&'static str, String)> {
+    let monday = zone.date(zone.week_start(now));
     let mut out = vec![];
-    if now >= monday + 8 * HOUR {
+    if now >= zone.at(monday, 8, 0) {
         // The digest is about the week that just ended.
-        out.push(("weekly_digest", day_text(monday - 7 * DAY)));
+        out.push(("weekly_digest", (monday - time::Duration::days(7)).to_string()));
     }
-    if now >= monday + 3 * DAY + 9 * HOUR {
-        out.push(("check_in_reminder", day_text(monday)));
+    if now >= zone.at(monday + time::Duration::days(3), 9, 0) {
+        out.push(("check_in_reminder", monday.to_string()));
     }
     out
-}
-
-fn day_text(us: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
-        .map(|t| t.date().to_string())
-        .unwrap_or_default()
 }
 
 impl App {
@@ -42,12 +35,13 @@ impl App {
     /// many notices (not messages) this server queued.
     pub async fn send_weekly_notices(&self) -> Result<usize> {
         let now = self.now();
-        let due = due_notices(now);
-        if due.is_empty() {
-            return Ok(0);
-        }
         let mut sent = 0;
         for t in tandem_store::tenants::all(&self.db).await? {
+            let zone = Zone::or_default(Some(&t.time_zone));
+            let due = due_notices(now, &zone);
+            if due.is_empty() {
+                continue;
+            }
             let running = tandem_store::cycles::list(&self.db, t.id).await?.iter().any(|c| c.state == "active");
             if !running {
                 continue;
@@ -59,7 +53,7 @@ impl App {
                 }
                 let queued = match *kind {
                     "check_in_reminder" => self.queue_reminders(t.id, period, now).await?,
-                    _ => self.queue_digests(t.id, period, now).await?,
+                    _ => self.queue_digests(t.id, period, now, &zone).await?,
                 };
                 sent += usize::from(queued);
             }
@@ -145,9 +139,9 @@ impl App {
         Ok(true)
     }
 
-    async fn queue_digests(&self, tenant: i64, period: &str, now: i64) -> Result<bool> {
+    async fn queue_digests(&self, tenant: i64, period: &str, now: i64, zone: &Zone) -> Result<bool> {
         let org = self.org_snapshot(tenant).await?;
-        let week_end = week_start(now);
+        let week_end = zone.week_start(now);
         let week_from = week_end - 7 * DAY;
         // People who carry a key result that had no check-in last week: one pass over the goals.
         // And the company's week in numbers: objectives, key results, key results updated.
@@ -256,17 +250,30 @@ impl App {
 mod tests {
     use super::*;
 
+    const HOUR: i64 = 3_600_000_000;
+
     #[test]
     fn notices_fall_due_in_the_week() {
         let monday = 1_795_392_000_000_000; // 2026-11-23T00:00:00Z, a Monday
-        assert_eq!(week_start(monday + 5 * HOUR), monday);
-        assert!(due_notices(monday + 7 * HOUR).is_empty(), "before Monday 08:00");
-        assert_eq!(due_notices(monday + 8 * HOUR), vec![("weekly_digest", "2026-11-16".to_string())]);
-        assert_eq!(due_notices(monday + 3 * DAY + 8 * HOUR).len(), 1, "Thursday before 09:00");
+        let utc = Zone::parse("tz", "UTC").expect("utc");
+        let due = |t: i64| due_notices(t, &utc);
+        assert!(due(monday + 7 * HOUR).is_empty(), "before Monday 08:00");
+        assert_eq!(due(monday + 8 * HOUR), vec![("weekly_digest", "2026-11-16".to_string())]);
+        assert_eq!(due(monday + 3 * DAY + 8 * HOUR).len(), 1, "Thursday before 09:00");
         assert_eq!(
-            due_notices(monday + 3 * DAY + 9 * HOUR),
+            due(monday + 3 * DAY + 9 * HOUR),
             vec![("weekly_digest", "2026-11-16".to_string()), ("check_in_reminder", "2026-11-23".to_string())]
         );
-        assert_eq!(due_notices(monday + 6 * DAY + 23 * HOUR).len(), 2, "Sunday night: both (sent once, by their rows)");
+        assert_eq!(due(monday + 6 * DAY + 23 * HOUR).len(), 2, "Sunday night: both (sent once, by their rows)");
+        // In Beijing the Thursday reminder goes out at 09:00 there (01:00 UTC), not 17:00.
+        let beijing = Zone::default();
+        assert_eq!(due_notices(monday + 3 * DAY + HOUR - 1, &beijing).len(), 1);
+        assert_eq!(
+            due_notices(monday + 3 * DAY + HOUR, &beijing),
+            vec![("weekly_digest", "2026-11-16".to_string()), ("check_in_reminder", "2026-11-23".to_string())]
+        );
+        // Monday 00:30 UTC is 08:30 in Beijing: the digest is due there, not yet in UTC.
+        assert_eq!(due_notices(monday + HOUR / 2, &beijing).len(), 1);
+        assert!(due_notices(monday + HOUR / 2, &utc).is_empty());
     }
 }

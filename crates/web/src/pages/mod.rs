@@ -84,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
         .route("/org", get(org::units::page).post(org::units::create))
+        .route("/org/time-zone", post(org::units::set_time_zone))
         .route("/org/{id}", get(org::units::edit_page).post(org::units::update))
         .route("/people", get(org::people::page).post(org::people::create))
         .route("/people/import", post(org::people::import))
@@ -304,13 +305,9 @@ pub fn role_tags(roles: &[Role], t: Tr) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Formats event-log time (µs) as `YYYY-MM-DD HH:MM UTC`.
-pub fn fmt_time(us: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .map(|s| format!("{s} UTC"))
-        .unwrap_or_default()
+/// An instant as the reader's local time ("2026-12-07 17:45", in their or their tenant's zone).
+pub fn fmt_time(us: i64, zone: tandem_domain::zone::Zone) -> String {
+    zone.format(us)
 }
 
 // ----- sign-in, sign-out, language -----
@@ -492,6 +489,7 @@ pub fn history_items(
     events: &[tandem_app::history::StoredEvent],
     snap: &tandem_app::org::chart::OrgSnapshot,
     t: Tr,
+    zone: tandem_domain::zone::Zone,
 ) -> Vec<HistoryItem> {
     events
         .iter()
@@ -543,7 +541,7 @@ pub fn history_items(
                     what = format!("{what}：{}", changes.join("；"));
                 }
             }
-            HistoryItem { when: fmt_time(e.at), who, what }
+            HistoryItem { when: fmt_time(e.at, zone), who, what }
         })
         .collect()
 }

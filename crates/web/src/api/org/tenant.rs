@@ -1,4 +1,4 @@
-//! The caller's tenant: name and colour bands.
+//! The caller's tenant: name, colour bands and time zone.
 
 use crate::AppState;
 use crate::auth::{ApiJson, Caller};
@@ -20,6 +20,9 @@ pub struct TenantDto {
     pub band_yellow_from: f64,
     /// Scores from here up are green (default 0.7).
     pub band_green_from: f64,
+    /// IANA time zone (default `Asia/Shanghai`): times are shown, weeks begin and reminders go
+    /// out in it, unless a person sets their own.
+    pub time_zone: String,
 }
 
 impl From<TenantView> for TenantDto {
@@ -30,6 +33,7 @@ impl From<TenantView> for TenantDto {
             name: v.name,
             band_yellow_from: v.band_yellow_from,
             band_green_from: v.band_green_from,
+            time_zone: v.time_zone,
         }
     }
 }
@@ -42,6 +46,9 @@ pub struct TenantPatch {
     pub band_yellow_from: Option<f64>,
     #[serde(default)]
     pub band_green_from: Option<f64>,
+    /// An IANA time zone name, e.g. `Asia/Shanghai`, `Europe/Berlin`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// Your company: its name and colour bands.
@@ -61,7 +68,11 @@ pub async fn update_tenant(
 ) -> Result<Json<TenantDto>, ApiError> {
     let a = &c.session.actor;
     let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    let patch =
-        AppPatch { name: req.name, band_yellow_from: req.band_yellow_from, band_green_from: req.band_green_from };
+    let patch = AppPatch {
+        name: req.name,
+        band_yellow_from: req.band_yellow_from,
+        band_green_from: req.band_green_from,
+        time_zone: req.time_zone,
+    };
     Ok(Json(st.app.update_tenant(cap, a, patch).await.in_lang(c.lang)?.into()))
 }

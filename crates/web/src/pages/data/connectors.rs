@@ -129,8 +129,12 @@ async fn list_page(
             },
             metric: metrics.iter().find(|m| m.id == c.metric_id).map(|m| m.name.clone()).unwrap_or_default(),
             metric_id: c.metric_id,
-            next_run: if c.active { c.next_run_at.map(fmt_time).unwrap_or_default() } else { t.s("paused").into() },
-            last_run: c.last_run_at.map(fmt_time).unwrap_or_else(|| t.s("never_ran").into()),
+            next_run: if c.active {
+                c.next_run_at.map(|x| fmt_time(x, u.session.zone)).unwrap_or_default()
+            } else {
+                t.s("paused").into()
+            },
+            last_run: c.last_run_at.map(|x| fmt_time(x, u.session.zone)).unwrap_or_else(|| t.s("never_ran").into()),
             last_status: c.last_status,
             last_error: c.last_error,
             running: c.running,
@@ -138,7 +142,7 @@ async fn list_page(
                 .into_iter()
                 .map(|r| {
                     let cause = if r.cause == "schedule" { t.s("run_scheduled") } else { t.s("run_manual") };
-                    (fmt_time(r.started_at), cause.into(), r.status, r.fetched, r.inserted, r.error)
+                    (fmt_time(r.started_at, u.session.zone), cause.into(), r.status, r.fetched, r.inserted, r.error)
                 })
                 .collect(),
             id: c.id,
@@ -240,17 +244,17 @@ pub async fn test(
         return r;
     }
     match st.app.test_connector(&u.session.actor, id, u.lang).await {
-        Ok(o) => list_page(&st, &u, None, None, Some(tested(id, o)), None).await,
+        Ok(o) => list_page(&st, &u, None, None, Some(tested(id, o, u.session.zone)), None).await,
         Err(e) => user_error_page(&u, &e),
     }
 }
 
-fn tested(id: i64, o: TestOutcome) -> Tested {
+fn tested(id: i64, o: TestOutcome, zone: tandem_domain::zone::Zone) -> Tested {
     Tested {
         id,
         ok: o.ok,
         total: o.total,
-        sample: o.sample.into_iter().map(|s| (fmt_time(s.time), crate::pages::shared::num(s.value))).collect(),
+        sample: o.sample.into_iter().map(|s| (fmt_time(s.time, zone), crate::pages::shared::num(s.value))).collect(),
         error: o.error,
         row_errors: o.row_errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect(),
     }

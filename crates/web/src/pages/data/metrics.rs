@@ -63,7 +63,7 @@ async fn lines(st: &AppState, u: &PageUser, metrics: Vec<MetricView>) -> Vec<Met
                     (name.unwrap_or_else(|| t.s("private_subject").into()), b.stale)
                 })
                 .collect(),
-            last: m.last_point_at.map(fmt_time).unwrap_or_else(|| t.s("no_data_yet").into()),
+            last: m.last_point_at.map(|x| fmt_time(x, u.session.zone)).unwrap_or_else(|| t.s("no_data_yet").into()),
             id: m.id,
             name: m.name,
             unit: m.unit,
@@ -209,7 +209,7 @@ async fn detail_page(
         .iter()
         .take(12)
         .rev()
-        .map(|p| (fmt_time(p.time).get(5..10).unwrap_or_default().to_string(), p.value, "pass"))
+        .map(|p| (fmt_time(p.time, u.session.zone).get(5..10).unwrap_or_default().to_string(), p.value, "pass"))
         .collect();
     let chart = if series.is_empty() {
         String::new()
@@ -228,12 +228,12 @@ async fn detail_page(
         points: points
             .into_iter()
             .map(|p| PointLine {
-                time: fmt_time(p.time),
+                time: fmt_time(p.time, u.session.zone),
                 value: crate::pages::shared::num(p.value),
                 external_id: p.external_id.unwrap_or_default(),
                 source: source_label(&p.source, &connectors, t),
                 author: p.author.and_then(|x| org.person(x)).map(|x| x.name.clone()).unwrap_or_default(),
-                received: fmt_time(p.received_at),
+                received: fmt_time(p.received_at, u.session.zone),
             })
             .collect(),
         chart,

@@ -148,10 +148,11 @@ async fn with_courses(
     o: &mut Card,
     metrics: &[tandem_app::data::metrics::MetricView],
     t: Tr,
+    zone: tandem_domain::zone::Zone,
 ) -> Result<(), AppError> {
     let courses = st.app.kr_courses(a, o.id).await?;
     let (start, end) = courses.first().map(|c| c.span).unwrap_or_default();
-    let day = |us: i64| crate::pages::fmt_time(us).get(5..10).unwrap_or_default().to_string();
+    let day = |us: i64| crate::pages::fmt_time(us, zone).get(5..10).unwrap_or_default().to_string();
     let (start, end) = (day(start), day(end));
     for k in &mut o.krs {
         if let Some(c) = courses.iter().find(|c| c.key_result == k.id) {
@@ -193,7 +194,7 @@ async fn with_courses(
                     };
                     format!(
                         "{} · {} · {} → {} · {said}",
-                        crate::pages::fmt_time(c.created_at),
+                        crate::pages::fmt_time(c.created_at, zone),
                         c.author_name,
                         num(c.previous),
                         num(c.value)

@@ -201,8 +201,11 @@ pub(crate) async fn objective_page_as_of(
         cycle_name: l.cycles.iter().find(|c| c.id == o.cycle).map(|c| c.name.clone()).unwrap_or_default(),
         children: l.all.iter().filter(|c| c.parent == Some(id)).map(|c| card(c, &l.titles, t)).collect(),
         measures: measure_options(t),
-        history: history_items(&hist, &org, t),
-        comments: comments.into_iter().map(|c| (crate::pages::fmt_time(c.created_at), c.author_name, c.body)).collect(),
+        history: history_items(&hist, &org, t, u.session.zone),
+        comments: comments
+            .into_iter()
+            .map(|c| (crate::pages::fmt_time(c.created_at, u.session.zone), c.author_name, c.body))
+            .collect(),
         description: o.description.clone(),
         kinds: vec![
             ("aspirational", t.s("kind_aspirational")),
@@ -237,7 +240,7 @@ pub(crate) async fn objective_page_as_of(
         },
         o: {
             let mut c = card(&o, &l.titles, t);
-            if let Err(e) = with_courses(st, a, &mut c, &metrics, t).await {
+            if let Err(e) = with_courses(st, a, &mut c, &metrics, t, u.session.zone).await {
                 return user_error_page(u, &e);
             }
             c

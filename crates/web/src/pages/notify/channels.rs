@@ -135,7 +135,7 @@ async fn list_page(
         .map(|d| DeliveryLine {
             channel: name_of(d.channel),
             event: label(t, &EVENT_LABELS, &d.event),
-            created: fmt_time(d.created_at),
+            created: fmt_time(d.created_at, u.session.zone),
             state: if d.delivered_at.is_some() {
                 "delivered"
             } else if d.dropped_at.is_some() {

@@ -73,8 +73,8 @@ async fn account_page(
             .map(|t| TokenRowView {
                 id: t.id,
                 name: t.name,
-                created: fmt_time(t.created_at),
-                last_used: t.last_used_at.map(fmt_time).unwrap_or_else(|| never.clone()),
+                created: fmt_time(t.created_at, u.session.zone),
+                last_used: t.last_used_at.map(|x| fmt_time(x, u.session.zone)).unwrap_or_else(|| never.clone()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),

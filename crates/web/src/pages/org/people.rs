@@ -271,7 +271,7 @@ async fn person_page(
         roles: role_tags(&person.roles, t),
         units: unit_options(&snap),
         form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
-        history: history_items(&hist, &snap, t),
+        history: history_items(&hist, &snap, t, u.session.zone),
         ambition: ambition.filter(|c| !c.cycles.is_empty()).map(|c| {
             let lines = c.cycles.iter().map(|s| ambition_line(s, u.lang)).collect();
             let judged = c.cycles.iter().any(|s| {

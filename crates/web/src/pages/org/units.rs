@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::auth::PageUser;
+use crate::pages::shared::labelled_message;
 use crate::pages::{
     Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render, unit_options, user_error_page,
 };
@@ -42,6 +43,61 @@ struct OrgPage {
     form_name: String,
     form_parent: String,
     form_manager: String,
+    /// The tenant's time zone as set (or as typed, when refused), and the common ones offered.
+    form_zone: String,
+    zones: &'static [&'static str],
+}
+
+/// Time zones offered for typing ahead; any IANA name is accepted.
+const ZONES: &[&str] = &[
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "UTC",
+];
+
+#[derive(Deserialize, Default)]
+pub struct ZoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// Sets the company's time zone (tenant admin).
+pub async fn set_time_zone(State(st): State<AppState>, u: PageUser, Form(form): Form<ZoneForm>) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let a = &u.session.actor;
+    let result = async {
+        let cap = policy::manage_org(a).ok_or(AppError::Forbidden)?;
+        let patch =
+            tandem_app::org::tenants::TenantPatch { time_zone: Some(form.time_zone.clone()), ..Default::default() };
+        st.app.update_tenant(cap, a, patch).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/org?ok=saved#time-zone").into_response(),
+        Err(AppError::Forbidden) => user_error_page(&u, &AppError::Forbidden),
+        Err(e) => {
+            let message = labelled_message(&e, crate::i18n::Tr(u.lang), &[("time_zone", "time_zone")]);
+            org_page_with(&st, &u, UnitForm::default(), Some(message), None, Some(form.time_zone)).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -94,8 +150,25 @@ fn tree_items(snap: &OrgSnapshot) -> Vec<UnitItem> {
 }
 
 async fn org_page(st: &AppState, u: &PageUser, form: UnitForm, error: Option<String>, ok: Option<&str>) -> Response {
-    let snap = match st.app.org_snapshot(u.session.actor.tenant.0).await {
-        Ok(s) => s,
+    org_page_with(st, u, form, error, ok, None).await
+}
+
+async fn org_page_with(
+    st: &AppState,
+    u: &PageUser,
+    form: UnitForm,
+    error: Option<String>,
+    ok: Option<&str>,
+    zone_typed: Option<String>,
+) -> Response {
+    let loaded = async {
+        let snap = st.app.org_snapshot(u.session.actor.tenant.0).await?;
+        let tenant = st.app.my_tenant(&u.session.actor).await?;
+        Ok::<_, AppError>((snap, tenant))
+    }
+    .await;
+    let (snap, tenant) = match loaded {
+        Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
     let mut f = Frame::for_user(u, "org", "org_title", "/org").with_ok(ok);
@@ -108,6 +181,8 @@ async fn org_page(st: &AppState, u: &PageUser, form: UnitForm, error: Option<Str
         form_name: form.name,
         form_parent: form.parent,
         form_manager: form.manager,
+        form_zone: zone_typed.unwrap_or(tenant.time_zone),
+        zones: ZONES,
     };
     render(status, page)
 }
@@ -175,7 +250,7 @@ async fn unit_page(
         parent: unit.parent_id.map(|p| p.to_string()).unwrap_or_default(),
         manager: unit.manager_id.map(|p| p.to_string()).unwrap_or_default(),
     });
-    let history = history_items(&hist, &snap, f.t);
+    let history = history_items(&hist, &snap, f.t, u.session.zone);
     // The unit itself and everything below it cannot become its parent.
     let below = snap.tree.subtree(tandem_domain::ids::OrgUnitId(id));
     let units = unit_options(&snap).into_iter().filter(|o| !below.iter().any(|b| b.0 == o.id)).collect();

@@ -22,6 +22,7 @@ use tandem_app::review::team::TeamRetroView;
 use tandem_domain::retro::{
     ActionInput, CarryInput, CarryOver, CauseInput, CauseType, LessonInput, Locus, Retro, RetroInput, SelfScoreInput,
 };
+use tandem_domain::zone::Zone;
 use tandem_domain::{Invalid, Lang, Rule};
 
 /// Empty rows offered under each list for the next entries.
@@ -282,11 +283,11 @@ fn loci(lang: Lang) -> Vec<(&'static str, &'static str)> {
     [Locus::Subjective, Locus::Objective].iter().map(|l| (l.as_str(), l.label(lang))).collect()
 }
 
-fn acknowledged_line(name: Option<String>, at: Option<i64>) -> Option<String> {
-    name.map(|n| format!("{n} · {}", at.map(fmt_time).unwrap_or_default()))
+fn acknowledged_line(name: Option<String>, at: Option<i64>, zone: Zone) -> Option<String> {
+    name.map(|n| format!("{n} · {}", at.map(|at| fmt_time(at, zone)).unwrap_or_default()))
 }
 
-fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview) -> String {
+fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview, zone: Zone) -> String {
     let Some(p) = &k.frozen else { return t.s("not_frozen_yet").into() };
     let source = match p.source {
         "check_in" => t.s("source_check_in"),
@@ -294,7 +295,7 @@ fn provenance_text(t: Tr, k: &tandem_app::review::retros::KrReview) -> String {
         _ => t.s("source_setup"),
     };
     let who = p.author_name.clone().map(|n| format!(" · {n}")).unwrap_or_default();
-    format!("{source}{who} · {}", fmt_time(p.at))
+    format!("{source}{who} · {}", fmt_time(p.at, zone))
 }
 
 fn page(
@@ -319,7 +320,7 @@ fn page(
                 id: k.key_result,
                 title: k.title.clone(),
                 value: format!("{}{}", num(k.value), k.unit),
-                provenance: provenance_text(t, k),
+                provenance: provenance_text(t, k, u.session.zone),
                 computed: format!("{:.2}", k.computed_score),
                 self_score,
                 self_note,
@@ -332,7 +333,7 @@ fn page(
     let mut typed = typed;
     let (causes, lessons, actions) = padded(&mut typed, v.can_edit);
     let lang = u.lang;
-    let acknowledged = acknowledged_line(v.acknowledged_by_name.clone(), v.acknowledged_at);
+    let acknowledged = acknowledged_line(v.acknowledged_by_name.clone(), v.acknowledged_at, u.session.zone);
     render(
         status,
         RetroPage {
@@ -401,7 +402,7 @@ fn team_page(
             can_edit: v.can_edit,
             can_acknowledge: v.can_acknowledge,
             can_finalize: false,
-            acknowledged: acknowledged_line(v.acknowledged_by_name, v.acknowledged_at),
+            acknowledged: acknowledged_line(v.acknowledged_by_name, v.acknowledged_at, u.session.zone),
             krs: vec![],
             worked: typed.worked,
             did_not: typed.did_not,

@@ -72,7 +72,7 @@ pub async fn dashboard(State(st): State<AppState>, u: PageUser, Query(q): Query<
                     None => format!("/kpis#kpi-{}", r.subject_id),
                 },
                 reason: crate::api::tracking::alerts::reason_text(&r.reason, t.0),
-                since: crate::pages::fmt_time(r.raised_at),
+                since: crate::pages::fmt_time(r.raised_at, u.session.zone),
                 acknowledged: r.state == "acknowledged",
                 can_acknowledge: r.can_acknowledge,
                 title: r.subject_title,

@@ -111,7 +111,7 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
                 (None, false) => what,
             };
             Notice {
-                when: crate::pages::fmt_time(n.at),
+                when: crate::pages::fmt_time(n.at, u.session.zone),
                 mine: n.mine_title.clone(),
                 upstream: n.upstream_title.clone(),
                 what,
