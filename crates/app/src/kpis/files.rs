@@ -142,7 +142,8 @@ impl App {
             if let Some(&(start, end)) = spans.get(&k.cycle)
                 && let Err(e) = tandem_domain::kpi::check_period(kind, &period, today, start, end)
             {
-                bad.push(err(line, "period", e.message(Lang::Zh), e.message(Lang::En)));
+                let (zh, en) = (Invalid::new("周期", e.rule.clone()), Invalid::new("period", e.rule));
+                bad.push(err(line, "period", zh.message(Lang::Zh), en.message(Lang::En)));
                 continue;
             }
             let raw = cell(Some(value_col));
@@ -151,8 +152,14 @@ impl App {
                 .and_then(|v| tandem_domain::goal::plausible("value", &k.unit, v))
             {
                 Ok(v) => v,
+                Err(e) if matches!(e.rule, Rule::Required | Rule::NotANumber) => {
+                    bad.push(err(line, "value", "数值为空或不是数字".into(), "No value, or not a number".into()));
+                    continue;
+                }
+                // Named by the column's meaning, not its header.
                 Err(e) => {
-                    bad.push(err(line, "value", e.message(Lang::Zh), e.message(Lang::En)));
+                    let (zh, en) = (Invalid::new("数值", e.rule.clone()), Invalid::new("value", e.rule));
+                    bad.push(err(line, "value", zh.message(Lang::Zh), en.message(Lang::En)));
                     continue;
                 }
             };
