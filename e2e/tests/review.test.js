@@ -22,7 +22,11 @@ test('a quarter goes into review; a retro is written, scored, acknowledged and i
   await admin.waitForURL(/\/cycles$/);
   const row = admin.locator('tr', { has: admin.locator('span.state-active') }).filter({ hasText: /^\s*\d{4} Q\d/ }).first();
   await row.locator('form[action$="/state"]:has(input[value=reviewing]) button').click();
-  await admin.waitForURL(/\/cycles/);
+  // Nothing changes before HR confirms on a page that says what will happen.
+  await admin.waitForURL(/\/cycles\/\d+\/state\?to=reviewing$/);
+  assert.match(await admin.locator('#state-confirm').textContent(), /个关键结果的数值被定格/);
+  await admin.click('#confirm-state');
+  await admin.waitForURL(/\/cycles\?ok=saved$/);
   assert.equal(await admin.locator('span.state-reviewing').count() >= 1, true, 'the quarter is in review');
 
   // The member writes his retro on a phone.

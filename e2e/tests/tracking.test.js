@@ -50,9 +50,13 @@ test('a member checks in from the inbox; the objective and the heat map move; th
   assert.equal(await kr.locator('.checkin-form output').textContent(), '9', 'the slider shows its number');
   await kr.locator('textarea[name=progress]').fill('第二台封口机到位\n高峰出杯提速');
   await kr.locator('form[action$="/check-ins"] button[type=submit]').click();
-  await page.waitForURL(/ok=saved#kr-\d+$/);
+  await page.waitForURL(/ok=checkin-\d+#kr-\d+$/);
   const scoreAfter = Number(await page.locator('#obj-score').textContent());
   assert.ok(scoreAfter > scoreBefore, `the objective's score rose: ${scoreBefore} → ${scoreAfter}`);
+  // Beside the key result, in view: what the check-in changed.
+  const saved = kr.locator('.saved-note');
+  assert.match(await saved.textContent(), /已打卡：.+→ 2\.5分钟 · 得分 .+ → 1\.00 · 目标得分/);
+  assert.ok(await saved.isVisible());
   await kr.locator('summary', { hasText: '最近打卡' }).click();
   await assert.doesNotReject(kr.locator('.checkin-log li', { hasText: '第二台封口机到位' }).waitFor());
   assert.match(await kr.locator('.checkin-log li', { hasText: '第二台封口机到位' }).first().innerText(), /第二台封口机到位\n高峰出杯提速/, 'the note keeps its line break');
@@ -102,6 +106,13 @@ test('the team tree shows a trend per objective, and the KPI board charts each K
   await row.locator('summary', { hasText: '填报本期数值' }).click();
   await row.locator('input[name=value]').fill('0.6');
   await row.locator('form[action$="/values"] button[type=submit]').click();
+  // The demo has this month already: the form comes back open, asking before it replaces.
+  await page.waitForLoadState('load');
+  const again = page.locator('.kpi-table tr', { hasText: '收银差错率' });
+  assert.match(await again.locator('p.error[role=alert]').textContent(), /这一期已记录为/);
+  assert.equal(await again.locator('input[name=value]').inputValue(), '0.6', 'what was typed is kept');
+  await again.locator('input[name=replace]').check();
+  await again.locator('form[action$="/values"] button[type=submit]').click();
   await page.waitForURL(/\/kpis\?ok=saved#kpi-\d+$/);
   const updated = page.locator('.kpi-table tr', { hasText: '收银差错率' });
   assert.match(await updated.textContent(), /0\.6%/);

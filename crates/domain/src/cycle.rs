@@ -36,15 +36,20 @@ impl CycleState {
         }
     }
 
-    /// The one-way life of a cycle. Staying put is allowed (an idempotent PATCH), and a review
-    /// may be reopened to `active` while nothing is closed yet; a closed cycle is final.
+    /// The life of a cycle: forward one step at a time. Staying put is allowed (an idempotent
+    /// PATCH); going back one step is a reopening (a review back to running, a closed cycle back
+    /// to review), which needs a reason on the record. A closed cycle never runs again.
     pub fn can_move_to(self, to: CycleState) -> bool {
         use CycleState::*;
         self == to
-            || matches!(
-                (self, to),
-                (Planning, Active) | (Active, Reviewing) | (Reviewing, Closed) | (Reviewing, Active)
-            )
+            || matches!((self, to), (Planning, Active) | (Active, Reviewing) | (Reviewing, Closed))
+            || self.reopens(to)
+    }
+
+    /// Moving back one step: a review back to running, or a closed cycle back to review.
+    pub fn reopens(self, to: CycleState) -> bool {
+        use CycleState::*;
+        matches!((self, to), (Reviewing, Active) | (Closed, Reviewing))
     }
 
     pub fn move_to(self, to: CycleState) -> Result<CycleState, Invalid> {
@@ -170,6 +175,9 @@ mod tests {
         assert!(Closed.move_to(Active).is_err());
         assert!(Active.move_to(Planning).is_err());
         assert_eq!(Closed.move_to(Closed), Ok(Closed));
+        assert!(Closed.move_to(Reviewing).is_ok(), "HR may reopen a closed cycle's review");
+        assert!(Closed.reopens(Reviewing) && Reviewing.reopens(Active));
+        assert!(!Active.reopens(Reviewing) && !Closed.reopens(Active));
     }
 
     #[test]

@@ -207,3 +207,9 @@
     });
   }
 })();
+
+// A destructive form says what it will do and waits for a yes (data-confirm on the form).
+document.addEventListener('submit', (e) => {
+  const message = e.target instanceof HTMLFormElement ? e.target.dataset.confirm : undefined;
+  if (message && !window.confirm(message)) e.preventDefault();
+});

@@ -457,7 +457,30 @@ async fn cycle_states(t: &TestDb) {
     let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"name": "renamed"}))).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "cycle_closed"));
     let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": "active"}))).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "closed is final");
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "closed never runs again");
+    // HR may reopen a closed cycle's review, with a reason on the record.
+    let r = a.call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": "reviewing"}))).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+    let why = "财务数据晚到，需要重算两个关键结果";
+    let r = a
+        .call("PATCH", &format!("/api/v1/cycles/{h1}"), Some(&hr), Some(json!({"state": "reviewing", "reason": why})))
+        .await;
+    assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("reviewing")), "{:?}", r.body);
+    let s = a.app.authenticate(&hr).await.expect("hr");
+    let hist = tandem_store::events::for_entity(&a.app.db, s.actor.tenant.0, "cycle", h1).await.expect("history");
+    assert_eq!(hist.last().and_then(|e| e.reason.as_deref()), Some(why));
+    // From the page: a state change is confirmed on a page that says what it will do.
+    let q = a.active_quarter(&hr).await;
+    let (status, page) = a.page("hr@demo.example", &format!("/cycles/{q}/state?to=reviewing")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("个关键结果的数值被定格") && page.contains("id=\"confirm-state\""), "{page}");
+    assert_eq!(
+        a.call("GET", &format!("/api/v1/cycles/{q}"), Some(&hr), None).await.body["state"],
+        "active",
+        "nothing changed yet"
+    );
+    let (status, _) = a.page("zhang.wei@demo.example", &format!("/cycles/{q}/state?to=reviewing")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 async fn cookie_csrf(t: &TestDb) {

@@ -200,8 +200,13 @@ async fn page_check_in(t: &TestDb) {
         .expect("req");
     let r = a.raw(req).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(location, format!("/objectives/{}?ok=checkin-{kid}#kr-{kid}", o["id"]));
     let k = a.call("GET", &format!("/api/v1/key-results/{kid}"), Some(&tok), None).await.body;
     assert!(close(k["current"].as_f64().unwrap_or(0.0), 3.0));
+    // Back on the page, the key result says what the check-in changed.
+    let (_, page) = a.page("zhang.wei@demo.example", &location).await;
+    assert!(page.contains(&format!("id=\"saved-{kid}\"")) && page.contains("✓ 已打卡："), "{page}");
     // A refused check-in keeps what was typed, with the form open and the reason shown.
     let req = axum::http::Request::post(format!("/key-results/{kid}/check-ins"))
         .header("cookie", format!("tandem_session={}", s.secret))

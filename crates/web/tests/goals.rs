@@ -304,6 +304,24 @@ async fn archive(t: &TestDb) {
         .as_f64()
         .expect("rollup");
     assert!((before - after).abs() > 1e-6, "the roll-up changed without the archived child");
+    // The archived list shows it with a way back; a restore puts it back in the roll-up.
+    let hid = hz["id"].as_i64().expect("id");
+    let (status, page) = a.page("zhao.min@demo.example", "/objectives/archived").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("data-objective=\"{hid}\"")) && page.contains("恢复"), "{page}");
+    let (_, other) = a.page("lin.xiao@demo.example", "/objectives/archived").await;
+    assert!(
+        !other.contains(&format!("action=\"/objectives/{hid}/status\"")),
+        "no restore for someone who may not edit it"
+    );
+    let hid_s = hid.to_string();
+    let (status, location, _) =
+        a.form("zhao.min@demo.example", &format!("/objectives/{hid_s}/status"), &[("status", "published")]).await;
+    assert_eq!((status, location), (StatusCode::SEE_OTHER, Some(format!("/objectives/{hid}?ok=saved"))));
+    let restored = a.call("GET", &format!("/api/v1/objectives/{parent}"), Some(&zhao), None).await.body["rollup"]
+        .as_f64()
+        .expect("rollup");
+    assert!((before - restored).abs() < 1e-9, "back in the roll-up");
 }
 
 async fn lint_api(t: &TestDb) {

@@ -37,6 +37,21 @@ pub struct CyclePatch {
     pub start: Option<String>,
     pub end: Option<String>,
     pub state: Option<String>,
+    /// Why: required to reopen (a review back to running, a closed cycle back to review), kept
+    /// on the record.
+    pub reason: Option<String>,
+}
+
+/// What moving a cycle to another state will touch: shown before HR confirms.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CycleImpact {
+    pub cycle: CycleView,
+    /// Published objectives of the cycle, their key results, and the KPIs of the cycle.
+    pub objectives: usize,
+    pub key_results: usize,
+    pub kpis: usize,
+    /// Days left, today and the end date included (0 once it has ended).
+    pub days_left: i64,
 }
 
 fn span_of(c: &CycleRow) -> Result<Span> {
@@ -64,6 +79,22 @@ impl App {
 
     pub async fn get_cycle(&self, a: &Actor, id: i64) -> Result<CycleView> {
         cycles::get(&self.db, a.tenant.0, id).await?.map(|c| self.cycle_view(&c)).ok_or(AppError::NotFound)
+    }
+
+    /// What a state change of cycle `id` would touch (HR, before confirming it).
+    pub async fn cycle_impact(&self, _cap: ManageCycles, a: &Actor, id: i64) -> Result<CycleImpact> {
+        let row = cycles::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
+        let kpis = self.kpi_snapshot(a.tenant.0).await?.rows.iter().filter(|k| k.cycle_id == id).count();
+        let (objectives, key_results) = {
+            let goals = self.live_goals(a.tenant.0).await?;
+            let published: Vec<i64> =
+                goals.objectives.iter().filter(|o| o.cycle_id == id && o.status == "published").map(|o| o.id).collect();
+            (published.len(), published.iter().map(|o| goals.key_results_of(*o).count()).sum())
+        };
+        let zone = self.tenant_zone(a.tenant.0).await?;
+        let end = cycle::parse_date("end", &row.end_date)?;
+        let days_left = ((end - zone.date(self.now())).whole_days() + 1).max(0);
+        Ok(CycleImpact { cycle: self.cycle_view(&row), objectives, key_results, kpis, days_left })
     }
 
     pub async fn create_cycle(&self, _cap: ManageCycles, a: &Actor, new: NewCycle) -> Result<CycleView> {
@@ -108,8 +139,15 @@ impl App {
         let before = cycles::get(&self.db, a.tenant.0, id).await?.ok_or(AppError::NotFound)?;
         let from = CycleState::parse("state", &before.state)?;
         let mut after = before.clone();
+        let mut reason = None;
         if let Some(s) = &patch.state {
-            after.state = from.move_to(CycleState::parse("state", s)?)?.as_str().into();
+            let to = from.move_to(CycleState::parse("state", s)?)?;
+            let why = tandem_domain::text::note("reason", patch.reason.as_deref().unwrap_or(""), 2000)?;
+            if from.reopens(to) && why.is_empty() {
+                return Err(Invalid::new("reason", Rule::Required).into());
+            }
+            reason = (!why.is_empty()).then_some(why);
+            after.state = to.as_str().into();
         }
         let dates_or_name = patch.name.is_some() || patch.start.is_some() || patch.end.is_some();
         if dates_or_name && from == CycleState::Closed {
@@ -157,7 +195,7 @@ impl App {
                     action,
                     before: Some(cycle_json(&before)),
                     after: Some(cycle_json(&after)),
-                    reason: None,
+                    reason,
                 },
             )
             .await?;

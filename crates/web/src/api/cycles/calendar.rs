@@ -64,9 +64,13 @@ pub struct CyclePatch {
     pub start: Option<String>,
     #[serde(default)]
     pub end: Option<String>,
-    /// planning → active → reviewing → closed (reviewing may go back to active).
+    /// planning → active → reviewing → closed; reopening goes back one step (reviewing →
+    /// active, closed → reviewing) and needs a `reason`.
     #[serde(default)]
     pub state: Option<String>,
+    /// Why the state changes: required to reopen, kept in the cycle's history.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Cycles, newest first.
@@ -113,6 +117,6 @@ pub async fn update_cycle(
     let a = &c.session.actor;
     st.app.get_cycle(a, id).await.in_lang(c.lang)?;
     let cap = policy::manage_cycles(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    let patch = AppPatch { name: req.name, start: req.start, end: req.end, state: req.state };
+    let patch = AppPatch { name: req.name, start: req.start, end: req.end, state: req.state, reason: req.reason };
     Ok(Json(st.app.update_cycle(cap, a, id, patch).await.in_lang(c.lang)?.into()))
 }

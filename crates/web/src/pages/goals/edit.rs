@@ -4,18 +4,54 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::pages::goals::objective::objective_page;
 use crate::pages::shared::parse_num;
-use crate::pages::{csrf_refusal, opt_id, user_error_page};
+use crate::pages::{Frame, OkQuery, csrf_refusal, opt_id, render, user_error_page};
+use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tandem_app::AppError;
 use tandem_app::goals::key_results::{KeyResultPatch, NewKeyResult};
-use tandem_app::goals::objectives::ObjectivePatch;
+use tandem_app::goals::objectives::{ObjectiveFilter, ObjectivePatch};
 use tandem_domain::goal::Owner;
 use tandem_domain::ids::OrgUnitId;
 use tandem_domain::{Invalid, Rule};
+
+#[derive(Template)]
+#[template(path = "goals/archived.html")]
+struct ArchivedPage {
+    f: Frame,
+    /// (id, title, owner, cycle, may restore)
+    items: Vec<(i64, String, String, String, bool)>,
+}
+
+/// The archived objectives the caller may see, each restorable by those who may edit it.
+pub async fn archived(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
+    let a = &u.session.actor;
+    let loaded = async {
+        let filter = ObjectiveFilter { include_archived: true, ..Default::default() };
+        let objectives = st.app.list_objectives(a, &filter).await?;
+        let cycles = st.app.list_cycles(a).await?;
+        Ok::<_, AppError>((objectives, cycles))
+    }
+    .await;
+    let (objectives, cycles) = match loaded {
+        Ok(x) => x,
+        Err(e) => return user_error_page(&u, &e),
+    };
+    let items = objectives
+        .into_iter()
+        .filter(|o| o.status == "archived")
+        .map(|o| {
+            let cycle = cycles.iter().find(|c| c.id == o.cycle).map(|c| c.name.clone()).unwrap_or_default();
+            (o.id, o.title, o.owner_name, cycle, o.can_edit)
+        })
+        .collect();
+    let f = Frame::for_user(&u, "goals", "archived_objectives", "/objectives/archived").with_ok(q.ok.as_deref());
+    render(StatusCode::OK, ArchivedPage { f, items })
+}
 
 #[derive(Deserialize)]
 pub struct StatusForm {
@@ -36,7 +72,8 @@ pub async fn set_status(
     }
     let patch = ObjectivePatch { status: Some(form.status.clone()), ..Default::default() };
     match st.app.update_objective(&u.session.actor, id, patch).await {
-        Ok(_) if form.status == "archived" => Redirect::to("/goals?ok=saved").into_response(),
+        // Where it went, and where it comes back from.
+        Ok(_) if form.status == "archived" => Redirect::to("/objectives/archived?ok=saved").into_response(),
         Ok(_) => Redirect::to(&format!("/objectives/{id}?ok=saved")).into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
         Err(e) => objective_page(&st, &u, id, Some(e.message(u.lang)), None).await,

@@ -39,6 +39,8 @@ pub struct KrCard {
     pub log: Vec<LogLine>,
     /// Where its value comes from when bound to a metric, and whether the data is late.
     pub binding: Option<(String, bool)>,
+    /// Just checked in by the reader: what changed ("3.1 → 2.8 分钟 · 得分 0.60 → 0.80").
+    pub saved: Option<String>,
 }
 
 pub struct Card {
@@ -86,6 +88,7 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
             .map(|k| {
                 let (score_pct, score_text) = pct(k.score);
                 KrCard {
+                    saved: None,
                     pace: {
                         let mut p =
                             format!("{} {:.2} · {} {:.2}", t.s("forecast"), k.forecast, t.s("expected"), k.expected);

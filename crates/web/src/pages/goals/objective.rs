@@ -173,6 +173,9 @@ pub(crate) async fn objective_page_as_of(
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
+    // `checkin-<kr>`: the reader has just checked in on that key result.
+    let checked_in: Option<i64> = ok.and_then(|o| o.strip_prefix("checkin-")).and_then(|k| k.parse().ok());
+    let ok = if checked_in.is_some() { Some("saved") } else { ok };
     let mut f = Frame::for_user(u, "goals", "objective", &format!("/objectives/{id}")).with_ok(ok);
     f.title = o.title.clone();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -242,6 +245,25 @@ pub(crate) async fn objective_page_as_of(
             let mut c = card(&o, &l.titles, t);
             if let Err(e) = with_courses(st, a, &mut c, &metrics, t, u.session.zone).await {
                 return user_error_page(u, &e);
+            }
+            if let Some(kr) = checked_in
+                && let (Some(card), Some(k)) =
+                    (c.krs.iter_mut().find(|k| k.id == kr), o.key_results.iter().find(|k| k.id == kr))
+                && let Ok(log) = st.app.check_ins(a, kr).await
+                && let Some(last) = log.first().filter(|c| c.author == a.person.0)
+            {
+                let before = tandem_app::goals::snapshot::rule_score(&k.measure, k.baseline, k.target, last.previous);
+                card.saved = Some(format!(
+                    "{} {} → {}{} · {} {before:.2} → {:.2} · {} {:.2}",
+                    t.s("checked_in_saved"),
+                    num(last.previous),
+                    num(last.value),
+                    k.unit,
+                    t.s("score"),
+                    k.score,
+                    t.s("objective_score"),
+                    o.score
+                ));
             }
             c
         },

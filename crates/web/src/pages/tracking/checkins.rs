@@ -74,7 +74,8 @@ async fn check_in_answer(
     result: Result<tandem_app::tracking::checkins::CheckInOutcome, AppError>,
 ) -> Response {
     match result {
-        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=saved#kr-{kr}", form.objective)).into_response(),
+        // Back at the key result, with what the check-in changed said beside it.
+        Ok(_) => Redirect::to(&format!("/objectives/{}?ok=checkin-{kr}#kr-{kr}", form.objective)).into_response(),
         Err(AppError::NotFound) => user_error_page(u, &AppError::NotFound),
         Err(e) => objective_page(st, u, form.objective, Some(e.message(u.lang)), None).await,
     }
