@@ -61,7 +61,8 @@ test('an admin imports an org chart: a bad row is reported, nothing is written, 
   await signIn(page, app.base, 'admin@demo.example', { next: '/org' });
   await page.waitForURL(/\/org$/);
   await page.goto(`${app.base}/people`);
-  const bad = 'name,email,unit,parent_unit,manager\n刘备,liu.bei@demo.example,成都春熙路店,华南大区,yes\n关羽,not-an-email,成都春熙路店,,no\n';
+  // A unit the file creates (成都春熙路店 was added on the chart above; this one is new).
+  const bad = 'name,email,unit,parent_unit,manager\n刘备,liu.bei@demo.example,重庆解放碑店,华南大区,yes\n关羽,not-an-email,重庆解放碑店,,no\n';
   await page.fill('#csv-content', bad);
   await page.click('#import button[type=submit]');
   await assert.doesNotReject(page.locator('#import-errors').waitFor());
@@ -75,6 +76,12 @@ test('an admin imports an org chart: a bad row is reported, nothing is written, 
   await page.click('#import button[type=submit]');
   await assert.doesNotReject(page.locator('#import button', { hasText: '确认导入' }).waitFor());
   assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 0, 'a preview writes nothing');
+  assert.match(await page.locator('#import-new-units').textContent(), /重庆解放碑店/, 'the unit to be created is named');
+  // A new unit needs its tick: without it, the preview comes back with the reason.
+  await page.click('#import button:has-text("确认导入")');
+  await assert.doesNotReject(page.locator('[role=alert], .error', { hasText: '导入会新建这些部门：重庆解放碑店' }).first().waitFor());
+  assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 0, 'nothing was written');
+  await page.check('#import input[name=create_units]');
   await page.click('#import button:has-text("确认导入")');
   await assert.doesNotReject(page.locator('#import .notice', { hasText: '导入完成' }).waitFor());
   assert.equal(await page.locator('#people-table td > a', { hasText: '刘备' }).count(), 1);

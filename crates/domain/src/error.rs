@@ -80,6 +80,10 @@ pub enum Rule {
     AmbiguousComma,
     /// Not a time zone of the IANA database.
     UnknownZone,
+    /// An import would create these units: a tick must say so.
+    ConfirmNewUnits {
+        names: String,
+    },
 }
 
 /// An input value that breaks a rule. `field` names the input as the caller sent it.
@@ -102,6 +106,7 @@ impl Invalid {
             Rule::BadTransition { .. } => "bad_state_transition",
             Rule::Duplicate => "duplicate",
             Rule::AlreadyRecorded { .. } => "period_recorded",
+            Rule::ConfirmNewUnits { .. } => "confirm_new_units",
             _ => "invalid_input",
         }
     }
@@ -186,6 +191,14 @@ impl Invalid {
             (Rule::AmbiguousComma, Lang::En) => {
                 format!(
                     "The comma in “{f}” is ambiguous: write decimals with a point (3.5), thousands in full groups (1,250)"
+                )
+            }
+            (Rule::ConfirmNewUnits { names }, Lang::Zh) => {
+                format!("导入会新建这些部门：{names}。请确认没有写错，勾选“新建这些部门”后再导入")
+            }
+            (Rule::ConfirmNewUnits { names }, Lang::En) => {
+                format!(
+                    "The import would create these units: {names}. Check the spelling and tick “create these units” to import"
                 )
             }
             (Rule::UnknownZone, Lang::Zh) => format!("“{f}”不是已知的时区（例如 Asia/Shanghai、Europe/Berlin）"),

@@ -168,9 +168,49 @@ impl OrgTree {
     }
 }
 
+/// An existing unit whose name is one typo away from `name` (one character added, dropped or
+/// changed, or only letter case differing): "华东大去" for "华东大区". A file that names a unit
+/// that does not exist yet may mean a new unit, or a typo of an old one; the import preview asks.
+pub fn similar_name<'a>(name: &str, existing: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let a: Vec<char> = name.trim().to_lowercase().chars().collect();
+    if a.len() < 2 {
+        return None;
+    }
+    existing.into_iter().find(|e| {
+        let b: Vec<char> = e.trim().to_lowercase().chars().collect();
+        e.trim() != name.trim() && b.len() >= 2 && (b == a || within_one_edit(&a, &b))
+    })
+}
+
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1..] == long[prefix + 1..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_name_one_typo_away_is_noticed() {
+        let units = ["华东大区", "上海南京西路店", "Finance"];
+        assert_eq!(similar_name("华东大去", units), Some("华东大区"), "one character changed");
+        assert_eq!(similar_name("华东区", units), Some("华东大区"), "one dropped");
+        assert_eq!(similar_name("上海南京西路分店", units), Some("上海南京西路店"), "one added");
+        assert_eq!(similar_name("finance", units), Some("Finance"), "only the case differs");
+        assert_eq!(similar_name(" Finance ", units), None, "the same name");
+        assert_eq!(similar_name("华南大区", ["华东大区"]), Some("华东大区"));
+        assert_eq!(similar_name("成都春熙路店", units), None);
+        assert_eq!(similar_name("店", ["厂"]), None, "too short to judge");
+    }
 
     fn u(id: i64, parent: Option<i64>, manager: Option<i64>) -> OrgUnit {
         OrgUnit {

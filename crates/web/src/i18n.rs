@@ -432,6 +432,14 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("requested_by", "申请人", "requested by"),
     ("change_reason", "原因", "Reason"),
     ("decision_note", "审批意见", "Note"),
+    ("units_to_create", "将新建的部门", "Units to be created"),
+    ("similar_to_existing", "与现有部门只差一个字：", "One typo away from"),
+    ("people_changing", "将被修改的人员", "People who change"),
+    (
+        "confirm_create_units",
+        "新建上面这些部门（确认名称没有写错）",
+        "Create the units above (their names are spelt right)",
+    ),
     ("checked_in_saved", "✓ 已打卡：", "✓ Checked in:"),
     ("objective_score", "目标得分", "objective"),
     (
@@ -634,6 +642,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("all_units", "全部部门", "All units"),
     ("name", "姓名", "Name"),
     ("title_col", "职位", "Title"),
+    ("title", "职位", "Title"),
     ("unit", "部门", "Unit"),
     ("reports_to", "直属上级", "Reports to"),
     ("roles", "角色", "Roles"),
@@ -648,8 +657,8 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("import_title", "导入组织架构（CSV / Excel）", "Import an org chart (CSV / Excel)"),
     (
         "import_help",
-        "CSV（UTF-8 或 GBK）或 Excel（.xlsx，第一个工作表），列：name/姓名、email/邮箱、unit/部门（必填），parent_unit/上级部门、title/职位、roles/角色、manager/负责人（可选）。先预览，确认后一次性写入；有任何错误都不会写入。",
-        "CSV (UTF-8 or GBK) or Excel (.xlsx, first sheet); columns name, email, unit (required), parent_unit, title, roles, manager (optional). Preview first, then confirm: it is written all at once, and nothing is written if any row is wrong.",
+        "CSV（UTF-8 或 GBK）或 Excel（.xlsx，第一个工作表），列：name/姓名、email/邮箱、unit/部门（必填），parent_unit/上级部门（部门的上级部门）、title/职位、roles/角色、manager/是否负责人（是/否：此人是不是该部门的负责人）（可选）。先预览：会列出每个将新建的部门和每个将被修改的人；新建部门需要勾选确认，写错的部门名不会悄悄变成新部门。有任何错误都不会写入。",
+        "CSV (UTF-8 or GBK) or Excel (.xlsx, first sheet); columns name, email, unit (required), parent_unit (the unit's parent unit), title, roles, manager (yes/no: is this person the unit's manager) (optional). The preview names every unit to be created and every person who changes; new units need a tick, so a misspelt unit never quietly becomes a new one. Nothing is written if any row is wrong.",
     ),
     ("csv_file", "CSV 或 Excel 文件", "CSV or Excel file"),
     ("or_paste", "或粘贴内容", "or paste its content"),

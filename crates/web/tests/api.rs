@@ -388,6 +388,35 @@ async fn csv_import(t: &TestDb) {
         (Some(2), Some(3), Some(1))
     );
     assert_eq!(a.items("/api/v1/people", &admin).await.len(), people_before, "dry run writes nothing");
+    // The preview names each unit to be created and each person who changes.
+    let new_units: Vec<(&str, i64)> = dry.body["new_units"]
+        .as_array()
+        .expect("new units")
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap_or(""), u["row"].as_i64().unwrap_or(0)))
+        .collect();
+    assert_eq!(new_units, vec![("成都春熙路店", 2), ("西南大区", 4)]);
+    let zhang = &dry.body["changed_people"][0];
+    assert_eq!(zhang["email"], "zhang.wei@demo.example");
+    assert!(
+        zhang["changes"].as_array().expect("changes").iter().any(|c| c[0] == "unit" && c[2] == "成都春熙路店"),
+        "{zhang}"
+    );
+    // A misspelt unit is pointed out; asked not to create units, the import refuses and writes nothing.
+    let typo = "name,email,unit
+孙权,sun.quan@demo.example,华东大去
+";
+    let r = a.raw(post(typo, true)).await;
+    assert_eq!(r.body["new_units"][0]["similar_to"], "华东大区", "{:?}", r.body);
+    let strict = Request::post("/api/v1/people/import?create_units=false")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(typo))
+        .expect("req");
+    let r = a.raw(strict).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "confirm_new_units"), "{:?}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap_or_default().contains("华东大去"));
+    assert_eq!(a.items("/api/v1/org-units", &admin).await.len(), units_before, "no unit was made");
     let done = a.raw(post(good, false)).await;
     assert_eq!(done.status, StatusCode::OK);
     let people = a.items("/api/v1/people", &admin).await;

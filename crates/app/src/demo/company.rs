@@ -152,7 +152,7 @@ impl App {
             csv.push('\n');
         }
         let cap = policy::manage_org(&admin).ok_or(crate::AppError::Forbidden)?;
-        self.import_org_chart(cap, &admin, csv.as_bytes(), false, Lang::Zh).await?;
+        self.import_org_chart(cap, &admin, csv.as_bytes(), false, true, Lang::Zh).await?;
 
         // Every demo account shares the published demo password.
         let hash = accounts::hash_password(&NewPassword::parse(PASSWORD)?)?;

@@ -13,9 +13,9 @@ use crate::org::people::{optional_text, person_json};
 use crate::{Actor, App, Change, record};
 use serde::Serialize;
 use std::collections::HashMap;
-use tandem_domain::Lang;
 use tandem_domain::policy::{self, ManageOrg, Role};
 use tandem_domain::text::{Email, Name};
+use tandem_domain::{Invalid, Lang, Rule};
 use tandem_store::org::{self, OrgUnitRow};
 use tandem_store::people::{self, PersonRow};
 
@@ -28,6 +28,28 @@ pub struct ImportReport {
     pub units_created: usize,
     pub people_created: usize,
     pub people_updated: usize,
+    /// Every unit the file would create, by name, with its parent, its first row and an
+    /// existing unit one typo away (a misspelt department is a new department otherwise).
+    pub new_units: Vec<NewUnitLine>,
+    /// Every existing person the file changes, and what changes.
+    pub changed_people: Vec<PersonChangeLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NewUnitLine {
+    pub name: String,
+    pub parent: Option<String>,
+    pub row: usize,
+    pub similar_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PersonChangeLine {
+    pub row: usize,
+    pub name: String,
+    pub email: String,
+    /// (field, before, after): `name`, `unit`, `title`, `roles`.
+    pub changes: Vec<(&'static str, String, String)>,
 }
 
 struct Row {
@@ -182,6 +204,7 @@ impl App {
         a: &Actor,
         csv_bytes: &[u8],
         dry_run: bool,
+        create_units: bool,
         lang: Lang,
     ) -> Result<ImportReport> {
         let owned = csv_bytes.to_vec();
@@ -320,8 +343,50 @@ impl App {
             ImportReport { dry_run, rows: rows.len(), units_created: new_units.len(), ..Default::default() };
         report.people_updated = rows.iter().filter(|r| existing_people.iter().any(|p| p.email == r.email)).count();
         report.people_created = rows.len() - report.people_updated;
+        report.new_units = new_units
+            .iter()
+            .map(|(name, parent, row)| NewUnitLine {
+                name: name.clone(),
+                parent: parent.clone(),
+                row: *row,
+                similar_to: tandem_domain::org::similar_name(name, units.iter().map(|u| u.name.as_str()))
+                    .map(String::from),
+            })
+            .collect();
+        let unit_name = |id: Option<i64>| id.and_then(|i| units.iter().find(|u| u.id == i)).map(|u| u.name.clone());
+        for r in &rows {
+            let Some(p) = existing_people.iter().find(|p| p.email == r.email) else { continue };
+            let mut changes = vec![];
+            let before_unit = unit_name(p.org_unit_id).unwrap_or_default();
+            if p.name != r.name {
+                changes.push(("name", p.name.clone(), r.name.clone()));
+            }
+            if before_unit != r.unit {
+                changes.push(("unit", before_unit, r.unit.clone()));
+            }
+            if !r.title.is_empty() && p.title != r.title {
+                changes.push(("title", p.title.clone(), r.title.clone()));
+            }
+            if let Some(roles) = &r.roles
+                && roles_text(roles) != p.roles
+            {
+                changes.push(("roles", p.roles.clone(), roles_text(roles)));
+            }
+            if !changes.is_empty() {
+                report.changed_people.push(PersonChangeLine {
+                    row: r.line,
+                    name: r.name.clone(),
+                    email: r.email.clone(),
+                    changes,
+                });
+            }
+        }
         if dry_run {
             return Ok(report);
+        }
+        if !create_units && !new_units.is_empty() {
+            let names: Vec<&str> = new_units.iter().map(|(n, _, _)| n.as_str()).collect();
+            return Err(Invalid::new("create_units", Rule::ConfirmNewUnits { names: names.join("、") }).into());
         }
 
         // Parents first: repeat passes until every new unit is placed (loops were refused above).

@@ -129,7 +129,9 @@ pub struct ObjectiveDto {
     /// `draft` (visible to author and managers), `published` (everyone), `archived`.
     pub status: String,
     pub author: i64,
-    /// Weighted mean of the key results, in [0, 1] (0 without key results; see `scored`).
+    /// Weighted mean of the key results, in [0, 1] (0 without key results; see `scored`). While
+    /// the cycle runs, a key result not started yet (`not_started`) counts for nothing; once the
+    /// cycle ends, every key result counts as it stands.
     pub score: f64,
     pub band: String,
     pub scored: bool,

@@ -168,6 +168,10 @@ pub struct ImportQuery {
     /// Check everything and report, but write nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Allow the import to create the units it names that do not exist (default true; with
+    /// false, a file that would create any is refused with 422 `confirm_new_units`).
+    #[serde(default)]
+    pub create_units: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -177,6 +181,13 @@ pub struct ImportReportDto {
     pub units_created: usize,
     pub people_created: usize,
     pub people_updated: usize,
+    /// Each unit the file creates: `{"name", "parent", "row", "similar_to"}` (`similar_to`: an
+    /// existing unit one typo away).
+    #[schema(value_type = Vec<Object>)]
+    pub new_units: Vec<tandem_app::org::import::NewUnitLine>,
+    /// Each existing person the file changes: `{"row", "name", "email", "changes": [[field, before, after]]}`.
+    #[schema(value_type = Vec<Object>)]
+    pub changed_people: Vec<tandem_app::org::import::PersonChangeLine>,
 }
 
 impl From<ImportReport> for ImportReportDto {
@@ -187,6 +198,8 @@ impl From<ImportReport> for ImportReportDto {
             units_created: r.units_created,
             people_created: r.people_created,
             people_updated: r.people_updated,
+            new_units: r.new_units,
+            changed_people: r.changed_people,
         }
     }
 }
@@ -206,5 +219,11 @@ pub async fn import_people(
 ) -> Result<Json<ImportReportDto>, ApiError> {
     let a = &c.session.actor;
     let cap = policy::manage_org(a).ok_or(AppError::Forbidden).in_lang(c.lang)?;
-    Ok(Json(st.app.import_org_chart(cap, a, &body, q.dry_run, c.lang).await.in_lang(c.lang)?.into()))
+    Ok(Json(
+        st.app
+            .import_org_chart(cap, a, &body, q.dry_run, q.create_units.unwrap_or(true), c.lang)
+            .await
+            .in_lang(c.lang)?
+            .into(),
+    ))
 }

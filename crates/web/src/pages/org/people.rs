@@ -338,6 +338,7 @@ pub async fn update(
 /// Preview (dry run) or confirmed import of an org-chart CSV, from a file or pasted text.
 pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) -> Response {
     let (mut csrf, mut file, mut content, mut confirm) = (String::new(), Vec::new(), String::new(), false);
+    let mut create_units = false;
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
@@ -350,6 +351,7 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
                     "file" => file = bytes.to_vec(),
                     "content" => content = String::from_utf8_lossy(&bytes).into_owned(),
                     "confirm" => confirm = true,
+                    "create_units" => create_units = true,
                     _ => {}
                 }
             }
@@ -374,7 +376,7 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
     let Some(cap) = policy::manage_org(a) else {
         return user_error_page(&u, &AppError::Forbidden);
     };
-    match st.app.import_org_chart(cap, a, &bytes, !confirm, u.lang).await {
+    match st.app.import_org_chart(cap, a, &bytes, !confirm, create_units, u.lang).await {
         Ok(report) => {
             let content = if report.dry_run { shown } else { String::new() };
             people_page(
@@ -393,6 +395,17 @@ pub async fn import(State(st): State<AppState>, u: PageUser, mut mp: Multipart) 
                 Extra { import_errors: rows, import_content: shown, ..Default::default() },
             )
             .await
+        }
+        // New units not ticked: the preview again, with the reason.
+        Err(e @ AppError::Invalid(_)) => {
+            let report = st.app.import_org_chart(cap, a, &bytes, true, false, u.lang).await.ok();
+            let extra = Extra {
+                error: Some(e.message(u.lang)),
+                import_report: report,
+                import_content: shown,
+                ..Default::default()
+            };
+            people_page(&st, &u, PeopleQuery::default(), extra).await
         }
         Err(e) => user_error_page(&u, &e),
     }
