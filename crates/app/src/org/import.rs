@@ -21,6 +21,9 @@ use tandem_store::people::{self, PersonRow};
 
 pub const MAX_ROWS: usize = 20_000;
 
+/// Up to this many new units, the preview points out those one typo away from an existing unit.
+const MAX_TYPO_HINTS: usize = 200;
+
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct ImportReport {
     pub dry_run: bool,
@@ -349,7 +352,11 @@ impl App {
                 name: name.clone(),
                 parent: parent.clone(),
                 row: *row,
-                similar_to: tandem_domain::org::similar_name(name, units.iter().map(|u| u.name.as_str()))
+                // Typo hints compare every new unit with every existing one: for a file that
+                // creates hundreds of units (a first import), none are looked for.
+                similar_to: (new_units.len() <= MAX_TYPO_HINTS)
+                    .then(|| tandem_domain::org::similar_name(name, units.iter().map(|u| u.name.as_str())))
+                    .flatten()
                     .map(String::from),
             })
             .collect();
