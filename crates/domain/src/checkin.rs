@@ -1,15 +1,7 @@
-//! Check-ins: a new value, a confidence, and the three questions of a weekly sync.
+//! Check-ins: a new value, a confidence, and the three questions of a weekly sync. (Where a week
+//! begins is local time: see [`crate::zone::Zone::week_start`].)
 
 use crate::{Invalid, Rule};
-
-/// The start (Monday 00:00 UTC, in µs) of the week holding `us`: a weekly check-in is owed until
-/// one is made on or after it.
-pub fn week_start(us: i64) -> i64 {
-    const DAY: i64 = 86_400_000_000;
-    let day = us.div_euclid(DAY);
-    // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
-    (day - (day + 3).rem_euclid(7)) * DAY
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckIn {
@@ -49,17 +41,6 @@ impl CheckIn {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weeks_start_on_monday() {
-        let day = 86_400_000_000_i64;
-        // 2026-11-16 is a Monday: 20773 days after the epoch.
-        let monday = 20_773 * day;
-        for offset in [0, 1, day - 1, 3 * day, 7 * day - 1] {
-            assert_eq!(week_start(monday + offset), monday);
-        }
-        assert_eq!(week_start(monday - 1), monday - 7 * day);
-    }
 
     #[test]
     fn confidence_and_value_are_checked() {

@@ -154,6 +154,18 @@ mod tests {
     }
 
     #[test]
+    fn utc_weeks_start_on_monday() {
+        let utc = Zone::parse("tz", "UTC").expect("utc");
+        let day = 86_400_000_000_i64;
+        // 2026-11-16 is a Monday: 20773 days after the epoch.
+        let monday = 20_773 * day;
+        for offset in [0, 1, day - 1, 3 * day, 7 * day - 1] {
+            assert_eq!(utc.week_start(monday + offset), monday);
+        }
+        assert_eq!(utc.week_start(monday - 1), monday - 7 * day);
+    }
+
+    #[test]
     fn daylight_saving_moves_the_offset() {
         let berlin = Zone::parse("tz", "Europe/Berlin").expect("berlin");
         assert_eq!(berlin.offset_s(berlin.midnight(date!(2026 - 07 - 01))), 7200);

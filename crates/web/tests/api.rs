@@ -875,39 +875,32 @@ async fn openapi_covers_every_route() {
 }
 
 async fn token_page(t: &TestDb) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let a = api(t).await;
     let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
-    let send = |req: Request<Body>| async {
-        let resp = a.router.clone().oneshot(req).await.expect("page");
-        let status = resp.status();
-        let location = resp.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).map(String::from);
-        let html = String::from_utf8_lossy(&resp.into_body().collect().await.expect("body").to_bytes()).into_owned();
-        (status, location, html)
-    };
-    let get = |path: &str| {
-        Request::get(path).header("cookie", format!("tandem_session={}", s.secret)).body(Body::empty()).expect("req")
-    };
+    let cookie = format!("tandem_session={}", s.secret);
+    let get = |path: &str| Request::get(path).header("cookie", &cookie).body(Body::empty()).expect("req");
+    let html = |r: &Resp| r.body.as_str().unwrap_or_default().to_string();
     let tokens = |html: &str| html.matches("/revoke\"").count();
-    let (_, _, before) = send(get("/account")).await;
+    let before = html(&a.raw(get("/account")).await);
     let post = Request::post("/account/tokens")
-        .header("cookie", format!("tandem_session={}", s.secret))
+        .header("cookie", &cookie)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(format!("csrf={}&name=ci&scope=full", s.session.csrf)))
         .expect("req");
     // The post redirects; the page it lands on shows the secret once.
-    let (status, location, _) = send(post).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let location = location.expect("redirect");
+    let r = a.raw(post).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).map(String::from).expect("redirect");
     assert!(location.starts_with("/account?ok=created&reveal="), "{location}");
-    let (status, _, page) = send(get(&location)).await;
-    assert_eq!(status, StatusCode::OK);
+    let r = a.raw(get(&location)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = html(&r);
     assert!(page.contains("tdm_"), "the secret is shown: {page}");
     assert_eq!(tokens(&page), tokens(&before) + 1);
     // A reload makes no second token and shows the secret no more.
-    let (status, _, again) = send(get(&location)).await;
-    assert_eq!(status, StatusCode::OK);
+    let r = a.raw(get(&location)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let again = html(&r);
     assert!(!again.contains("tdm_") && again.contains("只显示一次"), "{again}");
     assert_eq!(tokens(&again), tokens(&before) + 1);
     // Nor to another session of the same person.

@@ -239,7 +239,8 @@ impl GoalSnapshot {
         let k = self.key_result(kr)?;
         let o = self.objective(k.objective_id)?;
         self.spans.get(&o.cycle_id)?;
-        Some((kr_row_score(k), pace_of(k, o, self, now).expected))
+        let (start, end) = kr_window(k, o, self, now);
+        Some((kr_row_score(k), share_between(start, end, now)))
     }
 
     pub fn objective(&self, id: i64) -> Option<&ObjectiveRow> {
@@ -320,6 +321,19 @@ pub fn score_that_counts(final_score: Option<f64>, measure: &str, baseline: f64,
     final_score.map_or_else(|| rule_score(measure, baseline, target, value), |o| o.clamp(0.0, 1.0))
 }
 
+/// The span a key result is paced over (µs): from its start (see
+/// [`tandem_domain::pace::kr_start`]) to its cycle's end.
+fn kr_window(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> (i64, i64) {
+    let (cycle_start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
+    let first = goals.check_ins.get(&k.id).and_then(|h| h.first()).map(|c| c.0);
+    (tandem_domain::pace::kr_start(cycle_start, k.created_at, first).min(end - 1), end)
+}
+
+/// The share of `[start, end]` elapsed at `t`, in [0, 1].
+fn share_between(start: i64, end: i64, t: i64) -> f64 {
+    ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0)
+}
+
 pub(crate) struct Pace {
     pub expected: f64,
     pub forecast: f64,
@@ -335,10 +349,9 @@ pub(crate) struct Pace {
 /// it started (see [`tandem_domain::pace::kr_start`]).
 pub(crate) fn pace_of(k: &KeyResultRow, o: &ObjectiveRow, goals: &GoalSnapshot, now: i64) -> Pace {
     use tandem_domain::pace;
-    let (cycle_start, end) = goals.spans.get(&o.cycle_id).copied().unwrap_or((now, now + 1));
     let history = goals.check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
-    let start = pace::kr_start(cycle_start, k.created_at, history.first().map(|c| c.0)).min(end - 1);
-    let frac = |t: i64| ((t - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
+    let (start, end) = kr_window(k, o, goals, now);
+    let frac = |t: i64| share_between(start, end, t);
     let measure = Measure::parse("measure", &k.measure).unwrap_or(Measure::Increase);
     let points: Vec<pace::Point> = history
         .iter()
