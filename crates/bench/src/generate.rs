@@ -401,6 +401,8 @@ pub async fn generate(app: &App, slug: &str, employees: usize, seed: u64) -> Res
                         help: String::new(),
                         created_at: start + w * WEEK + DAY * 4,
                         source: String::new(),
+                        status: String::new(),
+                        status_reason: String::new(),
                     });
                 }
                 let words = rng.range(2, 3) as usize;

@@ -57,6 +57,9 @@ pub struct Workload {
     /// and committed writes applied in place.
     pub rebuilds: u64,
     pub applied_in_place: u64,
+    /// For a page: the size of its HTML, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -259,7 +262,12 @@ async fn drive(
                 let (method, path, body) = make(i);
                 // A request still waiting at the deadline is cut off there (and counted as an error).
                 let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-                let mut req = client.request(method, format!("{base}{path}")).bearer_auth(&token).timeout(left);
+                // The bearer token for the API; the same secret as a session cookie for pages.
+                let mut req = client
+                    .request(method, format!("{base}{path}"))
+                    .bearer_auth(&token)
+                    .header(reqwest::header::COOKIE, format!("tandem_session={token}"))
+                    .timeout(left);
                 if let Some(b) = body {
                     req = req.json(&b);
                 }
@@ -344,7 +352,12 @@ async fn run_engine(
 
     baseline::prepare(&db).await?;
     let server = Server::start(&opts.tandem_bin, &scratch.url, &scratch.dir)?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().map_err(err)?;
+    // No redirects followed: a page that sends the caller to sign in is an error, not a success.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(err)?;
     let started = Instant::now();
     let token = server.sign_in(&client).await?;
     let cycle = fx.cycle;
@@ -375,6 +388,12 @@ async fn run_engine(
         first_read_s,
     };
 
+    let (ceo, ceo_objective) = ceo_and_objective(&client, &server.base, &token, cycle).await?;
+    let pages = [("objective_page", format!("/objectives/{ceo_objective}")), ("person_page", format!("/people/{ceo}"))];
+    let mut page_bytes = std::collections::HashMap::new();
+    for (name, path) in &pages {
+        page_bytes.insert(*name, page_size(&client, &server.base, &token, path).await?);
+    }
     let n = opts.employees as u64;
     let departments = Arc::new(fx.departments.clone());
     let krs = Arc::new(fx.key_results.clone());
@@ -428,6 +447,30 @@ async fn run_engine(
                     None,
                 )
             }),
+        },
+        // An objective's page (the CEO's: the most aligned below it, the longest history) and
+        // a person's page, whole HTML, as the CEO sees them.
+        Spec {
+            name: "objective_page",
+            total: 300,
+            concurrency: 1,
+            warmup: 5,
+            per_request: 1,
+            make: {
+                let path = pages[0].1.clone();
+                Arc::new(move |_| (reqwest::Method::GET, path.clone(), None))
+            },
+        },
+        Spec {
+            name: "person_page",
+            total: 300,
+            concurrency: 1,
+            warmup: 5,
+            per_request: 1,
+            make: {
+                let path = pages[1].1.clone();
+                Arc::new(move |_| (reqwest::Method::GET, path.clone(), None))
+            },
         },
         Spec {
             name: "check_in_1_client",
@@ -556,12 +599,53 @@ async fn run_engine(
             errors: m.errors,
             rebuilds: after.0.saturating_sub(before.0),
             applied_in_place: after.1.saturating_sub(before.1),
+            page_bytes: page_bytes.get(s.name).copied(),
         });
     }
     base_db.close().await;
     db.close().await;
     drop(server);
     Ok((generated, out))
+}
+
+/// The signed-in CEO's person id and their first objective of the cycle.
+async fn ceo_and_objective(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    cycle: i64,
+) -> Result<(i64, i64), String> {
+    let get = |path: String| async move {
+        client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(err)?
+            .json::<serde_json::Value>()
+            .await
+            .map_err(err)
+    };
+    let me = get("/api/v1/me".into()).await?;
+    let ceo = me["id"].as_i64().or_else(|| me["person"]["id"].as_i64()).ok_or(format!("no id in /me: {me}"))?;
+    let objs = get(format!("/api/v1/objectives?cycle={cycle}&owner={ceo}")).await?;
+    let list = objs["items"].as_array().or_else(|| objs.as_array()).cloned().unwrap_or_default();
+    let first = list.first().and_then(|o| o["id"].as_i64()).ok_or("the CEO has no objective")?;
+    Ok((ceo, first))
+}
+
+/// A page's size in bytes, checking that it answers 200 (not a redirect to sign in).
+async fn page_size(client: &reqwest::Client, base: &str, token: &str, path: &str) -> Result<u64, String> {
+    let r = client
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, format!("tandem_session={token}"))
+        .send()
+        .await
+        .map_err(err)?;
+    if r.status() != reqwest::StatusCode::OK {
+        return Err(format!("{path} answered {}", r.status()));
+    }
+    Ok(r.bytes().await.map_err(err)?.len() as u64)
 }
 
 fn check_in(krs: &[i64], i: u64) -> (reqwest::Method, String, Option<serde_json::Value>) {

@@ -317,6 +317,9 @@ async fn run(cli: Cli) -> Fallible<()> {
                         "{:<22} {:<9} {:>12.1} {:>9.3} {:>9.3} {:>8.2} {:>8.1} {:>10.1} {:>9}",
                         w.name, w.engine, w.throughput, w.p50_ms, w.p99_ms, w.wall_s, w.peak_rss_mb, w.per_cpu_s, ratio
                     );
+                    if let Some(b) = w.page_bytes {
+                        println!("{:<22} {:<9} {:>12}", "", "", format!("{:.1} KB", b as f64 / 1024.0));
+                    }
                 }
             }
             Ok(())

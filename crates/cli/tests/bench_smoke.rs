@@ -17,7 +17,7 @@ fn bench_run_reports_every_workload_on_every_engine() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let workloads = doc["workloads"].as_array().expect("workloads");
     let n_engines = engines.split(',').count();
-    assert_eq!(workloads.len(), 11 * n_engines, "{doc}");
+    assert_eq!(workloads.len(), 13 * n_engines, "{doc}");
     for w in workloads {
         for field in ["name", "engine", "throughput", "p50_ms", "p99_ms", "wall_s", "peak_rss_mb", "baseline_ratio"] {
             assert!(w.get(field).is_some(), "{field} missing in {w}");
@@ -36,6 +36,10 @@ fn bench_run_reports_every_workload_on_every_engine() {
         assert_eq!((w["requests"].as_u64(), w["errors"].as_u64()), (Some(1), Some(0)), "{w}");
     }
     assert!(ratio("check_in_1_client").is_some_and(|r| r.is_null()));
+    // The two pages were read whole, signed in (a redirect to sign in would fail the bench).
+    for w in workloads.iter().filter(|w| w["name"] == "objective_page" || w["name"] == "person_page") {
+        assert!(w["page_bytes"].as_u64().unwrap_or(0) > 1000, "{w}");
+    }
     let generated = doc["generated"].as_array().expect("generated");
     assert_eq!(generated.len(), n_engines);
     assert!(generated.iter().all(|g| g["key_results"].as_u64().unwrap_or(0) >= 2 * 40));

@@ -156,9 +156,11 @@ impl OrgTree {
     /// The unit and every unit below it.
     pub fn subtree(&self, id: OrgUnitId) -> Vec<OrgUnitId> {
         let mut out = vec![];
+        // Seen units in a set: a company's root has tens of thousands below it.
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![id];
         while let Some(u) = stack.pop() {
-            if out.contains(&u) {
+            if !seen.insert(u) {
                 continue;
             }
             out.push(u);

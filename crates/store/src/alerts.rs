@@ -33,6 +33,17 @@ pub async fn unresolved(db: &Db, tenant: i64) -> Result<Vec<AlertRow>> {
     .await?)
 }
 
+/// The unresolved alerts of one owner.
+pub async fn unresolved_of(db: &Db, tenant: i64, owner: i64) -> Result<Vec<AlertRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM alerts WHERE tenant_id = $1 AND owner_id = $2 AND state <> 'resolved' ORDER BY raised_at, id"
+    ))
+    .bind(tenant)
+    .bind(owner)
+    .fetch_all(db.pool())
+    .await?)
+}
+
 pub async fn unresolved_in(tx: &mut Tx, tenant: i64) -> Result<Vec<AlertRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM alerts WHERE tenant_id = $1 AND state <> 'resolved' ORDER BY raised_at, id"

@@ -19,10 +19,13 @@ pub struct CheckInRow {
     pub created_at: i64,
     /// '' for a person's check-in; `metric:<id>` for a value that arrived from a bound metric.
     pub source: String,
+    /// The status its author reports (`on_track`, `at_risk`, `delayed`; '' for none) and why.
+    pub status: String,
+    pub status_reason: String,
 }
 
-const COLS: &str =
-    "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at, source";
+const COLS: &str = "tenant_id, id, kr_id, author_id, value, previous, confidence, progress, blockers, help, created_at, source, \
+     status, status_reason";
 
 pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
     insert_many(tx, std::slice::from_ref(c)).await
@@ -30,7 +33,7 @@ pub async fn insert(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
 
 /// Inserts many check-ins with few statements (bulk loads: generated tenants, imports).
 pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
-    crate::db::bulk_insert(tx, "check_ins", COLS, 12, "", rows, |q, c| {
+    crate::db::bulk_insert(tx, "check_ins", COLS, 14, "", rows, |q, c| {
         q.bind(c.tenant_id)
             .bind(c.id)
             .bind(c.kr_id)
@@ -43,6 +46,8 @@ pub async fn insert_many(tx: &mut Tx, rows: &[CheckInRow]) -> Result<()> {
             .bind(c.help.clone())
             .bind(c.created_at)
             .bind(c.source.clone())
+            .bind(c.status.clone())
+            .bind(c.status_reason.clone())
     })
     .await?;
     Ok(())
@@ -70,8 +75,8 @@ pub async fn latest_in(tx: &mut Tx, tenant: i64, kr: i64) -> Result<Option<i64>>
 /// Corrects a check-in's value, confidence and answers (its time and author stay).
 pub async fn update(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
     sqlx::query(
-        "UPDATE check_ins SET value = $3, confidence = $4, progress = $5, blockers = $6, help = $7 \
-         WHERE tenant_id = $1 AND id = $2",
+        "UPDATE check_ins SET value = $3, confidence = $4, progress = $5, blockers = $6, help = $7, status = $8, \
+         status_reason = $9 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(c.tenant_id)
     .bind(c.id)
@@ -80,6 +85,8 @@ pub async fn update(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
     .bind(&c.progress)
     .bind(&c.blockers)
     .bind(&c.help)
+    .bind(&c.status)
+    .bind(&c.status_reason)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -87,11 +94,19 @@ pub async fn update(tx: &mut Tx, c: &CheckInRow) -> Result<()> {
 
 /// A key result's check-ins, newest first.
 pub async fn for_kr(db: &Db, tenant: i64, kr: i64) -> Result<Vec<CheckInRow>> {
+    page_for_kr(db, tenant, kr, i64::MAX, 0).await
+}
+
+/// A page of a key result's check-ins, newest first: `limit` of them after skipping `offset`.
+pub async fn page_for_kr(db: &Db, tenant: i64, kr: i64, limit: i64, offset: i64) -> Result<Vec<CheckInRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND kr_id = $2 ORDER BY created_at DESC, id DESC"
+        "SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND kr_id = $2 ORDER BY created_at DESC, id DESC \
+         LIMIT $3 OFFSET $4"
     ))
     .bind(tenant)
     .bind(kr)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db.pool())
     .await?)
 }
@@ -130,4 +145,29 @@ pub async fn for_tenant(db: &Db, tenant: i64) -> Result<Vec<CheckInRow>> {
         .bind(tenant)
         .fetch_all(db.pool())
         .await?)
+}
+
+/// How many check-ins a key result has.
+pub async fn count_for_kr(db: &Db, tenant: i64, kr: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM check_ins WHERE tenant_id = $1 AND kr_id = $2")
+        .bind(tenant)
+        .bind(kr)
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// The newest `limit` check-ins on any of some key results (a person's), newest first.
+pub async fn latest_for_krs(db: &Db, tenant: i64, krs: &[i64], limit: i64) -> Result<Vec<CheckInRow>> {
+    if krs.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = (0..krs.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {COLS} FROM check_ins WHERE tenant_id = $1 AND kr_id IN ({list}) ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    let mut q = sqlx::query_as(&sql).bind(tenant).bind(limit);
+    for k in krs {
+        q = q.bind(*k);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
 }

@@ -63,6 +63,50 @@ pub async fn for_entity(db: &crate::Db, tenant: i64, entity: &str, id: i64) -> R
     rows.iter().map(decode).collect()
 }
 
+/// One page of the joint history of an objective and its key results, newest first: the
+/// events in `(after, until]` (µs), skipping `offset`, at most `limit`; and how many there are
+/// in that span.
+pub async fn for_objective_page(
+    db: &crate::Db,
+    tenant: i64,
+    objective: i64,
+    key_results: &[i64],
+    (after, until): (i64, i64),
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<StoredEvent>, i64)> {
+    // $1 tenant, $2 objective, $3 after, $4 until; then one parameter per key result.
+    let krs = (0..key_results.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
+    let which = if krs.is_empty() {
+        "entity = 'objective' AND entity_id = $2".to_string()
+    } else {
+        format!("((entity = 'objective' AND entity_id = $2) OR (entity = 'key_result' AND entity_id IN ({krs})))")
+    };
+    let filter = format!("tenant_id = $1 AND {which} AND at > $3 AND at <= $4");
+    fn bind_all<'q>(
+        sql: &'q str,
+        (tenant, objective, span): (i64, i64, (i64, i64)),
+        key_results: &[i64],
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let mut q = sqlx::query(sql).bind(tenant).bind(objective).bind(span.0).bind(span.1);
+        for k in key_results {
+            q = q.bind(*k);
+        }
+        q
+    }
+    let head = (tenant, objective, (after, until));
+    let n = key_results.len() + 5;
+    let page_sql = format!(
+        "SELECT seq, at, actor_id, entity, entity_id, action, before_json, after_json, reason FROM events \
+         WHERE {filter} ORDER BY at DESC, seq DESC LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    let rows = bind_all(&page_sql, head, key_results).bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM events WHERE {filter}");
+    let total: i64 = bind_all(&count_sql, head, key_results).fetch_one(db.pool()).await?.try_get(0)?;
+    Ok((rows.iter().map(decode).collect::<Result<_>>()?, total))
+}
+
 /// The newest events of a tenant, newest first.
 pub async fn recent(db: &crate::Db, tenant: i64, limit: i64) -> Result<Vec<StoredEvent>> {
     let rows = sqlx::query(

@@ -377,6 +377,52 @@ pub async fn bindings(db: &Db, tenant: i64) -> Result<Vec<BindingRow>> {
         .await?)
 }
 
+/// The bindings of some key results (an objective's), by id.
+pub async fn bindings_of_key_results(db: &Db, tenant: i64, krs: &[i64]) -> Result<Vec<BindingRow>> {
+    if krs.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = (0..krs.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {BINDING} FROM metric_bindings WHERE tenant_id = $1 AND subject_type = 'key_result' \
+         AND subject_id IN ({list}) ORDER BY id"
+    );
+    let mut q = sqlx::query_as(&sql).bind(tenant);
+    for k in krs {
+        q = q.bind(*k);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// Whether a metric feeds any KPI.
+pub async fn feeds_a_kpi(db: &Db, tenant: i64, metric: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM metric_bindings WHERE tenant_id = $1 AND metric_id = $2 AND subject_type = 'kpi'",
+    )
+    .bind(tenant)
+    .bind(metric)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// The newest point's time of one metric, if it has any.
+pub async fn last_point_time(db: &Db, tenant: i64, metric: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MAX(latest_at) FROM metric_days WHERE tenant_id = $1 AND metric_id = $2")
+        .bind(tenant)
+        .bind(metric)
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// How many metrics a tenant has.
+pub async fn count(db: &Db, tenant: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM metrics WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(db.pool())
+        .await?)
+}
+
 pub async fn bindings_of_metric_in(tx: &mut Tx, tenant: i64, metric: i64) -> Result<Vec<BindingRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {BINDING} FROM metric_bindings WHERE tenant_id = $1 AND metric_id = $2 ORDER BY id"

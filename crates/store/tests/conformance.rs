@@ -660,6 +660,8 @@ async fn freeze_scores(t: &TestDb) {
         help: String::new(),
         created_at: at,
         source: source.into(),
+        status: String::new(),
+        status_reason: String::new(),
     };
     let mut rows = vec![];
     for (k, value, at, source) in [

@@ -213,3 +213,35 @@ document.addEventListener('submit', (e) => {
   const message = e.target instanceof HTMLFormElement ? e.target.dataset.confirm : undefined;
   if (message && !window.confirm(message)) e.preventDefault();
 });
+
+// Pickers: a search box beside a select of many (objectives, people, units, metrics) works as a
+// GET form without JavaScript; with it, typing fills the select from /pick/{kind} as you go.
+(function () {
+  for (const input of document.querySelectorAll('input[data-pick]')) {
+    const select = document.getElementById(input.dataset.pickFor);
+    if (!select) continue;
+    let timer = null;
+    let seq = 0;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++seq;
+        const url = '/pick/' + encodeURIComponent(input.dataset.pick) + '?q=' + encodeURIComponent(input.value) +
+          (input.dataset.pickOf && input.dataset.pickOf !== '0' ? '&of=' + encodeURIComponent(input.dataset.pickOf) : '');
+        try {
+          const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+          if (!res.ok || mine !== seq) return;
+          const { options } = await res.json();
+          // Keep the empty choice and the current one; the rest is what the search found.
+          const keep = [...select.options].filter((o) => o.value === '' || o.selected);
+          select.replaceChildren(...keep);
+          for (const [id, label] of options) {
+            if (keep.some((o) => o.value === String(id))) continue;
+            select.append(new Option(label, String(id)));
+          }
+          if (!select.value && select.required && select.options.length) select.selectedIndex = 0;
+        } catch (_) { /* the search button still works */ }
+      }, 200);
+    });
+  }
+})();

@@ -356,6 +356,31 @@ impl App {
         self.get_metric(a, row.id).await
     }
 
+    /// The metric behind each of an objective's key results that has one: (key result, metric
+    /// name, binding). Reads only those bindings, however many metrics the tenant has.
+    pub async fn key_result_bindings(&self, a: &Actor, objective: i64) -> Result<Vec<(i64, String, BindingView)>> {
+        let o = self.get_objective(a, objective).await?;
+        let krs: Vec<i64> = o.key_results.iter().map(|k| k.id).collect();
+        let t = a.tenant.0;
+        let now = self.now();
+        let mut out = vec![];
+        for b in metrics::bindings_of_key_results(&self.db, t, &krs).await? {
+            let Some(m) = metrics::get(&self.db, t, b.metric_id).await? else { continue };
+            let (last, feeds) =
+                tokio::try_join!(metrics::last_point_time(&self.db, t, m.id), metrics::feeds_a_kpi(&self.db, t, m.id))?;
+            // Which KPIs it feeds is not the reader's business, only that it feeds one (a key
+            // result's binding has no KPI of its own, so any id will do).
+            let fed = feeds.then_some(0);
+            out.push((b.subject_id, m.name, binding_view(&b, fed, last, now)));
+        }
+        Ok(out)
+    }
+
+    /// How many metrics the tenant has (to list them all, or offer a search).
+    pub async fn metric_count(&self, a: &Actor) -> Result<usize> {
+        Ok(metrics::count(&self.db, a.tenant.0).await? as usize)
+    }
+
     /// Every metric of the tenant with its bindings (names and units are not private: anyone
     /// setting a goal may bind one; the points are business data, or a KPI's where the metric
     /// feeds one). A binding to a KPI the caller may not see is left out.
@@ -368,21 +393,29 @@ impl App {
         let org = self.org_snapshot(a.tenant.0).await?;
         let feeds = self.kpi_feeds(a.tenant.0, &bindings).await?;
         let now = self.now();
+        // By metric: a tenant may have thousands.
+        let last: std::collections::HashMap<i64, i64> = last.into_iter().collect();
+        let mut bound: std::collections::HashMap<i64, Vec<&BindingRow>> = std::collections::HashMap::new();
+        for b in &bindings {
+            bound.entry(b.metric_id).or_default().push(b);
+        }
         Ok(rows
             .into_iter()
             .map(|m| {
-                let last_point_at = last.iter().find(|(id, _)| *id == m.id).map(|(_, t)| *t);
+                let last_point_at = last.get(&m.id).copied();
                 let fed = feeds.get(&m.id).map(Vec::as_slice).unwrap_or_default();
                 let owners: Vec<Owner> = fed.iter().map(|(_, o)| *o).collect();
                 MetricView {
-                    bindings: bindings
-                        .iter()
-                        .filter(|b| b.metric_id == m.id)
+                    bindings: bound
+                        .get(&m.id)
+                        .into_iter()
+                        .flatten()
+                        .copied()
                         .filter(|b| {
                             b.subject_type != "kpi"
                                 || fed.iter().any(|(k, o)| *k == b.subject_id && policy::may_see_kpi(a, *o, &org.tree))
                         })
-                        .map(|b| binding_view(b, fed, last_point_at, now))
+                        .map(|b| binding_view(b, fed.iter().map(|(k, _)| *k), last_point_at, now))
                         .collect(),
                     readable: policy::may_read_metric(a, &owners, &org.tree),
                     bindable: policy::may_bind_metric(a, &owners, &org.tree),
@@ -788,9 +821,16 @@ fn aggregation(name: &str) -> Result<Aggregation> {
     })
 }
 
-fn binding_view(b: &BindingRow, fed: &[(i64, Owner)], last_point_at: Option<i64>, now: i64) -> BindingView {
+/// `fed`: the KPIs its metric feeds.
+fn binding_view(
+    b: &BindingRow,
+    fed: impl IntoIterator<Item = i64>,
+    last_point_at: Option<i64>,
+    now: i64,
+) -> BindingView {
     let window = b.stale_after_days * 86_400_000_000;
     let this_kpi = (b.subject_type == "kpi").then_some(b.subject_id);
+    let also_feeds_kpi = fed.into_iter().any(|k| Some(k) != this_kpi);
     BindingView {
         metric: b.metric_id,
         subject_type: b.subject_type.clone(),
@@ -798,7 +838,7 @@ fn binding_view(b: &BindingRow, fed: &[(i64, Owner)], last_point_at: Option<i64>
         aggregation: b.aggregation.clone(),
         stale_after_days: b.stale_after_days,
         stale: last_point_at.is_none_or(|t| now - t > window),
-        also_feeds_kpi: fed.iter().any(|(k, _)| Some(*k) != this_kpi),
+        also_feeds_kpi,
     }
 }
 

@@ -51,6 +51,8 @@ pub struct ObjectiveFilter {
     pub owner: Option<i64>,
     /// Objectives of this unit, the units below it and their people.
     pub unit: Option<i64>,
+    /// Objectives aligned directly to this one.
+    pub parent: Option<i64>,
     pub include_archived: bool,
 }
 
@@ -188,6 +190,7 @@ impl App {
             (f.include_archived || o.status != "archived")
                 && f.cycle.is_none_or(|c| o.cycle_id == c)
                 && f.owner.is_none_or(|w| o.owner_id == w)
+                && f.parent.is_none_or(|p| o.parent_id == Some(p))
                 && Self::visible(a, o, org)
         };
         match f.unit {
@@ -461,6 +464,129 @@ impl App {
             events = from_publication(events, cut);
         }
         Ok(events)
+    }
+
+    /// What objective `id` may be aligned to or support, as (id, "owner · title"): published
+    /// objectives of its cycle the caller may see, other than itself and those below it. With
+    /// `q`, the best `limit` whose titles (or key results' titles) hold it; without, all of them
+    /// when there are at most `limit`, else the likely ones (its current parent and supported
+    /// objectives, its owner's manager's and its unit's objectives). The flag says whether
+    /// there are more than are answered, so a page offers a search rather than a list of
+    /// thousands.
+    pub async fn alignment_choices(
+        &self,
+        a: &Actor,
+        id: i64,
+        q: &str,
+        limit: usize,
+    ) -> Result<(Vec<(i64, String)>, bool)> {
+        let crate::goals::projection::Views { goals, org, .. } = self.views(a.tenant.0).await?;
+        let me = goals.objective(id).filter(|o| Self::visible(a, o, &org)).ok_or(AppError::NotFound)?;
+        let fits = |o: &ObjectiveRow| {
+            o.id != id
+                && o.cycle_id == me.cycle_id
+                && o.status == "published"
+                && !goals.is_ancestor(id, o.id)
+                && Self::visible(a, o, &org)
+        };
+        let label = |o: &ObjectiveRow| {
+            format!("{} · {}", crate::org::owners::owner_name(owner_of(&o.owner_type, o.owner_id), &org), o.title)
+        };
+        let q = q.trim().to_lowercase();
+        if !q.is_empty() {
+            let (index, entries) = &*goals.search;
+            let mut seen = std::collections::HashSet::new();
+            // Ask the index for more than needed: some hits are other cycles' or key results of
+            // the same objective.
+            let hits = index.search(&q, 100, |e| fits(&goals.objectives[entries[e].0]));
+            let out: Vec<(i64, String)> = hits
+                .into_iter()
+                .map(|(_, e)| &goals.objectives[entries[e].0])
+                .filter(|o| seen.insert(o.id))
+                .map(|o| (o.id, label(o)))
+                .collect();
+            let more = out.len() > limit;
+            return Ok((out.into_iter().take(limit).collect(), more));
+        }
+        let all: Vec<&ObjectiveRow> = goals.objectives.iter().filter(|o| fits(o)).take(limit + 1).collect();
+        if all.len() <= limit {
+            return Ok((all.into_iter().map(|o| (o.id, label(o))).collect(), false));
+        }
+        // Too many to list: the ones it is, or most likely would be, aligned with.
+        let owner = owner_of(&me.owner_type, me.owner_id);
+        let near: Vec<i64> = match owner {
+            Owner::Person(p) => {
+                [org.tree.manager_of(p).map(|m| m.0), org.tree.unit_of(p).map(|u| u.0)].into_iter().flatten().collect()
+            }
+            Owner::OrgUnit(u) => {
+                let parent = org.tree.unit(u).and_then(|x| x.parent).map(|p| p.0);
+                let head = parent.and_then(|p| org.unit(p)).and_then(|x| x.manager_id);
+                [parent, head].into_iter().flatten().collect()
+            }
+        };
+        let mut ids: Vec<i64> = me.parent_id.into_iter().chain(goals.supports_of(id)).collect();
+        for w in near {
+            ids.extend(goals.owned.get(&w).into_iter().flatten().map(|&i| goals.objectives[i].id));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let out = ids
+            .into_iter()
+            .filter(|i| seen.insert(*i))
+            .filter_map(|i| goals.objective(i))
+            .filter(|o| fits(o) || Some(o.id) == me.parent_id)
+            .take(limit)
+            .map(|o| (o.id, label(o)))
+            .collect();
+        Ok((out, true))
+    }
+
+    /// One page of [`Self::objective_history`], oldest first within the page: page 0 is the
+    /// newest `per_page` events. Answers the page and how many events there are in all. Only
+    /// the page is read, so an objective with tens of thousands of check-ins costs no more than
+    /// one with ten.
+    pub async fn objective_history_page(
+        &self,
+        a: &Actor,
+        id: i64,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<crate::history::StoredEvent>, usize)> {
+        let o = self.get_objective(a, id).await?;
+        let krs: Vec<i64> = o.key_results.iter().map(|k| k.id).collect();
+        let (goals_now, org) = tokio::try_join!(self.goal_snapshot(a.tenant.0), self.org_snapshot(a.tenant.0))?;
+        let cut = goals_now
+            .objective(id)
+            .and_then(|r| r.published_at)
+            .filter(|_| !policy::may_see_objective(a, false, PersonId(o.author), o.owner, &org.tree));
+        let limit = i64::try_from(per_page.max(1)).unwrap_or(i64::MAX);
+        let offset = i64::try_from(page.saturating_mul(per_page)).unwrap_or(i64::MAX);
+        let db = &self.db;
+        let t = a.tenant.0;
+        match cut {
+            None => {
+                let (page, total) =
+                    tandem_store::events::for_objective_page(db, t, id, &krs, (i64::MIN, i64::MAX), limit, offset)
+                        .await?;
+                Ok((page.into_iter().rev().collect(), total as usize))
+            }
+            // Before publication, those who could not see the draft see one "created" per entity
+            // (see `from_publication`); those come last, being oldest.
+            Some(cut) => {
+                let (late, n_late) =
+                    tandem_store::events::for_objective_page(db, t, id, &krs, (cut, i64::MAX), limit, offset).await?;
+                let (early, _) =
+                    tandem_store::events::for_objective_page(db, t, id, &krs, (i64::MIN, cut), i64::MAX, 0).await?;
+                let early = from_publication(early.into_iter().rev().collect(), cut);
+                let total = n_late as usize + early.len();
+                let mut page: Vec<_> = late.into_iter().rev().collect();
+                // The part of the page past the late events takes the newest of the early ones.
+                let skip_early = (offset as usize).saturating_sub(n_late as usize);
+                let room = (limit as usize).saturating_sub(page.len());
+                let take: Vec<_> = early.into_iter().rev().skip(skip_early).take(room).collect();
+                page.splice(0..0, take.into_iter().rev());
+                Ok((page, total))
+            }
+        }
     }
 
     pub async fn archive_objective(&self, a: &Actor, id: i64) -> Result<()> {

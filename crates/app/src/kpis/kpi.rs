@@ -168,6 +168,13 @@ impl App {
 
     /// The KPIs the caller may see; nobody else's is even counted.
     pub async fn list_kpis(&self, a: &Actor, f: &KpiFilter) -> Result<Vec<KpiView>> {
+        self.kpis_matching(a, |k| f.cycle.is_none_or(|c| k.cycle_id == c) && f.owner.is_none_or(|o| k.owner_id == o))
+            .await
+    }
+
+    /// The KPIs `keep` picks that the caller may see. Only those are made into views, so one
+    /// person's KPIs (or one KPI) cost a scan of the rows, not a view of every KPI.
+    async fn kpis_matching(&self, a: &Actor, keep: impl Fn(&KpiRow) -> bool) -> Result<Vec<KpiView>> {
         let (snap, org, running) = tokio::try_join!(
             self.kpi_snapshot(a.tenant.0),
             self.org_snapshot(a.tenant.0),
@@ -176,8 +183,7 @@ impl App {
         let mut out: Vec<KpiView> = snap
             .rows
             .iter()
-            .filter(|k| f.cycle.is_none_or(|c| k.cycle_id == c))
-            .filter(|k| f.owner.is_none_or(|o| k.owner_id == o))
+            .filter(|k| keep(k))
             .filter(|k| policy::may_see_kpi(a, owner_of(&k.owner_type, k.owner_id), &org.tree))
             .map(|k| Self::kpi_view(a, k, &org, running.contains(&k.cycle_id)))
             .collect();
@@ -196,7 +202,7 @@ impl App {
     }
 
     pub async fn get_kpi(&self, a: &Actor, id: i64) -> Result<KpiView> {
-        self.list_kpis(a, &KpiFilter::default()).await?.into_iter().find(|k| k.id == id).ok_or(AppError::NotFound)
+        self.kpis_matching(a, |k| k.id == id).await?.into_iter().next().ok_or(AppError::NotFound)
     }
 
     pub async fn create_kpi(&self, a: &Actor, new: NewKpi) -> Result<KpiView> {

@@ -48,6 +48,25 @@ impl App {
         Ok(out)
     }
 
+    /// The period values of some KPIs the caller has been shown (`kpis`, from
+    /// [`Self::list_kpis`]), oldest period first, by KPI id: one person's, say, without reading
+    /// the whole tenant's.
+    pub async fn kpi_value_history_of(
+        &self,
+        a: &Actor,
+        kpis: &[crate::kpis::kpi::KpiView],
+    ) -> Result<std::collections::HashMap<i64, Vec<KpiValueView>>> {
+        let mut out = std::collections::HashMap::new();
+        for k in kpis {
+            // Visible to the caller now, not just when listed.
+            let k = self.get_kpi(a, k.id).await?;
+            let t = thresholds_of(&k)?;
+            let values = goals::kpi_values_of(&self.db, a.tenant.0, k.id).await?;
+            out.insert(k.id, values.into_iter().map(|v| value_view(&t, v)).collect());
+        }
+        Ok(out)
+    }
+
     /// Records a KPI's value for a period (those who set the KPI, and HR, report its numbers).
     /// The period must have begun and belong to the KPI's cycle (see
     /// [`tandem_domain::kpi::check_period`]) and the value fit the KPI's unit; a period already

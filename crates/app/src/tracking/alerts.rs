@@ -210,13 +210,27 @@ impl App {
     /// Unresolved alerts the caller may see: a KR's with its objective, a KPI's only within the
     /// KPI's circle.
     pub async fn list_alerts(&self, a: &Actor) -> Result<Vec<AlertView>> {
+        self.alerts_where(a, None).await
+    }
+
+    /// The red lights of one person's goals and KPIs that the caller may see.
+    pub async fn alerts_of(&self, a: &Actor, person: i64) -> Result<Vec<AlertView>> {
+        self.alerts_where(a, Some(person)).await
+    }
+
+    async fn alerts_where(&self, a: &Actor, owner: Option<i64>) -> Result<Vec<AlertView>> {
         match self.sync_alerts(a.tenant.0).await {
             // Another server raised the same alert a moment ago: its row stands.
             Ok(()) | Err(AppError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
         let (rows, kpis) = tokio::try_join!(
-            async { Ok::<_, AppError>(alerts::unresolved(&self.db, a.tenant.0).await?) },
+            async {
+                Ok::<_, AppError>(match owner {
+                    Some(o) => alerts::unresolved_of(&self.db, a.tenant.0, o).await?,
+                    None => alerts::unresolved(&self.db, a.tenant.0).await?,
+                })
+            },
             self.kpi_snapshot(a.tenant.0)
         )?;
         let crate::goals::projection::Views { goals: goals_now, org, .. } = self.views(a.tenant.0).await?;

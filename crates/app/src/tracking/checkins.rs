@@ -33,6 +33,9 @@ pub struct CheckInView {
     pub progress: String,
     pub blockers: String,
     pub help: String,
+    /// The status its author reported (`on_track`, `at_risk`, `delayed`), if any, and why.
+    pub status: Option<String>,
+    pub status_reason: String,
     pub created_at: i64,
     /// The viewer wrote it, it is the latest on its KR and the edit window is still open.
     pub can_edit: bool,
@@ -83,6 +86,8 @@ fn view_of(c: CheckInRow, org: &crate::org::chart::OrgSnapshot, viewer: &Actor, 
         progress: c.progress,
         blockers: c.blockers,
         help: c.help,
+        status: (!c.status.is_empty()).then_some(c.status),
+        status_reason: c.status_reason,
         created_at: c.created_at,
         can_edit,
     }
@@ -114,11 +119,15 @@ pub(crate) async fn write_check_in(
 ) -> Result<(CheckInRow, KrWrite)> {
     let before = goals::lock_key_result(tx, a.tenant.0, kr).await?.ok_or(AppError::NotFound)?;
     let now = at.max(before.updated_at + 1);
-    let (value, confidence, progress, blockers, help, source) = match said {
-        Said::Person(c) => (c.value, i64::from(c.confidence), c.progress, c.blockers, c.help, String::new()),
+    let (value, confidence, progress, blockers, help, source, status) = match said {
+        Said::Person(c) => (c.value, i64::from(c.confidence), c.progress, c.blockers, c.help, String::new(), c.status),
         Said::Data { value, metric } => {
-            (value, -1, String::new(), String::new(), String::new(), format!("metric:{metric}"))
+            (value, -1, String::new(), String::new(), String::new(), format!("metric:{metric}"), None)
         }
+    };
+    let (status, status_reason) = match status {
+        Some((s, why)) => (s.as_str().to_string(), why),
+        None => (String::new(), String::new()),
     };
     // A value its unit cannot have (−5 minutes) is refused, from a person or from data alike.
     tandem_domain::goal::plausible("value", &before.unit, value)?;
@@ -135,6 +144,8 @@ pub(crate) async fn write_check_in(
         help,
         created_at: now,
         source,
+        status,
+        status_reason,
     };
     checkins::insert(tx, &c).await?;
     checkins::set_current(tx, a.tenant.0, kr, c.value, now).await?;
@@ -164,13 +175,70 @@ pub(crate) async fn write_check_in(
 
 impl App {
     pub async fn check_ins(&self, a: &Actor, kr: i64) -> Result<Vec<CheckInView>> {
+        Ok(self.check_in_page(a, kr, 0, usize::MAX).await?.0)
+    }
+
+    /// A page of a key result's check-ins, newest first (page 0 holds the newest `per_page`),
+    /// and how many it has in all: what a page shows of a log that may run to thousands.
+    pub async fn check_in_page(
+        &self,
+        a: &Actor,
+        kr: i64,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(Vec<CheckInView>, usize)> {
         self.get_key_result(a, kr).await?;
+        let limit = i64::try_from(per_page).unwrap_or(i64::MAX);
+        let offset = i64::try_from(page.saturating_mul(per_page)).unwrap_or(i64::MAX);
+        let t = a.tenant.0;
+        // The whole log needs no count; a page does.
+        let whole = page == 0 && per_page == usize::MAX;
+        let (rows, counted, org) = tokio::try_join!(
+            async { Ok::<_, AppError>(checkins::page_for_kr(&self.db, t, kr, limit, offset).await?) },
+            async {
+                Ok::<_, AppError>(if whole { None } else { Some(checkins::count_for_kr(&self.db, t, kr).await?) })
+            },
+            self.org_snapshot(t)
+        )?;
+        let now = self.now();
+        let total = counted.map_or(rows.len(), |n| n as usize);
+        Ok((rows.into_iter().enumerate().map(|(i, c)| view_of(c, &org, a, page == 0 && i == 0, now)).collect(), total))
+    }
+
+    /// The newest `limit` check-ins on the key results of some objectives the caller may see
+    /// (a person's), newest first, with each one's key result title and objective.
+    pub async fn latest_check_ins_on(
+        &self,
+        a: &Actor,
+        objectives: &[i64],
+        limit: usize,
+    ) -> Result<Vec<(CheckInView, String, i64)>> {
+        let (krs, titles) = {
+            let v = self.views(a.tenant.0).await?;
+            let mut krs = vec![];
+            let mut titles = std::collections::HashMap::new();
+            for id in objectives {
+                let Some(o) = v.goals.objective(*id).filter(|o| Self::visible(a, o, &v.org)) else { continue };
+                for k in v.goals.key_results_of(o.id) {
+                    krs.push(k.id);
+                    titles.insert(k.id, (k.title.clone(), o.id));
+                }
+            }
+            (krs, titles)
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let (rows, org) = tokio::try_join!(
-            async { Ok::<_, AppError>(checkins::for_kr(&self.db, a.tenant.0, kr).await?) },
+            async { Ok::<_, AppError>(checkins::latest_for_krs(&self.db, a.tenant.0, &krs, limit).await?) },
             self.org_snapshot(a.tenant.0)
         )?;
         let now = self.now();
-        Ok(rows.into_iter().enumerate().map(|(i, c)| view_of(c, &org, a, i == 0, now)).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|c| {
+                let (title, objective) = titles.get(&c.kr_id).cloned()?;
+                Some((view_of(c, &org, a, false, now), title, objective))
+            })
+            .collect())
     }
 
     /// Whether `a` may check in on `kr` now: its objective's editors and the KR's owners may,
@@ -235,6 +303,8 @@ impl App {
             progress: input.progress,
             blockers: input.blockers,
             help: input.help,
+            status: input.status.as_ref().map(|(s, _)| s.as_str().to_string()).unwrap_or_default(),
+            status_reason: input.status.map(|(_, why)| why).unwrap_or_default(),
             ..c
         };
         checkins::update(&mut tx, &edited).await?;

@@ -9,6 +9,7 @@ mod goals;
 mod kpis;
 mod notify;
 mod org;
+mod pick;
 mod review;
 mod shared;
 mod tracking;
@@ -68,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}", get(goals::objective::objective).post(goals::edit::edit_objective))
         .route("/objectives/{id}/status", post(goals::edit::set_status))
         .route("/objectives/archived", get(goals::edit::archived))
+        .route("/pick/{kind}", get(pick::choices))
         .route("/objectives/{id}/key-results", post(goals::edit::add_key_result))
         .route("/key-results/{id}", post(goals::edit::adjust_key_result))
         .route("/key-results/{id}/kpis", post(kpis::derive::derive_kpi))

@@ -43,7 +43,13 @@ pub(super) fn num(v: f64) -> String {
 
 pub(crate) fn pct(score: f64) -> (u32, String) {
     let p = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
-    (p, format!("{:.2}", score))
+    (p, two(score))
+}
+
+/// A score with two decimals; a value that rounds to zero reads 0.00, never -0.00.
+pub(crate) fn two(v: f64) -> String {
+    let s = format!("{v:.2}");
+    if s == "-0.00" { "0.00".into() } else { s }
 }
 
 #[derive(Deserialize, Default)]

@@ -242,7 +242,13 @@ pub async fn list_objectives(
     c: Caller,
     ApiQuery(q): ApiQuery<ObjectiveQuery>,
 ) -> Result<Json<ItemsOf<ObjectiveDto>>, ApiError> {
-    let f = ObjectiveFilter { cycle: q.cycle, owner: q.owner, unit: q.unit, include_archived: q.include_archived };
+    let f = ObjectiveFilter {
+        cycle: q.cycle,
+        owner: q.owner,
+        unit: q.unit,
+        include_archived: q.include_archived,
+        parent: None,
+    };
     let items = st.app.list_objectives(&c.session.actor, &f).await.in_lang(c.lang)?;
     Ok(Json(ItemsOf { items: items.into_iter().map(Into::into).collect() }))
 }

@@ -26,6 +26,22 @@ pub struct NewCheckIn {
     pub blockers: String,
     #[serde(default)]
     pub help: String,
+    /// The status the person reports beside the forecast: `on_track` (正常), `at_risk` (有风险)
+    /// or `delayed` (已延期); empty or absent leaves it to the forecast.
+    #[serde(default)]
+    #[schema(pattern = "^(|on_track|at_risk|delayed)$")]
+    pub status: String,
+    /// Why: required with `at_risk` and `delayed` (422 naming `status_reason` otherwise).
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub status_reason: String,
+}
+
+impl NewCheckIn {
+    fn parse(&self) -> Result<CheckIn, AppError> {
+        Ok(CheckIn::parse(self.value, self.confidence, &self.progress, &self.blockers, &self.help)?
+            .with_status(&self.status, &self.status_reason)?)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,6 +59,9 @@ pub struct CheckInDto {
     pub progress: String,
     pub blockers: String,
     pub help: String,
+    /// The status its author reported (`on_track`, `at_risk`, `delayed`), or null.
+    pub status: Option<String>,
+    pub status_reason: String,
     /// µs since the epoch.
     pub created_at: i64,
     /// Whether the caller may still correct it (its author, within 30 minutes, while it is the
@@ -64,6 +83,8 @@ impl From<CheckInView> for CheckInDto {
             progress: c.progress,
             blockers: c.blockers,
             help: c.help,
+            status: c.status,
+            status_reason: c.status_reason,
             created_at: c.created_at,
             can_edit: c.can_edit,
         }
@@ -111,9 +132,7 @@ pub async fn create(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewCheckIn>,
 ) -> Result<(StatusCode, Json<CheckInOutcomeDto>), ApiError> {
-    let input = CheckIn::parse(req.value, req.confidence, &req.progress, &req.blockers, &req.help)
-        .map_err(AppError::from)
-        .in_lang(c.lang)?;
+    let input = req.parse().in_lang(c.lang)?;
     let out = st.app.check_in(&c.session.actor, id, input).await.in_lang(c.lang)?;
     Ok((StatusCode::CREATED, Json(out.into())))
 }
@@ -128,9 +147,7 @@ pub async fn edit(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewCheckIn>,
 ) -> Result<Json<CheckInOutcomeDto>, ApiError> {
-    let input = CheckIn::parse(req.value, req.confidence, &req.progress, &req.blockers, &req.help)
-        .map_err(AppError::from)
-        .in_lang(c.lang)?;
+    let input = req.parse().in_lang(c.lang)?;
     let out = st.app.edit_check_in(&c.session.actor, id, input).await.in_lang(c.lang)?;
     Ok(Json(out.into()))
 }

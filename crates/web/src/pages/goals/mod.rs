@@ -11,7 +11,7 @@ pub(super) mod tree;
 
 use crate::AppState;
 use crate::i18n::Tr;
-use crate::pages::shared::{kind_label, num, pct, status_label};
+use crate::pages::shared::{kind_label, num, pct, status_label, two};
 use std::collections::HashMap;
 use tandem_app::AppError;
 use tandem_app::goals::objectives::ObjectiveView;
@@ -35,10 +35,14 @@ pub struct KrCard {
     pub current: String,
     /// The KR's values against the pace line (inline SVG; objective page only).
     pub chart: String,
-    /// Its latest check-ins, newest first (objective page only).
+    /// Its latest check-ins, newest first (objective page only), and how many it has in all.
     pub log: Vec<LogLine>,
+    pub log_total: usize,
     /// Where its value comes from when bound to a metric, and whether the data is late.
     pub binding: Option<(String, bool)>,
+    /// The status its owner last reported with a check-in: (code, label, reason, disagrees with
+    /// the forecast).
+    pub reported: Option<(&'static str, &'static str, String, bool)>,
     /// Just checked in by the reader: what changed ("3.1 → 2.8 分钟 · 得分 0.60 → 0.80").
     pub saved: Option<String>,
 }
@@ -51,6 +55,8 @@ pub struct Card {
     pub status: String,
     pub status_label: &'static str,
     pub owner_name: String,
+    /// The owner's page, when the owner is a person.
+    pub owner_href: Option<String>,
     pub parent_id: i64,
     pub parent_title: Option<String>,
     pub score_pct: u32,
@@ -74,6 +80,10 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
         status: o.status.clone(),
         status_label: status_label(t, &o.status),
         owner_name: o.owner_name.clone(),
+        owner_href: match o.owner {
+            tandem_domain::goal::Owner::Person(p) => Some(format!("/people/{}", p.0)),
+            tandem_domain::goal::Owner::OrgUnit(_) => None,
+        },
         parent_id: o.parent.unwrap_or(0),
         parent_title: o.parent.and_then(|p| titles.get(&p).cloned()),
         score_pct,
@@ -89,9 +99,15 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
                 let (score_pct, score_text) = pct(k.score);
                 KrCard {
                     saved: None,
+                    reported: None,
                     pace: {
-                        let mut p =
-                            format!("{} {:.2} · {} {:.2}", t.s("forecast"), k.forecast, t.s("expected"), k.expected);
+                        let mut p = format!(
+                            "{} {} · {} {}",
+                            t.s("forecast"),
+                            two(k.forecast),
+                            t.s("expected"),
+                            two(k.expected)
+                        );
                         if let Some(c) = k.confidence {
                             p.push_str(&format!(" · {} {c}/10", t.s("confidence_short")));
                         }
@@ -124,6 +140,7 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
                     current: num(k.current),
                     chart: String::new(),
                     log: vec![],
+                    log_total: 0,
                     binding: None,
                 }
             })
@@ -135,6 +152,9 @@ pub(crate) fn card(o: &ObjectiveView, titles: &HashMap<i64, String>, t: Tr) -> C
 /// One check-in in a KR's recent history on the objective page.
 pub struct LogLine {
     pub id: i64,
+    /// The status reported with it and why (kept when it is corrected).
+    pub status: String,
+    pub status_reason: String,
     pub head: String,
     pub progress: String,
     pub blockers: String,
@@ -144,12 +164,16 @@ pub struct LogLine {
     pub can_edit: bool,
 }
 
-/// Fills each KR card with its chart (values against the pace line) and its latest check-ins.
+/// Check-ins shown under each key result; the rest are a click away, a page at a time.
+const RECENT: usize = 5;
+
+/// Fills each KR card with its chart (values against the pace line), where its value comes
+/// from (`bindings`: key result, metric name, binding) and its latest check-ins.
 async fn with_courses(
     st: &AppState,
     a: &tandem_domain::policy::Actor,
     o: &mut Card,
-    metrics: &[tandem_app::data::metrics::MetricView],
+    bindings: &[(i64, String, tandem_app::data::metrics::BindingView)],
     t: Tr,
     zone: tandem_domain::zone::Zone,
 ) -> Result<(), AppError> {
@@ -167,8 +191,7 @@ async fn with_courses(
             };
             k.chart = crate::svg::kr_chart(c, &text);
         }
-        k.binding = metrics.iter().find_map(|m| {
-            let b = m.bindings.iter().find(|b| b.subject_type == "key_result" && b.subject_id == k.id)?;
+        k.binding = bindings.iter().find(|(kr, _, _)| *kr == k.id).map(|(_, name, b)| {
             let agg = match b.aggregation.as_str() {
                 "sum" => t.s("agg_sum"),
                 "mean" => t.s("agg_mean"),
@@ -177,40 +200,72 @@ async fn with_courses(
                 "count" => t.s("agg_count"),
                 _ => t.s("agg_latest"),
             };
-            let mut text = format!("{}「{}」· {agg}", t.s("bound_to"), m.name);
+            let mut text = format!("{}「{}」· {agg}", t.s("bound_to"), name);
             if b.also_feeds_kpi {
                 text.push_str(t.s("bound_feeds_kpi"));
             }
-            Some((text, b.stale))
+            (text, b.stale)
         });
-        let log = st.app.check_ins(a, k.id).await?;
-        k.log = log
-            .into_iter()
-            .take(5)
-            .map(|c| LogLine {
-                id: c.id,
-                head: {
-                    // A person's check-in shows its confidence; a value from a metric, its source.
-                    let said = match c.confidence {
-                        Some(n) => format!("{} {n}/10", t.s("confidence_short")),
-                        None => format!("{}{}", t.s("from_metric"), c.source.trim_start_matches("metric:")),
-                    };
-                    format!(
-                        "{} · {} · {} → {} · {said}",
-                        crate::pages::fmt_time(c.created_at, zone),
-                        c.author_name,
-                        num(c.previous),
-                        num(c.value)
-                    )
-                },
-                value: num(c.value),
-                confidence: c.confidence.unwrap_or(7).clamp(0, 10) as u8,
-                progress: c.progress,
-                blockers: c.blockers,
-                help: c.help,
-                can_edit: c.can_edit,
-            })
-            .collect();
+        let (log, total) = st.app.check_in_page(a, k.id, 0, RECENT).await?;
+        // What its owner last said of it (a value from data says nothing).
+        k.reported = log.iter().find(|c| c.source.is_empty()).and_then(|c| {
+            let s = tandem_domain::checkin::Status::parse("status", c.status.as_deref()?).ok()??;
+            Some((s.as_str(), status_word(s, t), c.status_reason.clone(), s.disagrees_with(k.at_risk)))
+        });
+        k.log = log_lines(log, t, zone);
+        k.log_total = total;
     }
     Ok(())
+}
+
+/// A reported status in the page's language.
+pub(crate) fn status_word(s: tandem_domain::checkin::Status, t: Tr) -> &'static str {
+    match s {
+        tandem_domain::checkin::Status::OnTrack => t.s("status_on_track"),
+        tandem_domain::checkin::Status::AtRisk => t.s("status_at_risk"),
+        tandem_domain::checkin::Status::Delayed => t.s("status_delayed"),
+    }
+}
+
+/// Check-ins as the objective page lists them.
+pub(crate) fn log_lines(
+    log: Vec<tandem_app::tracking::checkins::CheckInView>,
+    t: Tr,
+    zone: tandem_domain::zone::Zone,
+) -> Vec<LogLine> {
+    log.into_iter()
+        .map(|c| LogLine {
+            id: c.id,
+            status: c.status.clone().unwrap_or_default(),
+            status_reason: c.status_reason.clone(),
+            head: {
+                // A person's check-in shows its confidence; a value from a metric, its source.
+                let mut said = match c.confidence {
+                    Some(n) => format!("{} {n}/10", t.s("confidence_short")),
+                    None => format!("{}{}", t.s("from_metric"), c.source.trim_start_matches("metric:")),
+                };
+                if let Some(s) =
+                    c.status.as_deref().and_then(|s| tandem_domain::checkin::Status::parse("status", s).ok().flatten())
+                {
+                    said.push_str(&format!(" · {}", status_word(s, t)));
+                    if !c.status_reason.is_empty() {
+                        said.push_str(&format!("（{}）", c.status_reason));
+                    }
+                }
+                format!(
+                    "{} · {} · {} → {} · {said}",
+                    crate::pages::fmt_time(c.created_at, zone),
+                    c.author_name,
+                    num(c.previous),
+                    num(c.value)
+                )
+            },
+            value: num(c.value),
+            confidence: c.confidence.unwrap_or(7).clamp(0, 10) as u8,
+            progress: c.progress,
+            blockers: c.blockers,
+            help: c.help,
+            can_edit: c.can_edit,
+        })
+        .collect()
 }

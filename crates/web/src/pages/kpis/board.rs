@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::pages::kpis::{KpiLine, ValueRetry, kpi_lines};
 use crate::pages::shared::{labelled_message, load, metric_options, parse_num};
-use crate::pages::{Frame, OkQuery, csrf_refusal, render, user_error_page};
+use crate::pages::{Frame, csrf_refusal, render, user_error_page};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tandem_app::AppError;
 use tandem_app::kpis::kpi::KpiFilter;
+use tandem_app::org::chart::OrgSnapshot;
 use tandem_domain::Rule;
+use tandem_domain::goal::Owner;
 
 #[derive(Template)]
 #[template(path = "kpis/board.html")]
@@ -24,19 +26,58 @@ struct KpiPage {
     /// The full board (with the trend column), not the narrow panel on my goals.
     wide: bool,
     kpis: Vec<KpiLine>,
+    filter: BoardFilter,
+    /// How many KPIs the caller may see in all (the filter shows `kpis.len()` of them).
+    total: usize,
 }
 
-pub async fn kpi_board(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
-    kpi_board_page(&st, &u, q.ok.as_deref(), None, None).await
+/// What the board is narrowed to: a KPI or person's name, a unit (with the units below it), the
+/// latest period's status (`pass`, `warn`, `fail`, or `none` for no value yet).
+#[derive(Deserialize, Default)]
+pub struct BoardFilter {
+    #[serde(default)]
+    ok: Option<String>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    status: String,
+}
+
+impl BoardFilter {
+    fn is_set(&self) -> bool {
+        !(self.q.trim().is_empty() && self.unit.trim().is_empty() && self.status.is_empty())
+    }
+}
+
+impl KpiPage {
+    fn filtered(&self) -> bool {
+        self.filter.is_set()
+    }
+}
+
+pub async fn kpi_board(State(st): State<AppState>, u: PageUser, Query(q): Query<BoardFilter>) -> Response {
+    kpi_board_page(&st, &u, q, None, None).await
+}
+
+/// Whether a KPI's owner is a unit matched by `unit` (by name, the units below included) or a
+/// person in one.
+fn in_units(k: &tandem_app::kpis::kpi::KpiView, units: &std::collections::HashSet<i64>, org: &OrgSnapshot) -> bool {
+    match k.owner {
+        Owner::OrgUnit(u) => units.contains(&u.0),
+        Owner::Person(p) => org.tree.unit_of(p).is_some_and(|u| units.contains(&u.0)),
+    }
 }
 
 pub(crate) async fn kpi_board_page(
     st: &AppState,
     u: &PageUser,
-    ok: Option<&str>,
+    filter: BoardFilter,
     error: Option<String>,
     retry: Option<(i64, Retry)>,
 ) -> Response {
+    let ok = filter.ok.as_deref();
     let loaded = async {
         let l = load(st, u).await?;
         let kpis = st.app.list_kpis(&u.session.actor, &KpiFilter::default()).await?;
@@ -53,7 +94,37 @@ pub(crate) async fn kpi_board_page(
     let status = if error.is_some() || retry.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     f.error = error;
     let t = f.t;
+    let total = kpis.len();
+    let kpis: Vec<_> = if filter.q.trim().is_empty() && filter.unit.trim().is_empty() {
+        kpis
+    } else {
+        let org = match st.app.org_snapshot(u.session.actor.tenant.0).await {
+            Ok(o) => o,
+            Err(e) => return user_error_page(u, &e),
+        };
+        let q = filter.q.trim().to_lowercase();
+        let unit_q = filter.unit.trim().to_lowercase();
+        let units: std::collections::HashSet<i64> = if unit_q.is_empty() {
+            Default::default()
+        } else {
+            org.units
+                .iter()
+                .filter(|x| x.name.to_lowercase().contains(&unit_q))
+                .flat_map(|x| org.tree.subtree(tandem_domain::ids::OrgUnitId(x.id)))
+                .map(|x| x.0)
+                .collect()
+        };
+        kpis.into_iter()
+            .filter(|k| q.is_empty() || k.name.to_lowercase().contains(&q) || k.owner_name.to_lowercase().contains(&q))
+            .filter(|k| unit_q.is_empty() || in_units(k, &units, &org))
+            .collect()
+    };
     let mut lines = kpi_lines(&kpis, &l.titles, &l.kr_titles, &history, st.app.clock.today(), t);
+    match filter.status.as_str() {
+        "" => {}
+        "none" => lines.retain(|l| l.latest.is_none()),
+        s => lines.retain(|l| l.latest.as_ref().is_some_and(|x| x.2 == s)),
+    }
     if let Some((id, r)) = retry
         && let Some(line) = lines.iter_mut().find(|l| l.id == id)
     {
@@ -62,7 +133,7 @@ pub(crate) async fn kpi_board_page(
             Retry::Request { target, reason, error } => line.request_retry = Some((target, reason, error)),
         }
     }
-    render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines })
+    render(status, KpiPage { f, wide: true, metric_options: metric_options(&metrics), kpis: lines, filter, total })
 }
 
 /// A form on the board refused, to show again as it was typed.
@@ -111,7 +182,7 @@ pub async fn record_kpi_value(
                 error: labelled_message(&e, crate::i18n::Tr(u.lang), &[("value", "value"), ("period", "period")]),
                 confirm_replace,
             };
-            kpi_board_page(&st, &u, None, None, Some((id, Retry::Value(retry)))).await
+            kpi_board_page(&st, &u, BoardFilter::default(), None, Some((id, Retry::Value(retry)))).await
         }
     }
 }

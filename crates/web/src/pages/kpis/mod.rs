@@ -42,6 +42,8 @@ pub struct KpiLine {
     pub target_raw: String,
     pub name: String,
     pub owner_name: String,
+    /// The owner's page, when the owner is a person.
+    pub owner_href: Option<String>,
     pub period: &'static str,
     pub target: String,
     pub thresholds: String,
@@ -120,6 +122,10 @@ pub(crate) fn kpi_lines(
                 target_raw: num(k.target),
                 name: k.name.clone(),
                 owner_name: k.owner_name.clone(),
+                owner_href: match k.owner {
+                    tandem_domain::goal::Owner::Person(p) => Some(format!("/people/{}", p.0)),
+                    tandem_domain::goal::Owner::OrgUnit(_) => None,
+                },
                 period: period_label(t, &k.granularity),
                 target: format!("{}{}", num(k.target), k.unit),
                 thresholds: th,

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::i18n::Tr;
-use crate::pages::kpis::board::{Retry, kpi_board_page};
+use crate::pages::kpis::board::{BoardFilter, Retry, kpi_board_page};
 use crate::pages::shared::{labelled_message, num, parse_num};
 use crate::pages::{Frame, OkQuery, csrf_refusal, render, user_error_page};
 use askama::Template;
@@ -134,7 +134,7 @@ pub async fn request_change(
             // Back on the board, the request form open with what was typed.
             let error = labelled_message(&e, Tr(u.lang), &[("target", "new_target"), ("reason", "change_reason")]);
             let retry = Retry::Request { target: form.target, reason: form.reason, error };
-            kpi_board_page(&st, &u, None, None, Some((id, retry))).await
+            kpi_board_page(&st, &u, BoardFilter::default(), None, Some((id, retry))).await
         }
     }
 }

@@ -2,8 +2,10 @@
 
 use crate::AppState;
 use crate::auth::PageUser;
+use crate::i18n::Tr;
+use crate::pages::pick::{self, Picker};
 use crate::pages::{
-    Frame, HistoryItem, OkQuery, UnitOption, csrf_refusal, history_items, opt_id, render, role_tags, unit_options,
+    Frame, HistoryItem, UnitOption, csrf_refusal, history_items, opt_id, render, role_tags, unit_options,
     user_error_page,
 };
 use askama::Template;
@@ -55,7 +57,6 @@ pub struct FormView {
     pub name: String,
     pub email: String,
     pub title: String,
-    pub org_unit: String,
     pub hr: bool,
     pub admin: bool,
     pub active: bool,
@@ -67,7 +68,6 @@ impl From<&PersonForm> for FormView {
             name: f.name.clone(),
             email: f.email.clone(),
             title: f.title.clone(),
-            org_unit: f.org_unit.clone(),
             hr: f.role_hr.is_some(),
             admin: f.role_admin.is_some(),
             active: f.active.is_some(),
@@ -81,7 +81,6 @@ impl From<&PersonView> for FormView {
             name: p.name.clone(),
             email: p.email.clone(),
             title: p.title.clone(),
-            org_unit: p.org_unit.map(|u| u.to_string()).unwrap_or_default(),
             hr: p.roles.contains(&Role::Hr),
             admin: p.roles.contains(&Role::Admin),
             active: p.active,
@@ -96,6 +95,8 @@ struct PeoplePage {
     q: String,
     unit_filter: String,
     units: Vec<UnitOption>,
+    /// The new person's unit, by search where there are many.
+    unit_pick: Picker,
     people: Vec<PersonRowView>,
     form: FormView,
     import_report: Option<ImportReport>,
@@ -108,6 +109,9 @@ pub struct PeopleQuery {
     q: Option<String>,
     unit: Option<String>,
     ok: Option<String>,
+    /// A search in the form's unit picker.
+    #[serde(default)]
+    org_unit_q: String,
 }
 
 #[derive(Default)]
@@ -125,10 +129,11 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
     let loaded = async {
         let snap = st.app.org_snapshot(a.tenant.0).await?;
         let people = st.app.list_people(a, &PeopleFilter { unit, q: q.q.clone() }).await?;
-        Ok::<_, AppError>((snap, people))
+        let choices = pick::units(st, a, None, &q.org_unit_q).await?;
+        Ok::<_, AppError>((snap, people, choices))
     }
     .await;
-    let (snap, people) = match loaded {
+    let (snap, people, choices) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -145,6 +150,7 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
         q: q.q.unwrap_or_default(),
         unit_filter: unit.map(|u| u.to_string()).unwrap_or_default(),
         units: unit_options(&snap),
+        unit_pick: unit_picker(&snap, &q.org_unit_q, choices, extra.form.as_ref().map(|f| f.org_unit.as_str())),
         people: people
             .iter()
             .map(|p| PersonRowView {
@@ -162,7 +168,6 @@ async fn people_page(st: &AppState, u: &PageUser, q: PeopleQuery, extra: Extra) 
             name: String::new(),
             email: String::new(),
             title: String::new(),
-            org_unit: String::new(),
             hr: false,
             admin: false,
             active: true,
@@ -225,12 +230,49 @@ struct PersonPage {
     f: Frame,
     person: PersonView,
     roles: Vec<(&'static str, &'static str)>,
-    units: Vec<UnitOption>,
+    /// Their unit in the edit form, by search where there are many.
+    unit_pick: Picker,
     form: FormView,
     history: Vec<HistoryItem>,
     /// The person's own ambition pattern, for whoever may see it: per cycle a line, its flags,
     /// and (without flags) what to say instead.
     ambition: Option<(Vec<String>, Vec<String>, &'static str)>,
+    /// Their goals, KPIs, check-ins and red lights, as far as the viewer may see them.
+    goals: crate::pages::tracking::person::PersonGoals,
+    /// Up to two letters for the avatar.
+    initials: String,
+    /// The shared KPI list's switches: the narrow list, nothing to bind.
+    wide: bool,
+    metric_options: Vec<(i64, String)>,
+}
+
+/// The letters of a name shown in its avatar: the family name's character for a Chinese name
+/// (陈总 → 陈), the first letters of the first two words otherwise (Ada Lovelace → AL).
+pub(crate) fn initials(name: &str) -> String {
+    let name = name.trim();
+    match name.chars().next() {
+        Some(c) if !c.is_ascii() => c.to_string(),
+        Some(_) => name.split_whitespace().take(2).filter_map(|w| w.chars().next()).collect::<String>().to_uppercase(),
+        None => "?".into(),
+    }
+}
+
+impl PersonPage {
+    /// Where the unit picker's search goes: this page.
+    fn pick_action(&self) -> String {
+        format!("/people/{}", self.person.id)
+    }
+}
+
+/// The unit picker of the person form: the unit typed (or held) first.
+fn unit_picker(
+    snap: &tandem_app::org::chart::OrgSnapshot,
+    q: &str,
+    choices: (Vec<(i64, String)>, bool),
+    current: Option<&str>,
+) -> Picker {
+    let current = current.and_then(|c| c.trim().parse::<i64>().ok()).and_then(|id| snap.unit(id));
+    pick::picker("org_unit", "unit", q, choices, Some("none"), current.map(|u| (u.id, u.name.clone())))
 }
 
 async fn person_page(
@@ -240,6 +282,18 @@ async fn person_page(
     form: Option<&PersonForm>,
     error: Option<String>,
     ok: Option<&str>,
+) -> Response {
+    person_page_with(st, u, id, form, error, ok, "").await
+}
+
+async fn person_page_with(
+    st: &AppState,
+    u: &PageUser,
+    id: i64,
+    form: Option<&PersonForm>,
+    error: Option<String>,
+    ok: Option<&str>,
+    unit_q: &str,
 ) -> Response {
     let a = &u.session.actor;
     let loaded = async {
@@ -255,12 +309,25 @@ async fn person_page(
             },
             None => None,
         };
-        Ok::<_, AppError>((person, snap, hist, ambition))
+        let goals = crate::pages::tracking::person::person_goals(st, a, id, Tr(u.lang), u.session.zone).await?;
+        Ok::<_, AppError>((person, snap, hist, ambition, goals))
     }
     .await;
-    let (person, snap, hist, ambition) = match loaded {
+    let (person, snap, hist, ambition, goals) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
+    };
+    let unit_pick = if policy::manage_people(a).is_some() {
+        let choices = match pick::units(st, a, person.org_unit, unit_q).await {
+            Ok(c) => c,
+            Err(e) => return user_error_page(u, &e),
+        };
+        let held = form
+            .map(|f| f.org_unit.clone())
+            .unwrap_or_else(|| person.org_unit.map(|x| x.to_string()).unwrap_or_default());
+        unit_picker(&snap, unit_q, choices, Some(&held))
+    } else {
+        pick::picker("org_unit", "unit", "", (vec![], false), Some("none"), None)
     };
     let mut f = Frame::for_user(u, "people", "person_title", &format!("/people/{id}")).with_ok(ok);
     f.title = person.name.clone();
@@ -269,7 +336,12 @@ async fn person_page(
     let t = f.t;
     let page = PersonPage {
         roles: role_tags(&person.roles, t),
-        units: unit_options(&snap),
+        // The edit form's unit, for those who may edit.
+        unit_pick,
+        goals,
+        initials: initials(&person.name),
+        wide: false,
+        metric_options: vec![],
         form: form.map(FormView::from).unwrap_or_else(|| FormView::from(&person)),
         history: history_items(&hist, &snap, t, u.session.zone),
         ambition: ambition.filter(|c| !c.cycles.is_empty()).map(|c| {
@@ -292,13 +364,20 @@ async fn person_page(
     render(status, page)
 }
 
+#[derive(Deserialize, Default)]
+pub struct PersonQuery {
+    ok: Option<String>,
+    #[serde(default)]
+    org_unit_q: String,
+}
+
 pub async fn detail(
     State(st): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<OkQuery>,
+    Query(q): Query<PersonQuery>,
 ) -> Response {
-    person_page(&st, &u, id, None, None, q.ok.as_deref()).await
+    person_page_with(&st, &u, id, None, None, q.ok.as_deref(), &q.org_unit_q).await
 }
 
 pub async fn update(

@@ -28,6 +28,10 @@ pub struct CheckInForm {
     blockers: String,
     #[serde(default)]
     help: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    status_reason: String,
 }
 
 pub async fn check_in(
@@ -50,9 +54,20 @@ pub async fn check_in(
             progress: form.progress.clone(),
             blockers: form.blockers.clone(),
             help: form.help.clone(),
+            status: form.status.clone(),
+            status_reason: form.status_reason.clone(),
         };
-        let error = Some(e.message(u.lang));
-        return objective_page_as_of(&st, &u, form.objective, error, None, None, Some(typed)).await;
+        let fields = [
+            ("value", "new_value"),
+            ("confidence", "confidence"),
+            ("progress", "q_progress"),
+            ("blockers", "q_blockers"),
+            ("help", "q_help"),
+            ("status", "kr_status"),
+            ("status_reason", "kr_status_reason"),
+        ];
+        let error = Some(crate::pages::shared::labelled_message(e, crate::i18n::Tr(u.lang), &fields));
+        return objective_page_as_of(&st, &u, form.objective, error, &Default::default(), Some(typed)).await;
     }
     check_in_answer(&st, &u, &form, kr, result).await
 }
@@ -62,7 +77,8 @@ impl CheckInForm {
         let value = parse_num("value", &self.value, None)?;
         let confidence =
             self.confidence.trim().parse::<i64>().map_err(|_| Invalid::new("confidence", Rule::NotANumber))?;
-        Ok(tandem_domain::checkin::CheckIn::parse(value, confidence, &self.progress, &self.blockers, &self.help)?)
+        Ok(tandem_domain::checkin::CheckIn::parse(value, confidence, &self.progress, &self.blockers, &self.help)?
+            .with_status(&self.status, &self.status_reason)?)
     }
 }
 

@@ -5,3 +5,4 @@
 pub(super) mod checkins;
 pub(super) mod dashboard;
 pub(super) mod my_goals;
+pub(super) mod person;
