@@ -72,6 +72,24 @@ pub async fn insert_channel(tx: &mut Tx, c: &ChannelRow) -> Result<()> {
     Ok(())
 }
 
+/// Changes a channel's name, address, secret, events and language.
+pub async fn update_channel(tx: &mut Tx, c: &ChannelRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE channels SET name = $3, url = $4, secret = $5, events = $6, lang = $7 \
+         WHERE tenant_id = $1 AND id = $2 AND active = 1",
+    )
+    .bind(c.tenant_id)
+    .bind(c.id)
+    .bind(&c.name)
+    .bind(&c.url)
+    .bind(&c.secret)
+    .bind(&c.events)
+    .bind(&c.lang)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 pub async fn channels(db: &Db, tenant: i64) -> Result<Vec<ChannelRow>> {
     Ok(sqlx::query_as(&format!("SELECT {CHANNEL} FROM channels WHERE tenant_id = $1 ORDER BY id"))
         .bind(tenant)

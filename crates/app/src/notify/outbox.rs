@@ -117,7 +117,61 @@ pub(crate) async fn enqueue_emails(
     Ok(())
 }
 
+/// Posts a rendered message: the HTTP status (none when nothing answered), the error ('' when
+/// delivered) and what the receiver said of it (a bot's own code and message, when it gives
+/// them; nothing else of its answer is kept).
+pub(crate) async fn post(client: &reqwest::Client, req: super::channels::Outgoing) -> (Option<i64>, String, String) {
+    let mut b = client.post(&req.url).timeout(std::time::Duration::from_secs(10)).body(req.body);
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    match b.send().await {
+        Ok(r) => {
+            let code = r.status();
+            // Bots answer 200 with an error code in the body; read it where there is one.
+            let text = r.text().await.unwrap_or_default();
+            let answer = serde_json::from_str::<serde_json::Value>(&text).ok();
+            let field = |keys: &[&str]| {
+                answer.as_ref().and_then(|v| keys.iter().find_map(|k| v.get(*k).filter(|x| !x.is_null()).cloned()))
+            };
+            let app_code = field(&["errcode", "code", "StatusCode"]).and_then(|c| c.as_i64());
+            let said = match (app_code, field(&["errmsg", "msg", "message", "StatusMessage"])) {
+                (c, Some(serde_json::Value::String(m))) => {
+                    let m: String = m.chars().take(200).collect();
+                    c.map_or(m.clone(), |c| format!("{c} {m}"))
+                }
+                (Some(c), _) => c.to_string(),
+                (None, _) => String::new(),
+            };
+            let app_error = app_code.filter(|c| *c != 0).map(|c| format!("receiver error code {c}"));
+            let status = Some(i64::from(code.as_u16()));
+            match (code.is_success(), app_error) {
+                (true, None) => (status, String::new(), said),
+                (true, Some(e)) => (status, e, said),
+                (false, _) => (status, format!("HTTP {}", code.as_u16()), said),
+            }
+        }
+        Err(e) => (None, if e.is_timeout() { "timeout".into() } else { "connection failed".into() }, String::new()),
+    }
+}
+
 impl App {
+    /// The client channels are posted with (made once, under the outbound address rules).
+    pub(crate) fn webhook_client(&self) -> Result<&reqwest::Client> {
+        Ok(match self.webhook_client.get() {
+            Some(c) => c,
+            None => {
+                let c = self.outbound.http_client(std::time::Duration::from_secs(10)).map_err(AppError::Internal)?;
+                self.webhook_client.get_or_init(|| c)
+            }
+        })
+    }
+
+    /// Whether email can be sent: a mail server is configured.
+    pub fn mail_configured(&self) -> bool {
+        self.mailer.is_some()
+    }
+
     /// The latest messages with every attempt (admins).
     pub async fn deliveries(&self, a: &Actor, limit: i64) -> Result<Vec<DeliveryView>> {
         if !a.has(Role::Admin) {
@@ -149,13 +203,7 @@ impl App {
     /// mail server that is briefly down (a 10,000-person bench tenant's weekly reminders are
     /// 3,700 emails: failing each on that schedule took thousands of writes a minute).
     pub async fn dispatch_due(&self) -> Result<usize> {
-        let client = match self.webhook_client.get() {
-            Some(c) => c,
-            None => {
-                let c = self.outbound.http_client(std::time::Duration::from_secs(10)).map_err(AppError::Internal)?;
-                self.webhook_client.get_or_init(|| c)
-            }
-        };
+        let client = self.webhook_client()?;
         let now = self.now();
         let skip = self.mailer.is_none().then_some(EMAIL);
         let due = notify::claim_due(&self.db, now, now + LEASE_US, 50, skip).await?;
@@ -187,32 +235,7 @@ impl App {
                     .await?;
                 continue;
             }
-            let mut b = client.post(&req.url).timeout(std::time::Duration::from_secs(10)).body(req.body);
-            for (k, v) in &req.headers {
-                b = b.header(k, v);
-            }
-            let (status, error) = match b.send().await {
-                Ok(r) => {
-                    let code = r.status();
-                    // Bots answer 200 with an error code in the body; read it where there is one.
-                    let text = r.text().await.unwrap_or_default();
-                    let app_error = serde_json::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .and_then(|v| {
-                            ["errcode", "code"]
-                                .iter()
-                                .find_map(|k| v.get(*k).and_then(|c| c.as_i64()))
-                                .filter(|c| *c != 0)
-                        })
-                        .map(|c| format!("receiver error code {c}"));
-                    match (code.is_success(), app_error) {
-                        (true, None) => (Some(i64::from(code.as_u16())), String::new()),
-                        (true, Some(e)) => (Some(i64::from(code.as_u16())), e),
-                        (false, _) => (Some(i64::from(code.as_u16())), format!("HTTP {}", code.as_u16())),
-                    }
-                }
-                Err(e) => (None, if e.is_timeout() { "timeout".into() } else { "connection failed".into() }),
-            };
+            let (status, error, _) = post(client, req).await;
             let at = self.now();
             let retry = (!error.is_empty()).then(|| at + backoff_us(o.attempts + 1));
             if retry.is_none() {

@@ -55,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .route("/data/sample.csv", get(data::metrics::sample_csv))
         .route("/channels", get(notify::channels::page).post(notify::channels::create))
         .route("/channels/{id}/delete", post(notify::channels::remove))
+        .route("/channels/{id}", post(notify::channels::update))
+        .route("/channels/{id}/test", post(notify::channels::test))
         .route("/data/connectors", get(data::connectors::page).post(data::connectors::create))
         .route("/data/connectors/{id}/test", post(data::connectors::test))
         .route("/data/connectors/{id}/run", post(data::connectors::run))

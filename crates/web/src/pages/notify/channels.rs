@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tandem_app::AppError;
-use tandem_app::notify::channels::{ChannelView, EVENTS, KINDS, NewChannel};
+use tandem_app::notify::channels::{ChannelPatch, ChannelTest, ChannelView, EVENTS, KINDS, NewChannel};
 
 /// Each event with the key of its label.
 pub const EVENT_LABELS: [(&str, &str); 5] = [
@@ -41,6 +41,11 @@ pub struct ChannelLine {
     pub c: ChannelView,
     pub kind: String,
     pub events: Vec<String>,
+    /// Its edit form: as saved, or as typed when a change was refused (then shown open).
+    pub form: ChannelForm,
+    pub editing: bool,
+    /// A test message just sent to it: what came back.
+    pub tested: Option<ChannelTest>,
 }
 
 pub struct DeliveryLine {
@@ -49,6 +54,8 @@ pub struct DeliveryLine {
     pub created: String,
     /// `delivered`, `dropped` or `pending`.
     pub state: &'static str,
+    /// An email waiting because no mail server is configured (not a failure to retry).
+    pub no_mail_server: bool,
     pub attempts: i64,
     pub last_error: String,
 }
@@ -91,6 +98,21 @@ pub struct ChannelForm {
 }
 
 impl ChannelForm {
+    /// A saved channel's edit form (its URL and secret are not shown again: left empty, kept).
+    fn of(c: &ChannelView) -> ChannelForm {
+        let on = |e: &str| c.events.iter().any(|x| x == e).then(|| "1".to_string());
+        ChannelForm {
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            lang: c.lang.clone(),
+            alert_raised: on("alert_raised"),
+            check_in_reminder: on("check_in_reminder"),
+            weekly_digest: on("weekly_digest"),
+            upstream_changed: on("upstream_changed"),
+            ..Default::default()
+        }
+    }
+
     fn chosen(&self) -> Vec<String> {
         [
             ("alert_raised", &self.alert_raised),
@@ -109,13 +131,17 @@ impl ChannelForm {
     }
 }
 
-async fn list_page(
-    st: &AppState,
-    u: &PageUser,
-    ok: Option<&str>,
-    error: Option<String>,
+/// What the page shows beside the lists: a refused new channel or change as typed, a test result.
+#[derive(Default)]
+struct Shown {
     typed: Option<ChannelForm>,
-) -> Response {
+    editing: Option<(i64, ChannelForm)>,
+    tested: Option<(i64, ChannelTest)>,
+}
+
+async fn list_page(st: &AppState, u: &PageUser, ok: Option<&str>, error: Option<String>, shown: Shown) -> Response {
+    let Shown { typed, mut editing, mut tested } = shown;
+    let mail = st.app.mail_configured();
     let a = &u.session.actor;
     let channels = match st.app.list_channels(a).await {
         Ok(c) => c,
@@ -143,6 +169,7 @@ async fn list_page(
             } else {
                 "pending"
             },
+            no_mail_server: d.channel == 0 && !mail && d.delivered_at.is_none() && d.dropped_at.is_none(),
             attempts: d.attempts,
             // The one error people can act on is said in their language.
             last_error: if d.last_error.starts_with("email is not configured") {
@@ -167,10 +194,16 @@ async fn list_page(
             f,
             channels: channels
                 .into_iter()
-                .map(|c| ChannelLine {
-                    kind: label(t, &KIND_LABELS, &c.kind),
-                    events: c.events.iter().map(|e| label(t, &EVENT_LABELS, e)).collect(),
-                    c,
+                .map(|c| {
+                    let typed = editing.take_if(|(id, _)| *id == c.id).map(|(_, f)| f);
+                    ChannelLine {
+                        kind: label(t, &KIND_LABELS, &c.kind),
+                        events: c.events.iter().map(|e| label(t, &EVENT_LABELS, e)).collect(),
+                        editing: typed.is_some(),
+                        form: typed.unwrap_or_else(|| ChannelForm::of(&c)),
+                        tested: tested.take_if(|(id, _)| *id == c.id).map(|(_, r)| r),
+                        c,
+                    }
                 })
                 .collect(),
             deliveries,
@@ -182,7 +215,7 @@ async fn list_page(
 }
 
 pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
-    list_page(&st, &u, q.ok.as_deref(), None, None).await
+    list_page(&st, &u, q.ok.as_deref(), None, Shown::default()).await
 }
 
 pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<ChannelForm>) -> Response {
@@ -203,7 +236,7 @@ pub async fn create(State(st): State<AppState>, u: PageUser, Form(form): Form<Ch
         Err(e) => {
             let mut kept = form;
             kept.secret.clear();
-            list_page(&st, &u, None, Some(e.message(u.lang)), Some(kept)).await
+            list_page(&st, &u, None, Some(e.message(u.lang)), Shown { typed: Some(kept), ..Default::default() }).await
         }
     }
 }
@@ -226,5 +259,55 @@ pub async fn remove(
     match st.app.remove_channel(&u.session.actor, id).await {
         Ok(()) => Redirect::to("/channels?ok=saved").into_response(),
         Err(e) => user_error_page(&u, &e),
+    }
+}
+
+/// Changes a channel: name, events, language; a new URL or secret only when one is typed.
+pub async fn update(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ChannelForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    let patch = ChannelPatch {
+        name: Some(form.name.clone()),
+        url: Some(form.url.clone()),
+        secret: Some(form.secret.clone()),
+        events: Some(form.chosen()),
+        lang: Some(form.lang.clone()),
+    };
+    match st.app.update_channel(&u.session.actor, id, &patch).await {
+        Ok(_) => Redirect::to("/channels?ok=saved").into_response(),
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => user_error_page(&u, &e),
+        Err(e) => {
+            let mut kept = form;
+            kept.secret.clear();
+            let error = crate::pages::shared::labelled_message(
+                &e,
+                crate::i18n::Tr(u.lang),
+                &[("url", "webhook_url"), ("name", "connector_name"), ("events", "channel_events")],
+            );
+            list_page(&st, &u, None, Some(error), Shown { editing: Some((id, kept)), ..Default::default() }).await
+        }
+    }
+}
+
+/// Sends a test message to a channel now and shows what the receiver answered.
+pub async fn test(
+    State(st): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.test_channel(&u.session.actor, id, u.lang).await {
+        Ok(r) => list_page(&st, &u, None, None, Shown { tested: Some((id, r)), ..Default::default() }).await,
+        Err(e @ (AppError::Forbidden | AppError::NotFound)) => user_error_page(&u, &e),
+        Err(e) => list_page(&st, &u, None, Some(e.message(u.lang)), Shown::default()).await,
     }
 }
