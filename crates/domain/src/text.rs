@@ -263,6 +263,33 @@ pub fn parse_number(field: &str, raw: &str) -> Result<Option<f64>, Invalid> {
 }
 
 #[cfg(test)]
+mod mention_tests {
+    use super::mentions;
+    use std::collections::HashMap;
+
+    #[test]
+    fn names_and_emails_after_an_at_sign_are_mentions() {
+        let known: HashMap<String, Option<i64>> = [
+            ("张伟".to_string(), Some(1)),
+            ("张伟伟".to_string(), Some(2)),
+            ("李娜".to_string(), Some(3)),
+            ("王芳".to_string(), None),
+            ("li.na@demo.example".to_string(), Some(3)),
+            ("Ada Lovelace".to_string(), Some(4)),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(mentions("@张伟 请看一下，@李娜 也看看", &known), vec![1, 3]);
+        assert_eq!(mentions("@张伟伟：第二台封口机到了", &known), vec![2], "the longest name that fits");
+        assert_eq!(mentions("抄送 @li.na@demo.example 和@李娜", &known), vec![3], "once each");
+        assert_eq!(mentions("@王芳 重名的人不算", &known), Vec::<i64>::new(), "a shared name means nobody");
+        assert_eq!(mentions("thanks @Ada Lovelace!", &known), vec![4]);
+        assert_eq!(mentions("邮箱 a@b 不是提及，@ 单独也不是", &known), Vec::<i64>::new());
+        assert_eq!(mentions("", &known), Vec::<i64>::new());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -325,4 +352,23 @@ mod tests {
         assert!(Slug::parse("slug", "Demo-2").is_ok());
         assert!(Slug::parse("slug", "de mo").is_err());
     }
+}
+
+/// Who a text mentions: each `@` followed by a known name (the longest that fits: `@张伟伟` is
+/// 张伟伟 when both 张伟 and 张伟伟 are known) or a known email. `known` maps a name or an email
+/// to whom it means; a name two people share means nobody (the writer is asked to use the
+/// email). Each one once, in the order first mentioned.
+pub fn mentions<T: Copy + PartialEq>(text: &str, known: &std::collections::HashMap<String, Option<T>>) -> Vec<T> {
+    let mut out: Vec<T> = vec![];
+    for (at, _) in text.match_indices('@') {
+        let rest = &text[at + 1..];
+        // Candidates end where a character could end a name: try the longest first.
+        let ends: Vec<usize> = rest.char_indices().map(|(i, c)| i + c.len_utf8()).take(64).collect();
+        if let Some(who) = ends.iter().rev().find_map(|&end| known.get(&rest[..end]).copied().flatten())
+            && !out.contains(&who)
+        {
+            out.push(who);
+        }
+    }
+    out
 }

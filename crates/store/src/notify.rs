@@ -321,3 +321,109 @@ pub async fn notice_sent(db: &Db, tenant: i64, kind: &str, period: &str) -> Resu
             .await?;
     Ok(n > 0)
 }
+
+/// One thing a person was told in the app.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub person_id: i64,
+    pub event: String,
+    pub title: String,
+    pub body: String,
+    /// Where it points (a path in the app).
+    pub href: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+const NOTIFICATION: &str = "tenant_id, id, person_id, event, title, body, href, created_at, read_at";
+
+pub async fn insert_notification(tx: &mut Tx, n: &NotificationRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO notifications ({NOTIFICATION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+        .bind(n.tenant_id)
+        .bind(n.id)
+        .bind(n.person_id)
+        .bind(&n.event)
+        .bind(&n.title)
+        .bind(&n.body)
+        .bind(&n.href)
+        .bind(n.created_at)
+        .bind(n.read_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A page of a person's notifications, newest first, and how many they have in all.
+pub async fn notifications(
+    db: &Db,
+    tenant: i64,
+    person: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<NotificationRow>, i64)> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT {NOTIFICATION} FROM notifications WHERE tenant_id = $1 AND person_id = $2 \
+         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(tenant)
+    .bind(person)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND person_id = $2")
+        .bind(tenant)
+        .bind(person)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((rows, total))
+}
+
+/// How many of a person's notifications are unread.
+pub async fn unread_count(db: &Db, tenant: i64, person: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE tenant_id = $1 AND person_id = $2 AND read_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(person)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Marks one of a person's notifications read (all of them with `None`); answers where the one
+/// points, when it is theirs.
+pub async fn mark_read(db: &Db, tenant: i64, person: i64, id: Option<i64>, at: i64) -> Result<Option<String>> {
+    match id {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE notifications SET read_at = $4 WHERE tenant_id = $1 AND person_id = $2 AND id = $3 \
+                 AND read_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(person)
+            .bind(id)
+            .bind(at)
+            .execute(db.pool())
+            .await?;
+            Ok(sqlx::query_scalar("SELECT href FROM notifications WHERE tenant_id = $1 AND person_id = $2 AND id = $3")
+                .bind(tenant)
+                .bind(person)
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?)
+        }
+        None => {
+            sqlx::query(
+                "UPDATE notifications SET read_at = $3 WHERE tenant_id = $1 AND person_id = $2 AND read_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(person)
+            .bind(at)
+            .execute(db.pool())
+            .await?;
+            Ok(None)
+        }
+    }
+}

@@ -116,3 +116,24 @@ pub async fn by_email(db: &Db, tenant: i64, email: &str) -> Result<Option<Person
 pub async fn count(db: &Db, tenant: i64) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE tenant_id = $1").bind(tenant).fetch_one(db.pool()).await?)
 }
+
+/// A person's own time zone (IANA name; none: the company's).
+pub async fn time_zone(db: &Db, tenant: i64, person: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT time_zone FROM people WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(person)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten())
+}
+
+/// Sets a person's own time zone, or clears it (they follow the company's).
+pub async fn set_time_zone(tx: &mut Tx, tenant: i64, person: i64, zone: Option<&str>) -> Result<()> {
+    sqlx::query("UPDATE people SET time_zone = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(person)
+        .bind(zone)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}

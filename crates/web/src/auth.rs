@@ -111,6 +111,8 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
 pub struct PageUser {
     pub session: Session,
     pub lang: Lang,
+    /// Unread notifications: the bell's number on every page.
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for PageUser {
@@ -131,7 +133,8 @@ impl FromRequestParts<AppState> for PageUser {
                     .and_then(|c| Lang::parse(c.value()))
                     .or_else(|| Lang::parse(&session.lang))
                     .unwrap_or_else(|| header_lang(&parts.headers));
-                Ok(PageUser { session, lang })
+                let unread = state.app.unread_notifications(&session.actor).await.unwrap_or(0);
+                Ok(PageUser { session, lang, unread })
             }
             Err(AppError::Unauthenticated) => Err(to_login()),
             Err(e) => Err(crate::pages::error_page(&e, header_lang(&parts.headers))),

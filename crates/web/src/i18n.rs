@@ -1,7 +1,11 @@
 //! Interface strings in Chinese (default) and English. Every key used by a template must be
-//! in [`TABLE`]; a test reads the templates and fails on a missing or unused key.
+//! in [`TABLE`] or in the everyday-use table beside it (pickers, history pages, reported
+//! status, notifications, channels, KPI filters, time zones); a test reads the templates and
+//! fails on a missing, doubled or unused key.
 
 use tandem_domain::Lang;
+
+mod everyday;
 
 /// Looks up interface strings in one language.
 #[derive(Debug, Clone, Copy)]
@@ -9,7 +13,7 @@ pub struct Tr(pub Lang);
 
 impl Tr {
     pub fn s(&self, key: &str) -> &'static str {
-        match TABLE.iter().find(|(k, _, _)| *k == key) {
+        match TABLE.iter().chain(everyday::TABLE).find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => self.0.pick(zh, en),
             None => {
                 tracing::warn!(key, "missing interface string");
@@ -638,59 +642,6 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("created", "已创建", "Created"),
     ("people_title", "人员", "People"),
     ("search", "搜索", "Search"),
-    ("pick_search_ph", "输入名称搜索…", "Type a name to search…"),
-    ("pick_none_found", "没有找到匹配的选项，换个关键词试试。", "Nothing matches; try another word."),
-    ("newer", "较新", "Newer"),
-    ("send_test", "发送测试消息", "Send a test message"),
-    ("test_delivered", "测试消息已送达", "Test message delivered"),
-    ("channel_test_failed", "测试消息未送达", "Test message not delivered"),
-    ("test_no_answer", "对方没有应答", "No answer"),
-    ("test_answer", "对方回复", "Receiver said"),
-    (
-        "keep_if_empty",
-        "留空则保持原地址（保存后地址不再完整显示，因为机器人地址本身就是密钥）。",
-        "Leave empty to keep the address (it is not shown again once saved: a bot's address is its key).",
-    ),
-    ("no_mail_server", "未配置邮件服务器", "No mail server"),
-    (
-        "no_mail_server_help",
-        "邮件在队列中等待，配置 TANDEM_SMTP_URL 后自动发出。",
-        "Queued; sent once TANDEM_SMTP_URL is set.",
-    ),
-    ("filter", "筛选", "Filter"),
-    ("clear_filter", "清除筛选", "Clear"),
-    ("kpi_filter_q", "人员或指标", "Person or KPI"),
-    ("kpi_filter_q_ph", "姓名或指标名称", "A name or a KPI"),
-    ("kpi_filter_unit_ph", "部门名称（含下级）", "A unit (and those below)"),
-    ("kpi_no_value", "尚未填报", "No value yet"),
-    ("kpi_filter_none", "没有符合条件的 KPI。", "No KPI matches."),
-    ("kr_status", "状态（你的判断）", "Status (your call)"),
-    ("kr_status_reason", "状态原因", "Why"),
-    (
-        "kr_status_reason_ph",
-        "有风险或已延期时必填：卡在哪里、需要什么",
-        "Required for at risk or delayed: what is in the way, what would help",
-    ),
-    ("status_auto", "交给预测", "Leave it to the forecast"),
-    ("status_on_track", "正常", "On track"),
-    ("status_at_risk", "有风险", "At risk"),
-    ("status_delayed", "已延期", "Delayed"),
-    ("status_said", "本人判断", "Owner says"),
-    ("status_disagrees", "与预测不一致", "Differs from the forecast"),
-    (
-        "status_disagrees_help",
-        "本人判断与数据预测相反：值得在一对一中聊一聊。",
-        "The owner's call and the data's forecast point opposite ways: worth a one-on-one.",
-    ),
-    ("person_okrs", "目标（OKR）", "Objectives (OKRs)"),
-    ("person_no_okrs", "本周期还没有目标。", "No objectives this cycle."),
-    (
-        "person_no_kpis",
-        "没有你可以查看的 KPI（KPI 仅本人、其上级和 HR 可见）。",
-        "No KPIs you may see (a KPI is visible to its owner, their managers and HR).",
-    ),
-    ("older", "较早", "Older"),
-    ("all_check_ins", "查看全部打卡", "All check-ins"),
     ("search_people_ph", "姓名、邮箱或职位", "Name, email or title"),
     ("all_units", "全部部门", "All units"),
     ("name", "姓名", "Name"),
@@ -985,7 +936,7 @@ mod tests {
                 let p = entry.path();
                 if p.is_dir() {
                     dirs.push(p);
-                } else if p.file_name().is_some_and(|n| n != "i18n.rs") {
+                } else if !(p.ends_with("src/i18n.rs") || p.ends_with("src/i18n/everyday.rs")) {
                     text.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
                 }
             }
@@ -996,15 +947,16 @@ mod tests {
                 used.insert(&part[..end]);
             }
         }
-        let keys: std::collections::BTreeSet<_> = TABLE.iter().map(|(k, _, _)| *k).collect();
+        let all: Vec<_> = TABLE.iter().chain(everyday::TABLE).collect();
+        let keys: std::collections::BTreeSet<_> = all.iter().map(|(k, _, _)| *k).collect();
         let missing: Vec<_> = used.iter().filter(|k| !keys.contains(*k)).collect();
         assert!(missing.is_empty(), "keys used but not translated: {missing:?}");
         // Keys may also be passed as plain literals (page titles handed to the frame).
         let unused: Vec<_> =
             keys.iter().filter(|k| !used.contains(*k) && !text.contains(&format!("\"{k}\""))).collect();
         assert!(unused.is_empty(), "keys translated but never used: {unused:?}");
-        assert_eq!(keys.len(), TABLE.len(), "a key appears twice");
-        for (k, zh, en) in TABLE {
+        assert_eq!(keys.len(), all.len(), "a key appears twice");
+        for (k, zh, en) in all {
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
         }
     }

@@ -9,6 +9,7 @@ use tandem_store::testing::TestDb;
 on_both_engines! {
     a_person_page_shows_goals_and_only_the_kpis_the_viewer_may_see => person_page;
     the_kpi_board_filters_by_person_unit_and_status => board_filters;
+    a_person_sees_times_in_their_own_time_zone => own_time_zone;
 }
 
 mod common;
@@ -102,4 +103,29 @@ async fn board_filters(t: &TestDb) {
     let own = a.items("/api/v1/kpis", &lin).await.len();
     let (_, html) = a.page("lin.xiao@demo.example", "/kpis?q=%E5%BC%A0%E4%BC%9F").await;
     assert!(rows(&html).len() <= own && !html.contains("高峰时段平均出杯时间"), "no one else's KPI");
+}
+
+async fn own_time_zone(t: &TestDb) {
+    let a = api(t).await;
+    let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
+    assert_eq!(s.session.zone.name(), "Asia/Shanghai", "the company's by default");
+    // A zone that does not exist is refused, named by its label, what was typed kept.
+    let (status, _, html) =
+        a.form("zhang.wei@demo.example", "/account/time-zone", &[("time_zone", "Mars/Olympus_Mons")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("我的时区") && html.contains("value=\"Mars/Olympus_Mons\""), "kept and named");
+    // His own: his pages show times in it.
+    let (status, location, _) =
+        a.form("zhang.wei@demo.example", "/account/time-zone", &[("time_zone", "America/New_York")]).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/account?ok=saved#my-time-zone")));
+    let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
+    assert_eq!(s.session.zone.name(), "America/New_York");
+    let (_, html) = a.page("zhang.wei@demo.example", "/account").await;
+    assert!(html.contains("value=\"America/New_York\""));
+    let other = a.app.login("li.na@demo.example", "demo-2026", None, "test").await.expect("login");
+    assert_eq!(other.session.zone.name(), "Asia/Shanghai", "nobody else's changes");
+    // Empty follows the company's again.
+    a.form("zhang.wei@demo.example", "/account/time-zone", &[("time_zone", "")]).await;
+    let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
+    assert_eq!(s.session.zone.name(), "Asia/Shanghai");
 }

@@ -2,7 +2,7 @@
 //! notice, queued in the transaction of the change).
 
 use crate::error::Result;
-use crate::notify::outbox::{enqueue, enqueue_emails};
+use crate::notify::outbox::{enqueue, tell_people};
 
 /// Tells the owners of what is aligned to objective `upstream` that it changed (email, in the
 /// transaction of the change), and channels that take cascade notices. `what` says what
@@ -49,13 +49,14 @@ pub(crate) async fn queue_upstream_notice(
             o.title,
             o.id
         );
-        enqueue_emails(
+        tell_people(
             tx,
             tenant,
             "upstream_changed",
             &[owner],
             ("【上级目标调整】", "[Upstream goal changed]"),
             (&zh, &en),
+            &format!("/objectives/{}", o.id),
             now,
         )
         .await?;

@@ -178,13 +178,14 @@ impl App {
                 if note.is_empty() { "—" } else { note }
             ),
         );
-        crate::notify::outbox::enqueue_emails(
+        crate::notify::outbox::tell_people(
             &mut tx,
             a.tenant.0,
             "kpi_change_decided",
             &people,
             (&subject.0, &subject.1),
             (&text.0, &text.1),
+            "/kpis/requests",
             now,
         )
         .await?;

@@ -8,4 +8,5 @@
 
 pub mod channels;
 pub mod email;
+pub mod inbox;
 pub mod outbox;

@@ -89,28 +89,43 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
-/// Writes a personal email to each of `people`, in their language, inside the transaction of the
-/// change that causes it. Red lights go only to those who take red-light emails; answers to
-/// their own requests (a KPI change decided) always go.
-pub(crate) async fn enqueue_emails(
+/// Tells each of `people` something personal, inside the transaction of the change that causes
+/// it: a notification in the app (linking to `href`) and an email, both in their language. Red
+/// lights are emailed only to those who take red-light emails; answers to their own requests (a
+/// KPI change decided) are always emailed; the notification centre gets everything.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn tell_people(
     tx: &mut tandem_store::Tx,
     tenant: i64,
     event: &str,
     people: &[&tandem_store::people::PersonRow],
     subject: (&str, &str),
     text: (&str, &str),
+    href: &str,
     now: i64,
 ) -> Result<()> {
     let mut sent = std::collections::HashSet::new();
     for p in people {
-        if p.email.is_empty() || p.active != 1 || !sent.insert(p.id) {
-            continue;
-        }
-        if !wants_email(tx, tenant, p.id, event).await? {
+        if p.active != 1 || !sent.insert(p.id) {
             continue;
         }
         let en = p.lang == "en";
         let pick = |(zh, e): (&str, &str)| if en { e.to_string() } else { zh.to_string() };
+        let note = notify::NotificationRow {
+            tenant_id: tenant,
+            id: tx.next_id().await?,
+            person_id: p.id,
+            event: event.into(),
+            title: pick(subject),
+            body: pick(text).chars().take(1000).collect(),
+            href: href.into(),
+            created_at: now,
+            read_at: None,
+        };
+        notify::insert_notification(tx, &note).await?;
+        if p.email.is_empty() || !wants_email(tx, tenant, p.id, event).await? {
+            continue;
+        }
         let payload = serde_json::json!({"to": p.email, "subject": pick(subject), "text": pick(text)});
         queue(tx, tenant, EMAIL, event, payload, now).await?;
     }

@@ -253,9 +253,11 @@ impl App {
             .await?;
         }
         tx.commit().await?;
-        // The tenant's zone; a person's own is read with the session on the next request.
+        // The person's own zone, else the tenant's (as every later request reads it).
         let tenant = tandem_store::tenants::get(&self.db, person.tenant_id).await?;
-        let zone = tandem_domain::zone::Zone::or_default(tenant.as_ref().map(|t| t.time_zone.as_str()));
+        let own = people::time_zone(&self.db, person.tenant_id, person.id).await?;
+        let zone =
+            tandem_domain::zone::Zone::or_default(own.as_deref().or(tenant.as_ref().map(|t| t.time_zone.as_str())));
         Ok(SignedIn {
             secret,
             session: Session {
@@ -415,6 +417,23 @@ impl App {
     }
 
     /// Stores the caller's language choice.
+    /// The signed-in person's own time zone, if they chose one (else they see the company's).
+    pub async fn own_time_zone(&self, s: &Session) -> Result<Option<String>> {
+        Ok(people::time_zone(&self.db, s.actor.tenant.0, s.actor.person.0).await?)
+    }
+
+    /// Sets the signed-in person's own time zone (an IANA name); empty follows the company's.
+    pub async fn set_own_time_zone(&self, s: &Session, zone: &str) -> Result<()> {
+        let zone = match zone.trim() {
+            "" => None,
+            z => Some(tandem_domain::zone::Zone::parse("time_zone", z)?.name().to_string()),
+        };
+        let mut tx = self.db.begin().await?;
+        people::set_time_zone(&mut tx, s.actor.tenant.0, s.actor.person.0, zone.as_deref()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_language(&self, s: &Session, lang: tandem_domain::Lang) -> Result<()> {
         let mut p = people::get(&self.db, s.actor.tenant.0, s.actor.person.0).await?.ok_or(AppError::NotFound)?;
         p.lang = lang.code().into();

@@ -169,9 +169,12 @@ impl App {
             }
             // The owner and their manager hear about it by email, in their language (a KPI's red
             // light reaches only them: both are in its circle).
-            let title = match *t {
-                "key_result" => kr_titles.get(id).map(|k| k.0.clone()),
-                _ => kpis.kpi(*id).map(|k| k.name.clone()),
+            let (title, href) = match *t {
+                "key_result" => (
+                    kr_titles.get(id).map(|k| k.0.clone()),
+                    kr_titles.get(id).map(|k| format!("/objectives/{}#kr-{id}", k.1)).unwrap_or_default(),
+                ),
+                _ => (kpis.kpi(*id).map(|k| k.name.clone()), format!("/kpis#kpi-{id}")),
             };
             if let (Some(title), Some(o)) = (title, owner.and_then(|p| org.person(p))) {
                 let boss = org.tree.manager_of(tandem_domain::ids::PersonId(o.id)).and_then(|m| org.person(m.0));
@@ -185,13 +188,14 @@ impl App {
                         o.name
                     ),
                 );
-                crate::notify::outbox::enqueue_emails(
+                crate::notify::outbox::tell_people(
                     &mut tx,
                     tenant,
                     "alert_raised",
                     &people,
                     (&subject.0, &subject.1),
                     (&text.0, &text.1),
+                    &href,
                     now,
                 )
                 .await?;

@@ -271,9 +271,12 @@ impl App {
     /// scores.
     pub async fn check_in(&self, a: &Actor, kr: i64, input: CheckIn) -> Result<CheckInOutcome> {
         let (objective, owners) = self.may_check_in(a, kr).await?;
+        let notes = [input.progress.as_str(), input.blockers.as_str(), input.help.as_str()].join("\n");
+        let mentioned = self.mentioned(a, objective, notes.trim()).await?;
         let live = self.goal_write();
         let mut tx = self.db.begin().await?;
         let (c, write) = write_check_in(&mut tx, a, kr, &owners, Said::Person(input), self.now()).await?;
+        mentioned.tell(&mut tx, a.tenant.0, c.created_at).await?;
         let version = goals::bump_version(&mut tx, a.tenant.0).await?;
         tx.commit().await?;
         live.apply(a.tenant.0, version, vec![write]);

@@ -6,7 +6,7 @@
 //! transaction that queues the messages). Only tenants with a running cycle get them.
 
 use crate::error::Result;
-use crate::notify::outbox::{enqueue, enqueue_emails};
+use crate::notify::outbox::{enqueue, tell_people};
 use crate::{Actor, App};
 use std::collections::{HashMap, HashSet};
 use tandem_domain::ids::PersonId;
@@ -104,13 +104,14 @@ impl App {
             }
             zh.push_str("打开“我的目标”即可打卡：/goals");
             en.push_str("Check in from My goals: /goals");
-            enqueue_emails(
+            tell_people(
                 &mut tx,
                 tenant,
                 "check_in_reminder",
                 &[p],
                 ("【打卡提醒】本周还未更新", "[Reminder] This week's check-in"),
                 (&zh, &en),
+                "/goals",
                 now,
             )
             .await?;
@@ -218,13 +219,14 @@ impl App {
                 "{}, your team's ({} people) digest for the week of {}.\nRed lights:\n{}\nNo check-in last week: {}\nHeat map and red lights: /dashboard",
                 p.name, size, period, r_en, q.1
             );
-            enqueue_emails(
+            tell_people(
                 &mut tx,
                 tenant,
                 "weekly_digest",
                 &[p],
                 ("【团队周报】", "[Weekly digest]"),
                 (&zh, &en),
+                "/dashboard",
                 now,
             )
             .await?;

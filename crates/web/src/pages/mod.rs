@@ -72,6 +72,9 @@ pub fn routes() -> Router<AppState> {
         .route("/objectives/{id}/status", post(goals::edit::set_status))
         .route("/objectives/archived", get(goals::edit::archived))
         .route("/pick/{kind}", get(pick::choices))
+        .route("/notifications", get(notify::inbox::page))
+        .route("/notifications/read", post(notify::inbox::read_all))
+        .route("/notifications/{id}", get(notify::inbox::open))
         .route("/objectives/{id}/key-results", post(goals::edit::add_key_result))
         .route("/key-results/{id}", post(goals::edit::adjust_key_result))
         .route("/key-results/{id}/kpis", post(kpis::derive::derive_kpi))
@@ -99,6 +102,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(org::account::page))
         .route("/account/password", post(org::account::change_password))
         .route("/account/lang", post(org::account::set_lang))
+        .route("/account/time-zone", post(org::account::set_time_zone))
         .route("/account/preferences", post(org::account::set_prefs))
         .route("/account/tokens", post(org::account::create_token))
         .route("/account/tokens/{id}/revoke", post(org::account::revoke_token))
@@ -120,6 +124,8 @@ pub struct Frame {
     pub is_people_admin: bool,
     /// HR proper (not admin): decides KPI change requests.
     pub is_hr_only: bool,
+    /// Unread notifications (the bell).
+    pub unread: i64,
 }
 
 impl Frame {
@@ -140,6 +146,7 @@ impl Frame {
             is_hr: a.has(Role::Hr) || a.has(Role::Admin),
             is_people_admin: a.has(Role::Hr) || a.has(Role::Admin),
             is_hr_only: a.has(Role::Hr),
+            unread: u.unread,
         }
     }
 
@@ -159,6 +166,7 @@ impl Frame {
             is_hr: false,
             is_people_admin: false,
             is_hr_only: false,
+            unread: 0,
         }
     }
 

@@ -40,6 +40,10 @@ struct AccountPage {
     new_token: Option<String>,
     /// (label, event, on) for each email the person may take.
     email_events: Vec<(String, String, bool)>,
+    /// Their own time zone as typed or saved ('' follows the company's), and the company's.
+    own_zone: String,
+    company_zone: String,
+    zones: &'static [&'static str],
 }
 
 async fn account_page(
@@ -49,15 +53,28 @@ async fn account_page(
     ok: Option<&str>,
     new_token: Option<String>,
 ) -> Response {
+    account_page_with(st, u, error, ok, new_token, None).await
+}
+
+async fn account_page_with(
+    st: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    ok: Option<&str>,
+    new_token: Option<String>,
+    typed_zone: Option<String>,
+) -> Response {
     let a = &u.session.actor;
     let loaded = async {
         let me = st.app.get_person(a, a.person.0).await?;
         let tokens = st.app.list_api_tokens(&u.session).await?;
         let prefs = st.app.email_prefs(a).await?;
-        Ok::<_, AppError>((me, tokens, prefs))
+        let own = st.app.own_time_zone(&u.session).await?;
+        let company = st.app.tenant_zone(a.tenant.0).await?;
+        Ok::<_, AppError>((me, tokens, prefs, own, company))
     }
     .await;
-    let (me, tokens, prefs) = match loaded {
+    let (me, tokens, prefs, own, company) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(u, &e),
     };
@@ -87,9 +104,36 @@ async fn account_page(
                 (label.to_string(), e, on)
             })
             .collect(),
+        own_zone: typed_zone.or(own).unwrap_or_default(),
+        company_zone: company.name().to_string(),
+        zones: super::units::ZONES,
         f,
     };
     render(status, page)
+}
+
+#[derive(Deserialize)]
+pub struct ZoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// The signed-in person's own time zone (times, weeks and reminders in it); empty follows the
+/// company's.
+pub async fn set_time_zone(State(st): State<AppState>, u: PageUser, Form(form): Form<ZoneForm>) -> Response {
+    if let Some(r) = csrf_refusal(&u, &form.csrf) {
+        return r;
+    }
+    match st.app.set_own_time_zone(&u.session, &form.time_zone).await {
+        Ok(()) => Redirect::to("/account?ok=saved#my-time-zone").into_response(),
+        Err(e) => {
+            let message =
+                crate::pages::shared::labelled_message(&e, crate::i18n::Tr(u.lang), &[("time_zone", "my_time_zone")]);
+            account_page_with(&st, &u, Some(message), None, None, Some(form.time_zone)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]

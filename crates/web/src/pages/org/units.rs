@@ -49,7 +49,7 @@ struct OrgPage {
 }
 
 /// Time zones offered for typing ahead; any IANA name is accepted.
-const ZONES: &[&str] = &[
+pub(super) const ZONES: &[&str] = &[
     "Asia/Shanghai",
     "Asia/Hong_Kong",
     "Asia/Taipei",
