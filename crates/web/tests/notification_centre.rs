@@ -104,6 +104,10 @@ async fn centre(t: &TestDb) {
     let (status, page) = a.page("zhang.wei@demo.example", "/notifications").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("提到了你") && page.contains("投诉的事"));
+    assert!(
+        page.contains("<time title=\"20") && page.contains(">刚刚</time>"),
+        "how long ago, the exact time on hover"
+    );
     let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
     let get = |path: String, secret: String| {
         axum::http::Request::get(path)

@@ -10,6 +10,7 @@ on_both_engines! {
     a_person_page_shows_goals_and_only_the_kpis_the_viewer_may_see => person_page;
     the_kpi_board_filters_by_person_unit_and_status => board_filters;
     a_person_sees_times_in_their_own_time_zone => own_time_zone;
+    a_managers_home_shows_what_the_team_still_owes => team_owed;
 }
 
 mod common;
@@ -128,4 +129,41 @@ async fn own_time_zone(t: &TestDb) {
     a.form("zhang.wei@demo.example", "/account/time-zone", &[("time_zone", "")]).await;
     let s = a.app.login("zhang.wei@demo.example", "demo-2026", None, "test").await.expect("login");
     assert_eq!(s.session.zone.name(), "Asia/Shanghai");
+}
+
+async fn team_owed(t: &TestDb) {
+    let a = api(t).await;
+    let zhang = a.login("zhang.wei@demo.example").await;
+    let owed = a.items("/api/v1/me/inbox", &zhang).await;
+    let krs: Vec<i64> =
+        owed.iter().filter(|o| o["kind"] == "key_result").filter_map(|o| o["key_result"].as_i64()).collect();
+    assert!(!krs.is_empty(), "zhang.wei owes check-ins this week: {owed:?}");
+    let zid = a.id_of("/api/v1/people", &zhang, "email", "zhang.wei@demo.example").await;
+    // His manager's home names him and how many he still owes, linked to his page.
+    let (_, home) = a.page("li.na@demo.example", "/goals").await;
+    let section = &home[home.find("id=\"team-owed\"").expect("the team's owed check-ins")..];
+    let section = &section[..section.find("</ul>").expect("end")];
+    assert!(section.contains(&format!("href=\"/people/{zid}\">张伟</a>")), "{section}");
+    assert!(section.contains(&format!("{} 个关键结果", krs.len())), "{section}");
+    // A member leads nobody: no such section.
+    let (_, home) = a.page("zhang.wei@demo.example", "/goals").await;
+    assert!(!home.contains("id=\"team-owed\""));
+    // Once he has checked in on all of them, he is off her list.
+    for kr in &krs {
+        let k = a.call("GET", &format!("/api/v1/key-results/{kr}"), Some(&zhang), None).await.body;
+        let r = a
+            .call(
+                "POST",
+                &format!("/api/v1/key-results/{kr}/check-ins"),
+                Some(&zhang),
+                Some(serde_json::json!({"value": k["current"], "confidence": 6})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let (_, home) = a.page("li.na@demo.example", "/goals").await;
+    assert!(
+        !home.contains(&format!("href=\"/people/{zid}\">张伟</a> <span class=\"muted small\">·")),
+        "he owes nothing now"
+    );
 }

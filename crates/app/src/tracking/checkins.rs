@@ -449,13 +449,44 @@ impl App {
     /// cycles with no check-in since Monday, and the KPIs of my direct reports with no value for
     /// the current period.
     pub async fn owed_check_ins(&self, a: &Actor) -> Result<Vec<Owed>> {
-        Ok(self.owed_by_person(a.tenant.0, Some(a.person.0)).await?.remove(&a.person.0).unwrap_or_default())
+        let me = HashSet::from([a.person.0]);
+        Ok(self.owed_by_person(a.tenant.0, Some(&me)).await?.remove(&a.person.0).unwrap_or_default())
+    }
+
+    /// The key-result check-ins the caller's direct reports still owe this week: (person id,
+    /// name, how many), most owed first. (What a report's KPIs owe is owed by the caller.)
+    pub async fn team_owed(&self, a: &Actor) -> Result<Vec<(i64, String, usize)>> {
+        let org = self.org_snapshot(a.tenant.0).await?;
+        let led: Vec<i64> = org.units.iter().filter(|u| u.manager_id == Some(a.person.0)).map(|u| u.id).collect();
+        let mut reports: HashSet<i64> = HashSet::new();
+        for u in &led {
+            reports.extend(org.members_of(*u).iter().copied().filter(|p| *p != a.person.0));
+            let below = org.tree.children(tandem_domain::ids::OrgUnitId(*u));
+            reports.extend(below.iter().filter_map(|c| org.unit(c.0)).filter_map(|c| c.manager_id));
+        }
+        if reports.is_empty() {
+            return Ok(vec![]);
+        }
+        let owed = self.owed_by_person(a.tenant.0, Some(&reports)).await?;
+        let mut out: Vec<(i64, String, usize)> = owed
+            .into_iter()
+            .filter_map(|(p, items)| {
+                let n = items.iter().filter(|o| o.kind == "key_result").count();
+                (n > 0).then(|| (p, org.person(p).map(|x| x.name.clone()).unwrap_or_default(), n))
+            })
+            .collect();
+        out.sort_by(|x, y| y.2.cmp(&x.2).then_with(|| x.1.cmp(&y.1)));
+        Ok(out)
     }
 
     /// What everyone (or only `only`) owes this week, by person, in one pass over the tenant:
     /// a key result is owed by its owners (a unit's by the unit's manager), or by its
     /// objective's owner when it has none; a KPI's value by the owner's manager.
-    pub(crate) async fn owed_by_person(&self, tenant: i64, only: Option<i64>) -> Result<HashMap<i64, Vec<Owed>>> {
+    pub(crate) async fn owed_by_person(
+        &self,
+        tenant: i64,
+        only: Option<&HashSet<i64>>,
+    ) -> Result<HashMap<i64, Vec<Owed>>> {
         let cycles = tandem_store::cycles::list(&self.db, tenant).await?;
         let active: HashSet<i64> =
             cycles.iter().filter(|c| c.state == CycleState::Active.as_str()).map(|c| c.id).collect();
@@ -466,7 +497,7 @@ impl App {
         let since = self.tenant_zone(tenant).await?.week_start(self.now());
         let goals_now = self.live_goals(tenant).await?;
         let carrier = |t: &str, id: i64| if t == "person" { Some(id) } else { org.unit(id).and_then(|u| u.manager_id) };
-        let wanted = |p: i64| only.is_none_or(|x| x == p);
+        let wanted = |p: i64| only.is_none_or(|x| x.contains(&p));
         let mut out: HashMap<i64, Vec<Owed>> = HashMap::new();
         for o in goals_now.objectives.iter().filter(|o| o.status == "published" && active.contains(&o.cycle_id)) {
             for k in goals_now.key_results_of(o.id) {

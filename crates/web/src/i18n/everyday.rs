@@ -3,6 +3,8 @@
 
 /// (key, Chinese, English)
 pub const TABLE: &[(&str, &str, &str)] = &[
+    ("team_owed_title", "团队本周还未打卡", "Your team's check-ins still owed this week"),
+    ("team_owed_krs", "个关键结果", "key results"),
     ("pick_search_ph", "输入名称搜索…", "Type a name to search…"),
     ("pick_none_found", "没有找到匹配的选项，换个关键词试试。", "Nothing matches; try another word."),
     ("newer", "较新", "Newer"),

@@ -323,6 +323,11 @@ pub fn fmt_time(us: i64, zone: tandem_domain::zone::Zone) -> String {
     zone.format(us)
 }
 
+/// For a list people scan: how long ago ("3 天前"), and the exact local time (for a tooltip).
+pub fn fmt_ago(us: i64, now: i64, zone: tandem_domain::zone::Zone, lang: Lang) -> (String, String) {
+    (tandem_domain::zone::ago(&zone, us, now, lang), zone.format(us))
+}
+
 // ----- sign-in, sign-out, language -----
 
 #[derive(Template)]

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::PageUser;
-use crate::pages::{Frame, csrf_refusal, fmt_time, render, user_error_page};
+use crate::pages::{Frame, csrf_refusal, fmt_ago, render, user_error_page};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -16,7 +16,8 @@ const PER_PAGE: usize = 30;
 
 pub struct Line {
     pub id: i64,
-    pub when: String,
+    /// "3 天前", and the exact local time.
+    pub when: (String, String),
     pub title: String,
     pub body: String,
     pub read: bool,
@@ -62,7 +63,7 @@ pub async fn page(State(st): State<AppState>, u: PageUser, Query(q): Query<Inbox
         .into_iter()
         .map(|n| Line {
             id: n.id,
-            when: fmt_time(n.created_at, u.session.zone),
+            when: fmt_ago(n.created_at, st.app.now(), u.session.zone, u.lang),
             kind: kind_key(&n.event),
             title: n.title,
             body: n.body,

@@ -275,18 +275,8 @@ fn unit_picker(
     pick::picker("org_unit", "unit", q, choices, Some("none"), current.map(|u| (u.id, u.name.clone())))
 }
 
+/// A person's page; `unit_q` is a search typed in the edit form's unit picker.
 async fn person_page(
-    st: &AppState,
-    u: &PageUser,
-    id: i64,
-    form: Option<&PersonForm>,
-    error: Option<String>,
-    ok: Option<&str>,
-) -> Response {
-    person_page_with(st, u, id, form, error, ok, "").await
-}
-
-async fn person_page_with(
     st: &AppState,
     u: &PageUser,
     id: i64,
@@ -377,7 +367,7 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<PersonQuery>,
 ) -> Response {
-    person_page_with(&st, &u, id, None, None, q.ok.as_deref(), &q.org_unit_q).await
+    person_page(&st, &u, id, None, None, q.ok.as_deref(), &q.org_unit_q).await
 }
 
 pub async fn update(
@@ -410,7 +400,7 @@ pub async fn update(
     match result {
         Ok(_) => Redirect::to(&format!("/people/{id}?ok=saved")).into_response(),
         Err(AppError::NotFound) => user_error_page(&u, &AppError::NotFound),
-        Err(e) => person_page(&st, &u, id, Some(&form), Some(e.message(u.lang)), None).await,
+        Err(e) => person_page(&st, &u, id, Some(&form), Some(e.message(u.lang)), None, "").await,
     }
 }
 

@@ -25,6 +25,20 @@ pub struct RedLight {
     pub note: String,
 }
 
+impl RedLight {
+    /// A red light as the pages list it, its reason in the page's language.
+    pub fn of(r: tandem_app::tracking::alerts::AlertView, t: crate::i18n::Tr) -> RedLight {
+        RedLight {
+            objective: r.objective,
+            reason: crate::api::tracking::alerts::reason_text(&r.reason, t.0),
+            acknowledged: r.state == "acknowledged",
+            title: r.subject_title,
+            owner: r.owner_name,
+            note: r.note,
+        }
+    }
+}
+
 pub struct Notice {
     pub when: String,
     pub mine: String,
@@ -45,6 +59,8 @@ struct GoalsPage {
     owed: Vec<(String, String, String)>,
     /// Open red lights on my goals and my team's.
     red_lights: Vec<RedLight>,
+    /// My direct reports' key-result check-ins still owed this week: (person, name, how many).
+    team_owed: Vec<(i64, String, usize)>,
     cycles: Vec<(i64, String)>,
     cycle: i64,
     mine: Vec<Card>,
@@ -62,10 +78,11 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
         let owed = st.app.owed_check_ins(a).await?;
         let latest = st.app.kpi_value_history(a).await?;
         let alerts = st.app.list_alerts(a).await?;
-        Ok::<_, AppError>((l, org, kpis, notices, owed, latest, alerts))
+        let team_owed = st.app.team_owed(a).await?;
+        Ok::<_, AppError>((l, org, kpis, notices, owed, latest, alerts, team_owed))
     }
     .await;
-    let (l, org, kpis, notices, owed, latest, alerts) = match loaded {
+    let (l, org, kpis, notices, owed, latest, alerts, team_owed) = match loaded {
         Ok(x) => x,
         Err(e) => return user_error_page(&u, &e),
     };
@@ -121,19 +138,13 @@ pub async fn my_goals(State(st): State<AppState>, u: PageUser, Query(q): Query<C
     let red_lights = alerts
         .into_iter()
         .filter(|r| r.owner.is_some_and(|o| o == a.person.0 || org.tree.is_above(a.person, PersonId(o))))
-        .map(|r| RedLight {
-            objective: r.objective,
-            reason: crate::api::tracking::alerts::reason_text(&r.reason, t.0),
-            acknowledged: r.state == "acknowledged",
-            title: r.subject_title,
-            owner: r.owner_name,
-            note: r.note,
-        })
+        .map(|r| RedLight::of(r, t))
         .collect();
     let page = GoalsPage {
         metric_options: vec![],
         wide: false,
         red_lights,
+        team_owed,
         owed: owed
             .into_iter()
             .map(|w| match (w.objective, w.key_result, w.kpi) {

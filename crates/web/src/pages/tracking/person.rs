@@ -18,12 +18,22 @@ use tandem_domain::zone::Zone;
 /// Check-ins listed on a person's page.
 const RECENT_CHECK_INS: usize = 8;
 
+/// One check-in on a person's goals, as their page lists it.
+pub struct CheckInLine {
+    /// "3 天前", and the exact local time.
+    pub when: (String, String),
+    pub objective: i64,
+    pub key_result: String,
+    /// "3.1 → 2.8 · 信心 7/10"
+    pub nums: String,
+    pub note: String,
+}
+
 pub struct PersonGoals {
     /// Objectives of the running cycles (else of the newest cycle that has any).
     pub objectives: Vec<Card>,
     pub kpis: Vec<KpiLine>,
-    /// (when, objective id, key result title, "3.1 → 2.8 · 信心 7/10", progress note)
-    pub check_ins: Vec<(String, i64, String, String, String)>,
+    pub check_ins: Vec<CheckInLine>,
     pub red_lights: Vec<RedLight>,
 }
 
@@ -55,6 +65,7 @@ pub(crate) async fn person_goals(
     }
     let objectives = shown.iter().map(|o| card(o, &titles, t)).collect();
     let ids: Vec<i64> = owned.iter().map(|o| o.id).collect();
+    let now = st.app.now();
     let check_ins = st
         .app
         .latest_check_ins_on(a, &ids, RECENT_CHECK_INS)
@@ -67,7 +78,13 @@ pub(crate) async fn person_goals(
             };
             let nums =
                 format!("{} → {}{said}", crate::pages::shared::num(c.previous), crate::pages::shared::num(c.value));
-            (crate::pages::fmt_time(c.created_at, zone), objective, kr, nums, c.progress)
+            CheckInLine {
+                when: crate::pages::fmt_ago(c.created_at, now, zone, t.0),
+                objective,
+                key_result: kr,
+                nums,
+                note: c.progress,
+            }
         })
         .collect();
     // KPIs: only those the viewer may see (list_kpis asks the policy), of running cycles.
@@ -96,19 +113,6 @@ pub(crate) async fn person_goals(
         }
     }
     let kpis = kpi_lines(&kpis, &obj_titles, &kr_titles, &values, st.app.clock.today(), t);
-    let red_lights = st
-        .app
-        .alerts_of(a, person)
-        .await?
-        .into_iter()
-        .map(|r| RedLight {
-            objective: r.objective,
-            reason: crate::api::tracking::alerts::reason_text(&r.reason, t.0),
-            acknowledged: r.state == "acknowledged",
-            title: r.subject_title,
-            owner: r.owner_name,
-            note: r.note,
-        })
-        .collect();
+    let red_lights = st.app.alerts_of(a, person).await?.into_iter().map(|r| RedLight::of(r, t)).collect();
     Ok(PersonGoals { objectives, kpis, check_ins, red_lights })
 }
