@@ -15,6 +15,7 @@ on_both_engines! {
     locked_kpis_change_only_through_hr => kpi_change_requests;
     pages_show_kpis_only_to_their_circle => kpi_pages;
     kpi_values_are_judged_by_their_thresholds => kpi_values;
+    the_kpi_library_form_keeps_what_was_typed => library_form;
 }
 
 /// Every demo person against every KPI: visible (list and GET) exactly to the owner, the
@@ -282,4 +283,34 @@ async fn kpi_values(t: &TestDb) {
         StatusCode::NOT_FOUND,
         "numbers stay private"
     );
+}
+
+async fn library_form(t: &TestDb) {
+    let a = api(t).await;
+    // A threshold that is not a number: refused, named by its label, everything typed kept.
+    let fields = [
+        ("job_family", "门店·店长"),
+        ("name", "月度毛利率"),
+        ("direction", "lower_is_better"),
+        ("pass", "三十"),
+        ("warn", "35"),
+        ("unit", "%"),
+    ];
+    let (status, _, html) = a.form("hr@demo.example", "/kpis/library", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = &html[html.find("role=\"alert\"").expect("the reason")..];
+    let error = &error[..error.find("</").expect("end")];
+    assert!(error.contains("达标"), "the field named as the form labels it: {error}");
+    assert!(!html.contains("“pass”"), "not by its input name");
+    for v in ["门店·店长", "月度毛利率", "value=\"三十\"", "value=\"35\"", "value=\"%\""] {
+        assert!(html.contains(v), "kept: {v}");
+    }
+    assert!(html.contains("value=\"lower_is_better\" selected"), "the direction kept");
+    // Fixed, it goes in and the form is empty again.
+    let mut fixed = fields;
+    fixed[3] = ("pass", "30");
+    let (status, location, _) = a.form("hr@demo.example", "/kpis/library", &fixed).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/kpis/library?ok=created")));
+    let (_, html) = a.page("hr@demo.example", "/kpis/library").await;
+    assert!(html.contains("月度毛利率") && !html.contains("value=\"30\""));
 }

@@ -26,9 +26,21 @@ pub struct TemplateLine {
 struct LibraryPage {
     f: Frame,
     templates: Vec<TemplateLine>,
+    /// The new template's form: empty, or as typed when it was refused.
+    form: TemplateForm,
 }
 
 async fn library_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Option<&str>) -> Response {
+    library_page_with(st, u, error, ok, TemplateForm::default()).await
+}
+
+async fn library_page_with(
+    st: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    ok: Option<&str>,
+    form: TemplateForm,
+) -> Response {
     let templates = match st.app.list_templates(&u.session.actor).await {
         Ok(t) => t,
         Err(e) => return user_error_page(u, &e),
@@ -50,29 +62,29 @@ async fn library_page(st: &AppState, u: &PageUser, error: Option<String>, ok: Op
             }
         })
         .collect();
-    render(status, LibraryPage { f, templates })
+    render(status, LibraryPage { f, templates, form })
 }
 
 pub async fn library(State(st): State<AppState>, u: PageUser, Query(q): Query<OkQuery>) -> Response {
     library_page(&st, &u, None, q.ok.as_deref()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct TemplateForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    job_family: String,
+    pub job_family: String,
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    direction: String,
+    pub direction: String,
     #[serde(default)]
-    pass: String,
+    pub pass: String,
     #[serde(default)]
-    warn: String,
+    pub warn: String,
     #[serde(default)]
-    unit: String,
+    pub unit: String,
 }
 
 pub async fn add_template(State(st): State<AppState>, u: PageUser, Form(form): Form<TemplateForm>) -> Response {
@@ -97,7 +109,18 @@ pub async fn add_template(State(st): State<AppState>, u: PageUser, Form(form): F
     .await;
     match result {
         Ok(_) => Redirect::to("/kpis/library?ok=created").into_response(),
-        Err(e) => library_page(&st, &u, Some(e.message(u.lang)), None).await,
+        Err(e) => {
+            let fields = [
+                ("job_family", "job_family"),
+                ("name", "kpi_name"),
+                ("direction", "direction"),
+                ("pass", "pass"),
+                ("warn", "warn"),
+                ("unit", "unit_ph"),
+            ];
+            let message = crate::pages::shared::labelled_message(&e, crate::i18n::Tr(u.lang), &fields);
+            library_page_with(&st, &u, Some(message), None, form).await
+        }
     }
 }
 
