@@ -287,6 +287,13 @@ mod mention_tests {
         assert_eq!(mentions("邮箱 a@b 不是提及，@ 单独也不是", &known), Vec::<i64>::new());
         assert_eq!(mentions("", &known), Vec::<i64>::new());
     }
+
+    #[test]
+    fn one_text_mentions_at_most_twenty_people() {
+        let known: HashMap<String, Option<i64>> = (0..100).map(|i| (format!("p{i:03}"), Some(i))).collect();
+        let text: String = (0..100).map(|i| format!("@p{i:03} ")).collect();
+        assert_eq!(mentions(&text, &known), (0..super::MAX_MENTIONS as i64).collect::<Vec<_>>());
+    }
 }
 
 #[cfg(test)]
@@ -354,10 +361,14 @@ mod tests {
     }
 }
 
+/// The most people one text may mention.
+pub const MAX_MENTIONS: usize = 20;
+
 /// Who a text mentions: each `@` followed by a known name (the longest that fits: `@张伟伟` is
 /// 张伟伟 when both 张伟 and 张伟伟 are known) or a known email. `known` maps a name or an email
 /// to whom it means; a name two people share means nobody (the writer is asked to use the
-/// email). Each one once, in the order first mentioned.
+/// email). Each one once, in the order first mentioned, at most [`MAX_MENTIONS`]: one text
+/// cannot page a whole company.
 pub fn mentions<T: Copy + PartialEq>(text: &str, known: &std::collections::HashMap<String, Option<T>>) -> Vec<T> {
     let mut out: Vec<T> = vec![];
     for (at, _) in text.match_indices('@') {
@@ -368,6 +379,9 @@ pub fn mentions<T: Copy + PartialEq>(text: &str, known: &std::collections::HashM
             && !out.contains(&who)
         {
             out.push(who);
+            if out.len() == MAX_MENTIONS {
+                break;
+            }
         }
     }
     out
